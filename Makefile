@@ -1,0 +1,100 @@
+# iomon — a small type-1 monitor whose job is the IOMMU.
+#
+#   make run      install missing Debian packages, build, boot in QEMU (serial on this terminal)
+#   make check    build and run every test; last line "N passed, N failed"
+#   make iso      build/iomon.iso (hybrid BIOS+UEFI image, also a USB stick image)
+#   make debug    like run, but QEMU waits for gdb on :1234
+#
+# Platform variables (for run/debug/iso): FW=bios|uefi BOOT=cd|usb IOMMU=intel|amd|none
+# AW=39|48 CM=on|off MEM=512M SMP=1 CMDLINE="..." QEMU_EXTRA="..."
+
+BUILD      ?= build
+FW         ?= bios
+BOOT       ?= cd
+IOMMU      ?= intel
+AW         ?= 48
+CM         ?= off
+MEM        ?= 512M
+SMP        ?= 1
+CMDLINE    ?=
+QEMU_EXTRA ?=
+export FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA
+
+CC         := gcc
+NEWLIB     := $(BUILD)/newlib/prefix/x86_64-elf
+GCC_INC    := $(shell $(CC) -print-file-name=include)
+
+# The monitor: freestanding, no SSE/x87 (guest FPU state is never touched),
+# no red zone (interrupts land on the same stack), higher half (-mcmodel=kernel).
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+	-fcf-protection=none -fno-asynchronous-unwind-tables -fno-pie -fno-pic \
+	-mgeneral-regs-only -mno-red-zone -mcmodel=kernel -fno-omit-frame-pointer \
+	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
+	-U__linux__ -U__gnu_linux__ -U__unix__ -Ulinux -Uunix -I. -MMD -MP
+KASFLAGS := $(filter-out -std=gnu11 -MMD -MP,$(KCFLAGS)) -D__ASSEMBLY__ -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments --gc-sections -T linker.ld
+
+KSRC := $(wildcard boot/*.c boot/*.S kernel/*.c arch/x86/*.c arch/x86/*.S \
+	pci/*.c iommu/*.c iommu/*/*.c)
+KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
+
+# Host builds (unit tests, fuzzers, benchmarks) compile the same sources.
+HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DIOMON_HOST \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
+include tests/unit/tests.mk
+UNIT_TESTS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst %,$(BUILD)/host/test_%,$(UNIT_TESTS))
+
+.PHONY: all deps newlib monitor iso usb run debug check unit integration clean distclean
+all: iso
+
+deps:
+	@tools/deps.sh
+
+newlib: $(NEWLIB)/lib/libc.a
+$(NEWLIB)/lib/libc.a: tools/build-newlib.sh
+	@tools/deps.sh
+	tools/build-newlib.sh $(BUILD)/newlib
+
+$(BUILD)/k/%.c.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/k/%.S.o: %.S $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+monitor: $(BUILD)/iomon.elf
+$(BUILD)/iomon.elf: $(KOBJ) linker.ld $(NEWLIB)/lib/libc.a tools/check-elf.sh
+	ld $(KLDFLAGS) -o $@ $(KOBJ) -L$(NEWLIB)/lib -lc
+	tools/check-elf.sh $@
+
+# The command line is baked into grub.cfg; rebuild the image when it changes.
+$(BUILD)/cmdline.txt: FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(CMDLINE)" > $@
+iso: $(BUILD)/iomon.iso
+$(BUILD)/iomon.iso: $(BUILD)/iomon.elf $(BUILD)/cmdline.txt tools/mkiso.sh
+	tools/mkiso.sh $(BUILD)/iomon.elf $@ "$(CMDLINE)"
+
+run: deps iso
+	tools/qemu.sh $(BUILD)/iomon.iso
+debug: deps iso
+	@echo "QEMU waits for gdb: gdb $(BUILD)/iomon.elf -ex 'target remote :1234'"
+	tools/qemu.sh $(BUILD)/iomon.iso -s -S
+
+.SECONDEXPANSION:
+$(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -o $@ $^ -lcmocka
+unit: $(UNIT_BINS)
+check: deps
+	tools/check.sh
+
+clean:
+	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/iomon.* $(BUILD)/scenarios
+distclean:
+	rm -rf $(BUILD)
+
+FORCE:
+-include $(KOBJ:.o=.d) $(wildcard $(BUILD)/host/*.d)

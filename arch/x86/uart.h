@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* 16550 UART, polled: the monitor's console. */
+#ifndef IOMON_UART_H
+#define IOMON_UART_H
+
+#include "kernel/types.h"
+
+#define UART_COM1 0x3f8
+
+void uart_init(uint16_t port, uint32_t baud);
+void uart_write(const char *s, size_t n);
+/* Non-blocking read of one byte; -1 when nothing is pending. */
+int uart_getc(void);
+uint16_t uart_port(void);
+
+#endif

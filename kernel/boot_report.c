@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#define LOG_TAG "iomon"
+#include "kernel/boot_report.h"
+#include "kernel/log.h"
+#include "arch/x86/madt.h"
+#include "pci/mcfg.h"
+#include "pci/pci.h"
+#include "iommu/vtd/vtd.h"
+#include "iommu/amdvi/amdvi.h"
+
+static struct madt_info madt;
+static struct mcfg_info mcfg;
+
+static void report_cpus(const struct acpi_info *ai)
+{
+	uint32_t len;
+	const struct acpi_header *t = acpi_find(ai, "APIC", 0, &len);
+
+	if (!t) {
+		pr_warn("no MADT: only the boot CPU is known");
+		return;
+	}
+	if (madt_parse(t, len, &madt) == 0)
+		madt_report(&madt);
+}
+
+static void report_pci(const struct acpi_info *ai)
+{
+	uint32_t len;
+	const struct acpi_header *t = acpi_find(ai, "MCFG", 0, &len);
+
+	if (!t) {
+		pr_warn("no MCFG: PCI Express config space (ECAM) unavailable");
+		return;
+	}
+	if (mcfg_parse(t, len, &mcfg) < 0)
+		return;
+	mcfg_report(&mcfg);
+	pci_ecam_init(&mcfg);
+	pci_report_root_bus();
+}
+
+void boot_report(const struct boot_info *bi, const struct acpi_info *ai)
+{
+	(void)bi;
+	acpi_report(ai);
+	report_cpus(ai);
+	report_pci(ai);
+	if (!vtd_probe(ai) && !amdvi_probe(ai))
+		pr_info("no IOMMU described by the firmware (no DMAR or IVRS table)");
+}

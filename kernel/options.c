@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#define LOG_TAG "cmdline"
+#include <errno.h>
+#include <string.h>
+
+#include "kernel/options.h"
+#include "arch/x86/uart.h"
+
+struct boot_options boot_options = {
+	.console = { UART_COM1, 115200 },
+	.loglevel = LOG_INFO,
+};
+
+static const char *const selftest_names[] = {
+	[SELFTEST_NONE] = "none",
+	[SELFTEST_FAULT] = "fault",
+	[SELFTEST_UD] = "ud",
+	[SELFTEST_STACK] = "stack",
+};
+
+const char *selftest_name(enum selftest t)
+{
+	return t < ARRAY_SIZE(selftest_names) ? selftest_names[t] : "?";
+}
+
+static int parse_exit(const char *val, void *dst)
+{
+	if (!val)
+		return -EINVAL;
+	if (!strcmp(val, "qemu"))
+		*(bool *)dst = true;
+	else if (!strcmp(val, "halt"))
+		*(bool *)dst = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_selftest(const char *val, void *dst)
+{
+	for (unsigned i = 0; val && i < ARRAY_SIZE(selftest_names); i++) {
+		if (!strcmp(val, selftest_names[i])) {
+			*(enum selftest *)dst = (enum selftest)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const struct cmdline_opt options[] = {
+	{ "console", cmdline_parse_console, &boot_options.console, false },
+	{ "loglevel", cmdline_parse_loglevel, &boot_options.loglevel, false },
+	{ "exit", parse_exit, &boot_options.exit_qemu, false },
+	{ "selftest", parse_selftest, &boot_options.selftest, false },
+};
+
+int options_apply(const char *cmdline)
+{
+	return cmdline_apply(cmdline, options, ARRAY_SIZE(options));
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The monitor's command-line options (see README "Command line"). */
+#ifndef IOMON_OPTIONS_H
+#define IOMON_OPTIONS_H
+
+#include "kernel/types.h"
+#include "kernel/cmdline.h"
+#include "kernel/log.h"
+
+enum selftest {
+	SELFTEST_NONE,
+	SELFTEST_FAULT,      /* touch an unmapped address: #PF, register dump, failure exit */
+	SELFTEST_UD,         /* execute ud2: #UD */
+	SELFTEST_STACK,      /* overflow the boot stack into its guard page: #DF on the IST stack */
+};
+
+struct boot_options {
+	struct console_cfg console;
+	enum log_level loglevel;
+	bool exit_qemu;
+	enum selftest selftest;
+};
+
+extern struct boot_options boot_options;
+
+/* Apply the loader's command line to boot_options; returns the number of words reported. */
+int options_apply(const char *cmdline);
+const char *selftest_name(enum selftest t);
+
+#endif

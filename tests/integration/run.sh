@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Integration scenarios: each boots the monitor in QEMU with `exit=qemu` under
+# an outer timeout. A scenario passes only when QEMU's exit status is exactly
+# the expected one (33 success, 35 failure; a triple fault exits 0) AND the
+# serial log holds every `expect` line and no `reject` line.
+#
+#   tests/integration/run.sh [NAME...] [--summary-fd N]
+#
+# Scenarios are declared in tests/integration/scenarios.sh.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+ELF=$BUILD/iomon.elf
+
+summary_fd=
+only=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--summary-fd) summary_fd=$2; shift 2 ;;
+	*) only+=("$1"); shift ;;
+	esac
+done
+
+names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects
+cur=
+# scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
+scenario() {
+	cur=$1; names+=("$1")
+	s_expect[$1]=$2; s_vars[$1]=$3; s_cmdline[$1]=$4; s_timeout[$1]=${5:-90}
+	s_greps[$1]=; s_rejects[$1]=
+}
+# expect REGEX: some serial line must match (grep -E)
+expect() { s_greps[$cur]+="$1"$'\n'; }
+# reject REGEX: no serial line may match
+reject() { s_rejects[$cur]+="$1"$'\n'; }
+# shellcheck source=scenarios.sh
+. tests/integration/scenarios.sh
+
+passed=0 failed=0 failures=()
+
+missing_tools() {
+	local t m=
+	for t in qemu-system-x86_64 grub-mkrescue grub-file xorriso mformat timeout; do
+		command -v "$t" >/dev/null || m+=" $t"
+	done
+	[ -r /usr/share/ovmf/OVMF.fd ] || m+=" OVMF.fd"
+	echo "$m"
+}
+
+run_one() {
+	local n=$1 dir=$BUILD/scenarios/$1 rc why=
+	mkdir -p "$dir"
+	rm -f "$dir/serial.log" "$dir/qemu.log"
+	if ! tools/mkiso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1; then
+		why="image build failed: $(tail -n 3 "$dir/mkiso.log")"
+	else
+		local start=$SECONDS
+		env ${s_vars[$n]} SERIAL="file:$dir/serial.log" \
+			timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
+			> "$dir/qemu.log" 2>&1
+		rc=$?
+		local secs=$((SECONDS - start))
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			why="timed out after ${s_timeout[$n]} s"
+		elif [ "$rc" != "${s_expect[$n]}" ]; then
+			why="exit status $rc, expected ${s_expect[$n]}"
+		fi
+		local re
+		while IFS= read -r re; do
+			[ -n "$re" ] || continue
+			grep -qE -- "$re" "$dir/serial.log" 2>/dev/null || why+="${why:+; }missing: $re"
+		done <<<"${s_greps[$n]}"
+		while IFS= read -r re; do
+			[ -n "$re" ] || continue
+			grep -qE -- "$re" "$dir/serial.log" 2>/dev/null && why+="${why:+; }unexpected: $(grep -m1 -E -- "$re" "$dir/serial.log")"
+		done <<<"${s_rejects[$n]}"
+	fi
+	if [ -z "$why" ]; then
+		passed=$((passed + 1))
+		echo "PASS integration/$n (${secs}s)"
+	else
+		failed=$((failed + 1))
+		failures+=("integration/$n")
+		echo "FAIL integration/$n: $why"
+		echo "---- $dir/serial.log (last 25 lines)"
+		tail -n 25 "$dir/serial.log" 2>/dev/null | tr -d '\r'
+		echo "---- $dir/qemu.log"
+		tail -n 5 "$dir/qemu.log" 2>/dev/null
+		echo "----"
+	fi
+}
+
+[ ${#only[@]} -gt 0 ] && names=("${only[@]}")
+tools_missing=$(missing_tools)
+for n in "${names[@]}"; do
+	if [ -z "${s_expect[$n]+x}" ]; then
+		failed=$((failed + 1)); echo "FAIL integration/$n: no such scenario"; continue
+	fi
+	if [ -n "$tools_missing" ]; then
+		failed=$((failed + 1)); echo "FAIL integration/$n: missing tools:$tools_missing (run tools/deps.sh)"
+		continue
+	fi
+	if [ ! -f "$ELF" ]; then
+		failed=$((failed + 1)); echo "FAIL integration/$n: $ELF not built"; continue
+	fi
+	run_one "$n"
+done
+
+echo "integration: $passed passed, $failed failed"
+[ -n "$summary_fd" ] && echo "$passed $failed" >&"$summary_fd"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,80 @@
+# Integration scenarios (sourced by tests/integration/run.sh).
+#
+#   scenario NAME EXIT "PLATFORM VARS" "MONITOR COMMAND LINE" [TIMEOUT]
+#   expect REGEX    a serial line must match
+#   reject REGEX    no serial line may match
+#
+# EXIT is QEMU's status: 33 = monitor reported success, 35 = failure.
+# PLATFORM VARS are those of `make run` (FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA).
+
+# Lines every successful boot must show.
+boot_ok() {
+	expect '^I/iomon: iomon .*: IOMMU monitor starting'
+	expect '^I/pci: ECAM segment 0 buses 00-ff at 0x00000000b0000000'
+	expect '^I/madt: [0-9]+ CPUs'
+	expect '^I/iomon: boot complete: 0 error\(s\)'
+	expect '^I/iomon: exit: success'
+	reject '^E/'
+}
+vtd_ok() {
+	expect '^I/vtd: DRHD 0 at 0x00000000fed90000 segment 0'
+	expect '^I/vtd: unit 0x00000000fed90000: VT-d 1\.0'
+}
+
+scenario bios-cd 33 "FW=bios BOOT=cd IOMMU=intel AW=48" "exit=qemu"
+boot_ok; vtd_ok
+expect '^I/vtd: unit 0x00000000fed90000: .*AGAW 39-bit/3-level 48-bit/4-level'
+expect '^I/mb2: .*E820|^I/mem: memory map \(E820'
+expect '^I/acpi: RSDP rev 0'
+
+scenario uefi-cd 33 "FW=uefi BOOT=cd IOMMU=intel AW=48" "exit=qemu" 240
+boot_ok; vtd_ok
+expect '^I/acpi: RSDP rev 2'
+expect 'EFI'
+
+scenario uefi-usb 33 "FW=uefi BOOT=usb IOMMU=intel AW=48" "exit=qemu" 240
+boot_ok; vtd_ok
+
+scenario bios-usb 33 "FW=bios BOOT=usb IOMMU=intel AW=48" "exit=qemu"
+boot_ok; vtd_ok
+
+scenario bios-aw39-cm 33 "FW=bios IOMMU=intel AW=39 CM=on" "exit=qemu"
+boot_ok; vtd_ok
+expect '^I/vtd: unit 0x00000000fed90000: .*AGAW 39-bit/3-level,'
+expect '^I/vtd: unit 0x00000000fed90000: .*CM=1'
+
+scenario bios-amd 33 "FW=bios IOMMU=amd" "exit=qemu"
+boot_ok
+expect '^I/amdvi: IVHD type 0x10 at 0x00000000fed80000'
+expect '^I/amdvi: unit 0x00000000fed80000: EFR 0x00000000000029d3'
+reject '^I/vtd: DRHD'
+
+scenario bios-6g 33 "FW=bios MEM=6G" "exit=qemu"
+boot_ok; vtd_ok
+expect '^I/mem: memory above 4 GiB: frame 0x0000000[1-9a-f][0-9a-f]{8} writable and readable'
+
+scenario cmdline-bad 33 "FW=bios" "exit=qemu bogus=1 loglevel=loud console=com1,115200"
+expect "^W/cmdline: unknown option 'bogus"
+expect "^W/cmdline: invalid value 'loud'"
+expect '^I/iomon: boot complete: 0 error\(s\)'
+
+# The exception path is real: a #PF on an unmapped address must dump the
+# registers and end the run as a failure (35), not a triple fault (0).
+scenario fault-pf 35 "FW=bios" "exit=qemu selftest=fault"
+expect '^E/cpu: exception #PF page fault \(vector 14\) error code 0x0'
+expect '^E/cpu:   page fault: not present, read, supervisor'
+expect '^E/cpu:   CR0 0x[0-9a-f]{16}  CR2 0x000000000dead000'
+expect '^E/cpu:   RIP 0xffffffff8[0-9a-f]{7}'
+expect '^E/cpu:   RAX 0x[0-9a-f]{16}  RBX'
+expect '^E/cpu:   R13 0x[0-9a-f]{16}  R14'
+expect '^E/panic: PANIC: unhandled exception #PF'
+expect '^I/iomon: exit: FAILURE'
+
+scenario fault-ud 35 "FW=bios" "exit=qemu selftest=ud"
+expect '^E/cpu: exception #UD invalid opcode \(vector 6\)'
+expect '^I/iomon: exit: FAILURE'
+
+# Stack overflow hits the guard page; the #DF runs on its own IST stack.
+scenario fault-stack 35 "FW=bios" "exit=qemu selftest=stack"
+expect '^E/cpu: exception #DF double fault \(vector 8\)'
+expect '^I/iomon: exit: FAILURE'

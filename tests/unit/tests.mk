@@ -1,0 +1,10 @@
+# Host unit tests: tests/unit/test_NAME.c is linked with the harness and the
+# monitor sources listed in ut_NAME_src (the very files the monitor builds).
+ut_mb2_src      := boot/mb2.c
+ut_cmdline_src  := kernel/cmdline.c
+ut_frames_src   := kernel/frames.c
+ut_acpi_src     := arch/x86/acpi.c
+ut_madt_src     := arch/x86/madt.c
+ut_mcfg_src     := pci/mcfg.c
+ut_dmar_src     := iommu/vtd/dmar.c iommu/vtd/caps.c
+ut_ivrs_src     := iommu/amdvi/ivrs.c iommu/amdvi/caps.c

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make check: host unit tests, then integration scenarios (QEMU boots), then
+# fuzz smoke runs. Prints one result line per test and ends with the line
+# "N passed, N failed"; exits non-zero when anything failed. A test that cannot
+# run (build failure, missing tool) is a failure, never a skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1${2:+ ($2)}"; }
+
+echo "== unit tests (host, cmocka, ASan+UBSan)"
+for src in tests/unit/test_*.c; do
+	name=$(basename "$src" .c)
+	bin=$BUILD/host/$name
+	if ! make -s "$bin" > "$BUILD/$name.build.log" 2>&1; then
+		cat "$BUILD/$name.build.log"
+		fail "unit/$name" "does not build"
+		continue
+	fi
+	out=$("$bin" 2>&1)
+	rc=$?
+	ok=$(grep -c '^\[       OK \]' <<<"$out")
+	bad=$(grep -E '^\[  FAILED  \] [0-9]+ test' <<<"$out" | grep -oE '[0-9]+' | head -n1)
+	bad=${bad:-0}
+	passed=$((passed + ok))
+	for t in $(grep -E '^\[  FAILED  \] [a-z_]' <<<"$out" | awk '{print $4}'); do
+		failures+=("unit/$name/$t")
+	done
+	failed=$((failed + bad))
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		fail "unit/$name" "exit status $rc (crash or sanitizer report)"
+	fi
+	if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
+		echo "$out" | tail -n 40
+	fi
+	echo "unit/$name: $ok passed, $bad failed"
+done
+
+echo "== integration scenarios (QEMU)"
+if make -s monitor > "$BUILD/monitor.build.log" 2>&1; then
+	while read -r p f; do
+		passed=$((passed + p)); failed=$((failed + f))
+	done < <(tests/integration/run.sh --summary-fd 3 3>&1 1>&2)
+else
+	cat "$BUILD/monitor.build.log"
+	fail "integration" "the monitor does not build"
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
