@@ -86,7 +86,7 @@ debug: deps iso
 .SECONDEXPANSION:
 $(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(HCFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 unit: $(UNIT_BINS)
 check: deps
 	tools/check.sh

@@ -83,9 +83,9 @@ static void collect_map_entry(struct usable_scratch *s, const struct mem_range *
 		 * A wrapping RAM claim is ignored; a wrapping reserved claim is
 		 * read as "everything from base up", the reading that hands out less.
 		 */
-		pr_warn("map entry %u (0x%llx + 0x%llx, %s) wraps, %s", i,
+		pr_warn("map entry %u (0x%llx + 0x%llx, type %u) wraps, %s", i,
 			(unsigned long long)m->base, (unsigned long long)m->len,
-			mem_type_name(m->type), available ? "ignored" : "reserving up to the top");
+			m->type, available ? "ignored" : "reserving up to the top");
 		if (available)
 			return;
 		end = PHYS_ADDR_LIMIT;
@@ -311,10 +311,15 @@ static bool range_is_sane(const struct phys_range *u, paddr_t prev_end, unsigned
 	return true;
 }
 
-/* Copy the sane ranges in; frame 0 is dropped so it can never be handed out. */
-static void accept_ranges(const struct phys_range *usable, unsigned n)
+/*
+ * Copy the sane ranges into fa.range/fa.usable; returns how many. fa.n stays
+ * 0 until the bitmaps are in place, so nothing can allocate from a
+ * half-built allocator. Frame 0 is dropped so it can never be handed out.
+ */
+static unsigned stage_ranges(const struct phys_range *usable, unsigned n)
 {
 	paddr_t prev_end = 0;
+	unsigned staged = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct phys_range u = usable[i];
@@ -326,21 +331,22 @@ static void accept_ranges(const struct phys_range *usable, unsigned n)
 			u.base = PAGE_SIZE;   /* physical page 0: real-mode IVT, and 0 means "no frame" */
 		if (u.base >= u.end)
 			continue;
-		if (fa.n == FRAMES_MAX_RANGES) {
+		if (staged == FRAMES_MAX_RANGES) {
 			pr_warn("more than %u usable ranges, the rest is not managed", FRAMES_MAX_RANGES);
-			return;
+			break;
 		}
-		fa.usable[fa.n] = u;
-		fa.range[fa.n++] = (struct frame_range){
+		fa.usable[staged] = u;
+		fa.range[staged++] = (struct frame_range){
 			.base = u.base, .frames = (u.end - u.base) >> PAGE_SHIFT,
 		};
 	}
+	return staged;
 }
 
-/* Find a range that can hold `bytes` at its base and is mappable; its index, or -1. */
-static int place_bitmaps(uint64_t bytes, uint64_t **va)
+/* The first staged range that can hold `bytes` at its base and is mappable; its index, or -1. */
+static int place_bitmaps(unsigned staged, uint64_t bytes, uint64_t **va)
 {
-	for (unsigned i = 0; i < fa.n; i++) {
+	for (unsigned i = 0; i < staged; i++) {
 		if ((fa.range[i].frames << PAGE_SHIFT) < bytes)
 			continue;
 		*va = phys_map(fa.range[i].base, bytes, PHYS_WB);
@@ -350,10 +356,10 @@ static int place_bitmaps(uint64_t bytes, uint64_t **va)
 	return -1;
 }
 
-static void setup_bitmaps(uint64_t *block, uint64_t block_bytes)
+static void setup_bitmaps(unsigned staged, uint64_t *block, uint64_t block_bytes)
 {
 	memset(block, 0, block_bytes);
-	for (unsigned i = 0; i < fa.n; i++) {
+	for (unsigned i = 0; i < staged; i++) {
 		struct frame_range *r = &fa.range[i];
 		uint64_t tail = r->frames % BITS_PER_WORD;
 
@@ -365,32 +371,39 @@ static void setup_bitmaps(uint64_t *block, uint64_t block_bytes)
 	}
 }
 
+/*
+ * Runs at boot on one CPU. The lock is not held across phys_map(), which may
+ * build page tables and so, once the allocator is live, call frame_alloc().
+ */
 int frames_init(const struct phys_range *usable, unsigned n)
 {
 	uint64_t words = 0, block_bytes;
 	uint64_t *block;
+	unsigned staged;
 	int home;
 
 	lock_frames();
 	memset(&fa, 0, sizeof(fa));
-	accept_ranges(usable, n);
-	for (unsigned i = 0; i < fa.n; i++)
+	unlock_frames();
+	staged = stage_ranges(usable, n);
+	for (unsigned i = 0; i < staged; i++)
 		words += bitmap_words(fa.range[i].frames);
 	block_bytes = ALIGN_UP(words * sizeof(uint64_t), PAGE_SIZE);
-	home = fa.n ? place_bitmaps(block_bytes, &block) : -1;
+	home = staged ? place_bitmaps(staged, block_bytes, &block) : -1;
 	if (home < 0) {
-		memset(&fa, 0, sizeof(fa));
-		unlock_frames();
 		pr_err("no usable range can hold %llu bytes of bitmaps", (unsigned long long)block_bytes);
 		return -ENOMEM;
 	}
-	setup_bitmaps(block, block_bytes);
+
+	lock_frames();
+	setup_bitmaps(staged, block, block_bytes);
 	fa.bitmap_pa = fa.range[home].base;
 	fa.bitmap_frames = block_bytes >> PAGE_SHIFT;
 	fa.bitmap_bytes = words * sizeof(uint64_t);
 	mark_used(&fa.range[home], 0, fa.bitmap_frames);
+	fa.n = staged;   /* publish */
 	unlock_frames();
-	pr_info("%u ranges, bitmaps at 0x%llx (%llu frames)", fa.n,
+	pr_info("%u ranges, bitmaps at 0x%llx (%llu frames)", staged,
 		(unsigned long long)fa.bitmap_pa, (unsigned long long)fa.bitmap_frames);
 	return 0;
 }

@@ -88,6 +88,12 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	apply_command_line();
 	pr_info("loader '%s', command line '%s'", boot_info.loader_name,
 		boot_info.has_cmdline ? boot_info.cmdline : "");
+	if (boot_info.efi64_system_table)
+		pr_info("firmware: UEFI, system table at 0x%llx, EFI memory map with %u entries%s",
+			(unsigned long long)boot_info.efi64_system_table, boot_info.efi_mmap_entries,
+			boot_info.efi_boot_services_not_exited ? ", boot services NOT exited" : "");
+	else
+		pr_info("firmware: legacy BIOS (no EFI system table)");
 	paging_init();
 	cpu_report();
 

@@ -80,7 +80,11 @@ int mcfg_parse(const void *tbl, uint32_t len, struct mcfg_info *out)
 	uint32_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl || len < sizeof(m)) {
+	if (!tbl) {
+		pr_warn("no MCFG given");
+		return -EINVAL;
+	}
+	if (len < sizeof(m)) {
 		pr_warn("MCFG of %u bytes is shorter than its 44-byte header", len);
 		return -EINVAL;
 	}

@@ -183,9 +183,10 @@ static void dump_frame(const struct trap_frame *f)
 	       (unsigned long long)f->r11, (unsigned long long)f->r12);
 	pr_err("  R13 0x%016llx  R14 0x%016llx  R15 0x%016llx", (unsigned long long)f->r13,
 	       (unsigned long long)f->r14, (unsigned long long)f->r15);
-	if (f->vector == VEC_DF)
-		pr_err("  (a double fault right after a #PF near the stack usually means stack overflow into the guard page at 0x%016llx)",
-		       (unsigned long long)(uintptr_t)boot_stack_guard);
+	if (read_cr2() >= (uint64_t)(uintptr_t)boot_stack_guard &&
+	    read_cr2() < (uint64_t)(uintptr_t)boot_stack_guard + PAGE_SIZE)
+		pr_err("  CR2 is in the boot stack's guard page: stack overflow (%u KiB stack)",
+		       BOOT_STACK_SIZE / 1024);
 	dump_backtrace(f->rbp);
 	pr_err("  resolve addresses with: addr2line -f -e build/iomon.elf 0x%llx",
 	       (unsigned long long)f->rip);

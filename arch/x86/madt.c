@@ -181,7 +181,11 @@ int madt_parse(const void *tbl, uint32_t len, struct madt_info *out)
 	struct acpi_madt m;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl || len < sizeof(m)) {
+	if (!tbl) {
+		pr_warn("no MADT given");
+		return -EINVAL;
+	}
+	if (len < sizeof(m)) {
 		pr_warn("MADT of %u bytes is shorter than its 44-byte header", len);
 		return -EINVAL;
 	}

@@ -81,7 +81,10 @@ void amdvi_caps_log(paddr_t base, const struct amdvi_caps *c)
 	else
 		pr_warn("unit 0x%016llx: EFR 0x%016llx: %s, HATS %u is reserved",
 			(unsigned long long)base, (unsigned long long)c->efr, names, c->hats);
-	if (c->gt)
-		pr_debug("unit 0x%016llx: guest tables: GATS %u (%u levels), GLX %u, PASmax %u",
-			 (unsigned long long)base, c->gats, c->guest_levels, c->glx, c->pasmax);
+	if (c->gt && c->guest_levels)
+		pr_debug("unit 0x%016llx: guest tables: %u levels (GATS %u), GLX %u, PASmax %u",
+			 (unsigned long long)base, c->guest_levels, c->gats, c->glx, c->pasmax);
+	else if (c->gt)
+		pr_debug("unit 0x%016llx: guest tables: GATS %u is reserved, GLX %u, PASmax %u",
+			 (unsigned long long)base, c->gats, c->glx, c->pasmax);
 }

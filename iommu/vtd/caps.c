@@ -116,7 +116,7 @@ static void log_geometry(paddr_t base, const struct vtd_caps *c)
 	text_flag(&sp, c->sp_1g, "1G");
 	if (!sp.len)
 		text_put(&sp, "none");
-	pr_info("unit 0x%llx: VT-d %u.%u, AGAW %s, MGAW %u, superpages %s, %u domains",
+	pr_info("unit 0x%016llx: VT-d %u.%u, AGAW %s, MGAW %u, superpages %s, %u domains",
 		(unsigned long long)base, c->ver_major, c->ver_minor, agaw.buf, c->mgaw, sp.buf,
 		c->num_domains);
 }
@@ -139,7 +139,7 @@ static void log_features(paddr_t base, const struct vtd_caps *c)
 		text_uint(&f, c->mamv);
 		text_put(&f, ")");
 	}
-	pr_info("unit 0x%llx: %s%sCM=%d C=%d SC=%d RWBF=%d, %u fault record%s at 0x%x, IOTLB at 0x%x",
+	pr_info("unit 0x%016llx: %s%sCM=%d C=%d SC=%d RWBF=%d, %u fault record%s at 0x%x, IOTLB at 0x%x",
 		(unsigned long long)base, f.buf, f.len ? " " : "", c->cm, c->coherent, c->sc,
 		c->rwbf, c->nfr, c->nfr == 1 ? "" : "s", c->fro, c->iotlb_reg);
 }
@@ -149,15 +149,15 @@ void vtd_caps_log(paddr_t base, const struct vtd_caps *c)
 	log_geometry(base, c);
 	log_features(base, c);
 	if (!c->can_translate)
-		pr_warn("unit 0x%llx: SAGAW 0x%x offers neither 3- nor 4-level tables, the unit cannot translate",
+		pr_warn("unit 0x%016llx: SAGAW 0x%x offers neither 3- nor 4-level tables, the unit cannot translate",
 			(unsigned long long)base, c->sagaw);
 	if (c->nd > 6)
-		pr_warn("unit 0x%llx: reserved ND value %u, using 16-bit domain ids",
+		pr_warn("unit 0x%016llx: reserved ND value %u, using 16-bit domain ids",
 			(unsigned long long)base, c->nd);
 	if (c->fro == 0 || c->iro == 0)
-		pr_warn("unit 0x%llx: fault-record offset 0x%x or IOTLB offset 0x%x points at the "
+		pr_warn("unit 0x%016llx: fault-record offset 0x%x or IOTLB offset 0x%x points at the "
 			"architectural registers", (unsigned long long)base, c->fro, c->iro);
 	if (!c->coherent)
-		pr_debug("unit 0x%llx: page walks do not snoop, table updates need a cache flush",
+		pr_debug("unit 0x%016llx: page walks do not snoop, table updates need a cache flush",
 			 (unsigned long long)base);
 }

@@ -284,7 +284,11 @@ int dmar_parse(const void *tbl, uint32_t len, struct dmar_info *out)
 	struct acpi_dmar d;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl || len < sizeof(d)) {
+	if (!tbl) {
+		pr_warn("no DMAR given");
+		return -EINVAL;
+	}
+	if (len < sizeof(d)) {
 		pr_warn("DMAR of %u bytes is shorter than its 48-byte header", len);
 		return -EINVAL;
 	}

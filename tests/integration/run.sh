@@ -65,14 +65,16 @@ run_one() {
 		elif [ "$rc" != "${s_expect[$n]}" ]; then
 			why="exit status $rc, expected ${s_expect[$n]}"
 		fi
+		# Judge a clean copy: no carriage returns, no terminal escapes from GRUB.
+		sed -e 's/\r//g' -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$dir/serial.log" > "$dir/serial.txt" 2>/dev/null
 		local re
 		while IFS= read -r re; do
 			[ -n "$re" ] || continue
-			grep -qE -- "$re" "$dir/serial.log" 2>/dev/null || why+="${why:+; }missing: $re"
+			grep -aqE -- "$re" "$dir/serial.txt" || why+="${why:+; }missing: $re"
 		done <<<"${s_greps[$n]}"
 		while IFS= read -r re; do
 			[ -n "$re" ] || continue
-			grep -qE -- "$re" "$dir/serial.log" 2>/dev/null && why+="${why:+; }unexpected: $(grep -m1 -E -- "$re" "$dir/serial.log")"
+			grep -aqE -- "$re" "$dir/serial.txt" && why+="${why:+; }unexpected: $(grep -am1 -E -- "$re" "$dir/serial.txt")"
 		done <<<"${s_rejects[$n]}"
 	fi
 	if [ -z "$why" ]; then
@@ -82,8 +84,8 @@ run_one() {
 		failed=$((failed + 1))
 		failures+=("integration/$n")
 		echo "FAIL integration/$n: $why"
-		echo "---- $dir/serial.log (last 25 lines)"
-		tail -n 25 "$dir/serial.log" 2>/dev/null | tr -d '\r'
+		echo "---- $dir/serial.txt (last 25 lines)"
+		tail -n 25 "$dir/serial.txt" 2>/dev/null
 		echo "---- $dir/qemu.log"
 		tail -n 5 "$dir/qemu.log" 2>/dev/null
 		echo "----"

@@ -23,14 +23,16 @@ vtd_ok() {
 
 scenario bios-cd 33 "FW=bios BOOT=cd IOMMU=intel AW=48" "exit=qemu"
 boot_ok; vtd_ok
-expect '^I/vtd: unit 0x00000000fed90000: .*AGAW 39-bit/3-level 48-bit/4-level'
+expect '^I/vtd: unit 0x00000000fed90000: VT-d 1\.0, AGAW 39-bit/3-level 48-bit/4-level, MGAW 48, superpages 2M 1G, 65536 domains'
+expect '^I/vtd: unit 0x00000000fed90000: QI IR PT PSI\(MAMV 18\) CM=0 C=0 SC=0 RWBF=0, 1 fault record at 0x220, IOTLB at 0xf8'
 expect '^I/mb2: .*E820|^I/mem: memory map \(E820'
 expect '^I/acpi: RSDP rev 0'
 
 scenario uefi-cd 33 "FW=uefi BOOT=cd IOMMU=intel AW=48" "exit=qemu" 240
 boot_ok; vtd_ok
 expect '^I/acpi: RSDP rev 2'
-expect 'EFI'
+expect '^I/iomon: firmware: UEFI, system table at 0x[0-9a-f]+, EFI memory map with [0-9]+ entries'
+expect '^I/acpi: RSDP rev 2 OEM BOCHS, XSDT at'
 
 scenario uefi-usb 33 "FW=uefi BOOT=usb IOMMU=intel AW=48" "exit=qemu" 240
 boot_ok; vtd_ok
@@ -40,18 +42,18 @@ boot_ok; vtd_ok
 
 scenario bios-aw39-cm 33 "FW=bios IOMMU=intel AW=39 CM=on" "exit=qemu"
 boot_ok; vtd_ok
-expect '^I/vtd: unit 0x00000000fed90000: .*AGAW 39-bit/3-level,'
+expect '^I/vtd: unit 0x00000000fed90000: VT-d 1.0, AGAW 39-bit/3-level,'
 expect '^I/vtd: unit 0x00000000fed90000: .*CM=1'
 
 scenario bios-amd 33 "FW=bios IOMMU=amd" "exit=qemu"
 boot_ok
 expect '^I/amdvi: IVHD type 0x10 at 0x00000000fed80000'
-expect '^I/amdvi: unit 0x00000000fed80000: EFR 0x00000000000029d3'
+expect '^I/amdvi: unit 0x00000000fed80000: EFR 0x00000000000029d3: PREF PPR GT IA GA HE, HATS 6-level'
 reject '^I/vtd: DRHD'
 
 scenario bios-6g 33 "FW=bios MEM=6G" "exit=qemu"
 boot_ok; vtd_ok
-expect '^I/mem: memory above 4 GiB: frame 0x0000000[1-9a-f][0-9a-f]{8} writable and readable'
+expect '^I/mem: memory above 4 GiB: frame 0x[1-9a-f][0-9a-f]{8,} writable and readable'
 
 scenario cmdline-bad 33 "FW=bios" "exit=qemu bogus=1 loglevel=loud console=com1,115200"
 expect "^W/cmdline: unknown option 'bogus"

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IVRS parsing (AMD pub. 48882 §5.2). Blocks and device entries are
+ * length-prefixed or size-by-type records; each is checked against its
+ * container before it is read, so a lying length ends that walk with a
+ * warning instead of a read past the table.
+ */
+#define LOG_TAG "amdvi"
+#include <errno.h>
+#include <string.h>
+
+#include "iommu/amdvi/ivrs.h"
+#include "iommu/amdvi/caps.h"
+#include "kernel/log.h"
+
+#define DEVID_BUS(d) ((unsigned)(d) >> 8)
+#define DEVID_DEV(d) (((unsigned)(d) >> 3) & 0x1f)
+#define DEVID_FN(d)  ((unsigned)(d) & 7)
+#define BDF_FMT      "%02x:%02x.%x"
+#define BDF_ARGS(d)  DEVID_BUS(d), DEVID_DEV(d), DEVID_FN(d)
+
+/* A START-style entry waiting for its END. */
+struct range_open {
+	bool open;
+	uint32_t off;            /* table offset of the START, for warnings */
+	struct ivrs_devrange r;
+};
+
+static void range_add(struct ivrs_ivhd *h, const struct ivrs_devrange *r)
+{
+	if (h->range_count == IVRS_MAX_RANGES) {
+		if (h->dropped++ == 0)
+			pr_warn("IVHD 0x%llx: more than %u device ranges, the rest are ignored",
+				(unsigned long long)h->base, IVRS_MAX_RANGES);
+		return;
+	}
+	h->ranges[h->range_count++] = *r;
+}
+
+static void special_add(struct ivrs_ivhd *h, const uint8_t *p)
+{
+	struct ivhd_special_hw e;
+
+	memcpy(&e, p, sizeof(e));
+	if (h->special_count == IVRS_MAX_SPECIALS) {
+		if (h->dropped++ == 0)
+			pr_warn("IVHD 0x%llx: more than %u special devices, the rest are ignored",
+				(unsigned long long)h->base, IVRS_MAX_SPECIALS);
+		return;
+	}
+	h->specials[h->special_count++] = (struct ivrs_special){
+		.variety = e.variety, .handle = e.handle, .devid = e.devid, .setting = e.setting,
+	};
+}
+
+/* Printable copy of a firmware string field. */
+static void text_copy(char *out, const char *in, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && in[i]; i++)
+		out[i] = in[i] >= 0x20 && in[i] <= 0x7e ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static void hid_add(struct ivrs_ivhd *h, const uint8_t *p)
+{
+	struct ivhd_hid_hw e;
+	struct ivrs_hid *d;
+
+	memcpy(&e, p, sizeof(e));
+	if (h->hid_count == IVRS_MAX_HIDS) {
+		if (h->dropped++ == 0)
+			pr_warn("IVHD 0x%llx: more than %u ACPI HID entries, the rest are ignored",
+				(unsigned long long)h->base, IVRS_MAX_HIDS);
+		return;
+	}
+	d = &h->hids[h->hid_count++];
+	memset(d, 0, sizeof(*d));
+	d->devid = e.devid;
+	d->setting = e.setting;
+	text_copy(d->hid, e.hid, sizeof(e.hid));
+	text_copy(d->cid, e.cid, sizeof(e.cid));
+	/* The UID follows the entry; its length was bounds-checked with the entry. */
+	if (e.uid_format == 1)
+		memcpy(&d->uid_int, p + sizeof(e), MIN(e.uid_length, sizeof(d->uid_int)));
+	else if (e.uid_format == 2)
+		text_copy(d->uid, (const char *)p + sizeof(e), MIN(e.uid_length, sizeof(d->uid) - 1));
+}
+
+/* Size of the device entry at `p` (`avail` bytes readable), 0 when unknowable. */
+static uint32_t entry_size(const uint8_t *p, uint32_t avail)
+{
+	uint8_t type = p[0];
+
+	if (type < IVHD_DEV_ACPI_HID)
+		return 4u << (type >> 6);
+	if (type == IVHD_DEV_ACPI_HID)
+		/* The UID length is at byte 21; a cut-off entry shows as running past the end. */
+		return avail < sizeof(struct ivhd_hid_hw) ? sizeof(struct ivhd_hid_hw) :
+							     sizeof(struct ivhd_hid_hw) + p[21];
+	return 0;
+}
+
+/* START, ALIAS_START, EXT_START: remember until the END. */
+static void range_start(struct range_open *st, const struct ivrs_devrange *r, uint32_t off)
+{
+	if (st->open)
+		pr_warn("device range START at offset %u has no END (new START at offset %u)",
+			st->off, off);
+	st->open = true;
+	st->off = off;
+	st->r = *r;
+}
+
+static void range_end(struct ivrs_ivhd *h, struct range_open *st, uint16_t devid, uint32_t off)
+{
+	if (!st->open) {
+		pr_warn("device range END at offset %u without START, ignored", off);
+		h->dropped++;
+		return;
+	}
+	st->open = false;
+	if (devid < st->r.first) {
+		pr_warn("device range " BDF_FMT "-" BDF_FMT " at offset %u is reversed, ignored",
+			BDF_ARGS(st->r.first), BDF_ARGS(devid), st->off);
+		h->dropped++;
+		return;
+	}
+	st->r.last = devid;
+	range_add(h, &st->r);
+}
+
+static void entry_parse(struct ivrs_ivhd *h, struct range_open *st, const uint8_t *p,
+			uint32_t off)
+{
+	struct ivhd_entry4_hw e;
+	struct ivrs_devrange r;
+
+	memcpy(&e, p, sizeof(e));
+	r = (struct ivrs_devrange){ .first = e.devid, .last = e.devid, .kind = e.type,
+				    .setting = e.setting };
+	switch (e.type) {
+	case IVHD_DEV_PAD:
+		return;
+	case IVHD_DEV_ALL:
+		r.first = 0;
+		r.last = 0xffff;
+		range_add(h, &r);
+		return;
+	case IVHD_DEV_SELECT:
+		range_add(h, &r);
+		return;
+	case IVHD_DEV_END:
+		range_end(h, st, e.devid, off);
+		return;
+	case IVHD_DEV_ALIAS_SELECT:
+	case IVHD_DEV_ALIAS_START: {
+		struct ivhd_alias_hw a;
+
+		memcpy(&a, p, sizeof(a));
+		r.alias = true;
+		r.alias_devid = a.alias_devid;
+		break;
+	}
+	case IVHD_DEV_EXT_SELECT:
+	case IVHD_DEV_EXT_START: {
+		struct ivhd_ext_entry_hw x;
+
+		memcpy(&x, p, sizeof(x));
+		r.ext = x.ext;
+		break;
+	}
+	case IVHD_DEV_START:
+		break;
+	case IVHD_DEV_SPECIAL:
+		special_add(h, p);
+		return;
+	case IVHD_DEV_ACPI_HID:
+		hid_add(h, p);
+		return;
+	default:
+		pr_debug("IVHD 0x%llx: device entry type 0x%x at offset %u skipped",
+			 (unsigned long long)h->base, e.type, off);
+		return;
+	}
+	if (e.type == IVHD_DEV_START || e.type == IVHD_DEV_ALIAS_START ||
+	    e.type == IVHD_DEV_EXT_START)
+		range_start(st, &r, off);
+	else
+		range_add(h, &r);
+}
+
+/* The device entries of one IVHD: [p, p+len) at table offset `off`. */
+static void entries_parse(struct ivrs_ivhd *h, const uint8_t *p, uint32_t len, uint32_t off)
+{
+	struct range_open st = { .open = false };
+
+	for (uint32_t at = 0; at < len;) {
+		uint32_t n = entry_size(p + at, len - at);
+
+		if (n == 0 || n > len - at) {
+			pr_warn("IVHD 0x%llx: device entry type 0x%x at offset %u %s, rest of the block skipped",
+				(unsigned long long)h->base, p[at], off + at,
+				n ? "runs past the block end" : "has no known size");
+			h->truncated = true;
+			break;
+		}
+		entry_parse(h, &st, p + at, off + at);
+		h->entry_count++;
+		at += n;
+	}
+	if (st.open) {
+		pr_warn("device range START at offset %u has no END, ignored", st.off);
+		h->dropped++;
+	}
+}
+
+/* Newer IVHD types describe the same IOMMU with more information. */
+static unsigned ivhd_rank(uint8_t type)
+{
+	return type == IVRS_TYPE_IVHD_40 ? 3 : type == IVRS_TYPE_IVHD_11 ? 2 : 1;
+}
+
+/*
+ * Where an IVHD block goes: a new slot, the slot of an older type for the
+ * same IOMMU (same device id, base and segment), or nowhere.
+ */
+static struct ivrs_ivhd *ivhd_slot(struct ivrs_info *ii, const struct ivhd_hw *h, uint32_t off)
+{
+	for (unsigned i = 0; i < ii->ivhd_count; i++) {
+		struct ivrs_ivhd *o = &ii->ivhds[i];
+
+		if (o->devid != h->devid || o->base != h->base || o->segment != h->segment)
+			continue;
+		if (ivhd_rank(h->type) > ivhd_rank(o->type)) {
+			pr_debug("IVHD type 0x%x at offset %u supersedes type 0x%x for IOMMU " BDF_FMT,
+				 h->type, off, o->type, BDF_ARGS(h->devid));
+			ii->superseded++;
+			return o;
+		}
+		if (h->type != o->type) {
+			pr_debug("IVHD type 0x%x at offset %u ignored: type 0x%x describes IOMMU "
+				 BDF_FMT, h->type, off, o->type, BDF_ARGS(h->devid));
+			ii->superseded++;
+		} else {
+			pr_warn("IVHD type 0x%x at offset %u describes IOMMU " BDF_FMT " again, ignored",
+				h->type, off, BDF_ARGS(h->devid));
+			ii->rejected++;
+		}
+		return NULL;
+	}
+	if (ii->ivhd_count == IVRS_MAX_IVHDS) {
+		pr_warn("IVHD at offset %u: more than %u IOMMUs, skipped", off, IVRS_MAX_IVHDS);
+		ii->rejected++;
+		return NULL;
+	}
+	return &ii->ivhds[ii->ivhd_count++];
+}
+
+static void ivhd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t len, uint32_t hdr_len,
+		       uint32_t off)
+{
+	struct ivrs_ivhd *d;
+	struct ivhd_hw h;
+
+	memcpy(&h, p, sizeof(h));
+	if (h.base == 0 || !IS_ALIGNED(h.base, 16 * KiB)) {
+		pr_warn("IVHD at offset %u: base 0x%llx is null or not 16 KiB aligned, skipped", off,
+			(unsigned long long)h.base);
+		ii->rejected++;
+		return;
+	}
+	d = ivhd_slot(ii, &h, off);
+	if (!d)
+		return;
+	memset(d, 0, sizeof(*d));
+	d->type = h.type;
+	d->flags = h.flags;
+	d->devid = h.devid;
+	d->cap_offset = h.cap_offset;
+	d->base = h.base;
+	d->segment = h.segment;
+	d->info = h.info;
+	d->feature = h.feature;
+	if (hdr_len == sizeof(struct ivhd_ext_hw)) {
+		struct ivhd_ext_hw x;
+
+		memcpy(&x, p, sizeof(x));
+		d->has_efr = true;
+		d->efr = x.efr;
+		d->efr2 = x.efr2;
+	}
+	entries_parse(d, p + hdr_len, len - hdr_len, off + hdr_len);
+}
+
+static void ivmd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t off)
+{
+	struct ivmd_hw m;
+	uint16_t first, last;
+
+	memcpy(&m, p, sizeof(m));
+	first = m.type == IVRS_TYPE_IVMD_ALL ? 0 : m.devid;
+	last = m.type == IVRS_TYPE_IVMD_ALL ? 0xffff :
+	       m.type == IVRS_TYPE_IVMD_RANGE ? m.aux : m.devid;
+	if (last < first || m.size == 0 || range_overflows(m.start, m.size) ||
+	    !IS_ALIGNED(m.start, PAGE_SIZE) || !IS_ALIGNED(m.size, PAGE_SIZE)) {
+		pr_warn("IVMD type 0x%x at offset %u (devices " BDF_FMT "-" BDF_FMT ", 0x%llx+0x%llx) "
+			"is reversed, empty, wrapping or not 4 KiB granular, skipped", m.type, off,
+			BDF_ARGS(first), BDF_ARGS(last), (unsigned long long)m.start,
+			(unsigned long long)m.size);
+		ii->rejected++;
+		return;
+	}
+	if (ii->ivmd_count == IVRS_MAX_IVMDS) {
+		pr_warn("IVMD at offset %u: more than %u IVMDs, skipped", off, IVRS_MAX_IVMDS);
+		ii->rejected++;
+		return;
+	}
+	ii->ivmds[ii->ivmd_count++] = (struct ivrs_ivmd){
+		.type = m.type, .flags = m.flags, .segment = m.segment,
+		.first = first, .last = last, .start = m.start, .size = m.size,
+	};
+}
+
+/* The fixed header size of a block type, 0 when the type is not known. */
+static uint32_t block_header_size(uint8_t type)
+{
+	switch (type) {
+	case IVRS_TYPE_IVHD_10:
+		return sizeof(struct ivhd_hw);
+	case IVRS_TYPE_IVHD_11:
+	case IVRS_TYPE_IVHD_40:
+		return sizeof(struct ivhd_ext_hw);
+	case IVRS_TYPE_IVMD_ALL:
+	case IVRS_TYPE_IVMD_SELECT:
+	case IVRS_TYPE_IVMD_RANGE:
+		return sizeof(struct ivmd_hw);
+	default:
+		return 0;
+	}
+}
+
+/* Check and parse the block at `off`. Returns its length, 0 to stop the walk. */
+static uint32_t block_parse(struct ivrs_info *ii, const uint8_t *t, uint32_t off, uint32_t len)
+{
+	struct ivrs_block_header b;
+	uint32_t hdr;
+
+	if (len - off < sizeof(b)) {
+		pr_warn("%u trailing bytes at offset %u, not a block", len - off, off);
+		return 0;
+	}
+	memcpy(&b, t + off, sizeof(b));
+	hdr = block_header_size(b.type);
+	if (b.length < MAX(hdr, (uint32_t)sizeof(b)) || b.length > len - off) {
+		pr_warn("block type 0x%x at offset %u has length %u (header %u, %u bytes left), walk stopped",
+			b.type, off, b.length, hdr, len - off);
+		return 0;
+	}
+	if (b.type == IVRS_TYPE_IVHD_10 || b.type == IVRS_TYPE_IVHD_11 ||
+	    b.type == IVRS_TYPE_IVHD_40) {
+		ivhd_parse(ii, t + off, b.length, hdr, off);
+	} else if (hdr) {
+		ivmd_parse(ii, t + off, off);
+	} else {
+		pr_debug("block type 0x%x (length %u) at offset %u skipped", b.type, b.length, off);
+		ii->unknown_count++;
+	}
+	return b.length;
+}
+
+int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out)
+{
+	const uint8_t *t = tbl;
+	struct acpi_ivrs v;
+
+	memset(out, 0, sizeof(*out));
+	if (!tbl) {
+		pr_warn("no IVRS given");
+		return -EINVAL;
+	}
+	if (len < sizeof(v)) {
+		pr_warn("IVRS of %u bytes is shorter than its 48-byte header", len);
+		return -EINVAL;
+	}
+	memcpy(&v, t, sizeof(v));
+	if (memcmp(v.hdr.signature, "IVRS", 4) != 0) {
+		pr_warn("table is not an IVRS");
+		return -EINVAL;
+	}
+	if (v.hdr.length < len)
+		len = v.hdr.length;
+	else if (v.hdr.length > len)
+		pr_warn("IVRS claims %u bytes, only %u available", v.hdr.length, len);
+	if (len < sizeof(v)) {
+		pr_warn("IVRS length %u is shorter than its 48-byte header", len);
+		return -EINVAL;
+	}
+	out->ivinfo = v.ivinfo;
+	out->efr_sup = v.ivinfo & IVRS_IVINFO_EFRSUP;
+	out->gva_size = FIELD_GET(IVRS_IVINFO_GVASIZE, v.ivinfo);
+	out->pa_size = FIELD_GET(IVRS_IVINFO_PASIZE, v.ivinfo);
+	out->va_size = FIELD_GET(IVRS_IVINFO_VASIZE, v.ivinfo);
+
+	for (uint32_t off = sizeof(v); off < len;) {
+		uint32_t n = block_parse(out, t, off, len);
+
+		if (n == 0) {
+			out->truncated = true;
+			break;
+		}
+		off += n;
+	}
+	if (out->ivhd_count == 0)
+		pr_warn("IVRS describes no usable IOMMU");
+	return 0;
+}
+
+static void ranges_report(const struct ivrs_ivhd *h)
+{
+	for (unsigned i = 0; i < h->range_count; i++) {
+		const struct ivrs_devrange *r = &h->ranges[i];
+
+		if (r->alias)
+			pr_info("  devices " BDF_FMT "-" BDF_FMT " alias " BDF_FMT " setting 0x%02x",
+				BDF_ARGS(r->first), BDF_ARGS(r->last), BDF_ARGS(r->alias_devid),
+				r->setting);
+		else
+			pr_info("  devices " BDF_FMT "-" BDF_FMT " setting 0x%02x%s",
+				BDF_ARGS(r->first), BDF_ARGS(r->last), r->setting,
+				r->kind == IVHD_DEV_EXT_SELECT || r->kind == IVHD_DEV_EXT_START ?
+					" (extended)" : "");
+	}
+	for (unsigned i = 0; i < h->special_count; i++) {
+		const struct ivrs_special *s = &h->specials[i];
+
+		pr_info("  special %s handle %u devid " BDF_FMT,
+			s->variety == IVHD_SPECIAL_IOAPIC ? "ioapic" :
+			s->variety == IVHD_SPECIAL_HPET ? "hpet" : "unknown",
+			s->handle, BDF_ARGS(s->devid));
+	}
+	for (unsigned i = 0; i < h->hid_count; i++) {
+		const struct ivrs_hid *d = &h->hids[i];
+
+		pr_info("  acpi hid %s cid %s uid %s devid " BDF_FMT, d->hid,
+			d->cid[0] ? d->cid : "-", d->uid[0] ? d->uid : "-", BDF_ARGS(d->devid));
+	}
+}
+
+void ivrs_report(const struct ivrs_info *ii)
+{
+	pr_info("IVRS IVinfo 0x%08x VAsize %u PAsize %u GVAsize %u EFRSup %u", ii->ivinfo,
+		ii->va_size, ii->pa_size, ii->gva_size, ii->efr_sup);
+	for (unsigned i = 0; i < ii->ivhd_count; i++) {
+		const struct ivrs_ivhd *h = &ii->ivhds[i];
+
+		pr_info("IVHD type 0x%x at 0x%016llx segment %u devid " BDF_FMT
+			" flags 0x%02x, %u device entries", h->type, (unsigned long long)h->base,
+			h->segment, BDF_ARGS(h->devid), h->flags, h->entry_count);
+		ranges_report(h);
+		if (h->has_efr) {
+			struct amdvi_caps c;
+
+			amdvi_efr_decode(h->efr, &c);
+			amdvi_caps_log(h->base, &c);
+		}
+	}
+	for (unsigned i = 0; i < ii->ivmd_count; i++) {
+		const struct ivrs_ivmd *m = &ii->ivmds[i];
+
+		pr_info("IVMD type 0x%x devices " BDF_FMT "-" BDF_FMT " flags 0x%x 0x%016llx len 0x%llx",
+			m->type, BDF_ARGS(m->first), BDF_ARGS(m->last), m->flags,
+			(unsigned long long)m->start, (unsigned long long)m->size);
+	}
+}
