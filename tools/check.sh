@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+mkdir -p "$BUILD"
 passed=0
 failed=0
 failures=()
