@@ -14,6 +14,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/time.h"
 #include "arch/x86/uart.h"
 #include "boot/boot.h"
 #include "boot/mb2.h"
@@ -96,6 +97,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		pr_info("firmware: legacy BIOS (no EFI system table)");
 	paging_init();
 	cpu_report();
+	time_init();
 
 	if (acpi_discover(boot_info.rsdp_len ? boot_info.rsdp : NULL, boot_info.rsdp_len,
 			  &acpi_info) < 0)

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOMON_X86_TIME_H
+#define IOMON_X86_TIME_H
+
+/* Calibrate the TSC; udelay() and time_now_us() are usable after this. */
+void time_init(void);
+
+#endif
