@@ -46,7 +46,18 @@ include tests/unit/tests.mk
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst %,$(BUILD)/host/test_%,$(UNIT_TESTS))
 
-.PHONY: all deps newlib monitor iso usb run debug check unit integration clean distclean
+# libFuzzer harnesses (clang): tests/fuzz/fuzz_NAME.c + fuzz_NAME_src.
+FCFLAGS := -std=gnu11 -O1 -g -I. -DIOMON_HOST -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Werror
+fuzz_mb2_src     := boot/mb2.c
+fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c iommu/vtd/caps.c \
+	iommu/amdvi/ivrs.c iommu/amdvi/caps.c
+fuzz_cmdline_src := kernel/cmdline.c
+FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+FUZZ_RUNS  ?= 20000
+
+.PHONY: all deps newlib monitor iso usb run debug check unit fuzz integration clean distclean
 all: iso
 
 deps:
@@ -87,12 +98,17 @@ debug: deps iso
 $(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_src) tests/fuzz/fuzz_stubs.c
+	@mkdir -p $(dir $@)
+	clang $(FCFLAGS) -o $@ $(filter %.c,$^)
+
 unit: $(UNIT_BINS)
+fuzz: $(FUZZ_BINS)
 check: deps
 	tools/check.sh
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/iomon.* $(BUILD)/scenarios
+	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios
 distclean:
 	rm -rf $(BUILD)
 

@@ -52,6 +52,25 @@ else
 	fail "integration" "the monitor does not build"
 fi
 
+echo "== fuzz smoke runs (libFuzzer, ASan+UBSan, fixed seed)"
+runs=${FUZZ_RUNS:-300000}
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	[ "$name" = fuzz_stubs ] && continue
+	bin=$BUILD/fuzz/$name
+	if ! make -s "$bin" > "$BUILD/$name.build.log" 2>&1; then
+		cat "$BUILD/$name.build.log"
+		fail "fuzz/$name" "does not build"
+		continue
+	fi
+	if "$bin" -runs="$runs" -seed=1 > "$BUILD/$name.log" 2>&1; then
+		pass "fuzz/$name ($runs runs)"
+	else
+		tail -n 30 "$BUILD/$name.log"
+		fail "fuzz/$name" "crash or sanitizer report, see $BUILD/$name.log"
+	fi
+done
+
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${failures[@]}"

@@ -9,7 +9,7 @@ PACKAGES=(
 	qemu-system-x86 ovmf seabios
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
 	newlib-source gnu-efi
-	libcmocka-dev clang
+	libcmocka-dev clang libclang-rt-14-dev
 	bochs bochsbios vgabios
 	gdb
 )
