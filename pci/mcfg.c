@@ -80,27 +80,10 @@ int mcfg_parse(const void *tbl, uint32_t len, struct mcfg_info *out)
 	uint32_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl) {
-		pr_warn("no MCFG given");
+	len = acpi_table_extent(LOG_TAG, tbl, len, "MCFG", sizeof(m));
+	if (!len)
 		return -EINVAL;
-	}
-	if (len < sizeof(m)) {
-		pr_warn("MCFG of %u bytes is shorter than its 44-byte header", len);
-		return -EINVAL;
-	}
 	memcpy(&m, t, sizeof(m));
-	if (memcmp(m.hdr.signature, "MCFG", 4) != 0) {
-		pr_warn("table is not an MCFG");
-		return -EINVAL;
-	}
-	if (m.hdr.length < len)
-		len = m.hdr.length;
-	else if (m.hdr.length > len)
-		pr_warn("MCFG claims %u bytes, only %u available", m.hdr.length, len);
-	if (len < sizeof(m)) {
-		pr_warn("MCFG length %u is shorter than its 44-byte header", len);
-		return -EINVAL;
-	}
 	n = (len - sizeof(m)) / sizeof(struct acpi_mcfg_entry);
 	if ((len - sizeof(m)) % sizeof(struct acpi_mcfg_entry))
 		pr_warn("MCFG length %u leaves a partial entry, %u trailing bytes ignored", len,

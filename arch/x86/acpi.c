@@ -47,6 +47,37 @@ uint8_t acpi_checksum(const void *p, uint32_t len)
 }
 
 /* A signature or OEM id as log text: unprintable bytes become '?'. */
+uint32_t acpi_table_extent(const char *tag, const void *tbl, uint32_t len, const char sig[4],
+			   uint32_t hdr_size)
+{
+	struct acpi_header h;
+
+	if (!tbl) {
+		log_printf(LOG_WARN, tag, "no %.4s table given", sig);
+		return 0;
+	}
+	if (len < hdr_size) {
+		log_printf(LOG_WARN, tag, "%.4s table of %u bytes is shorter than its %u-byte header", sig,
+			   len, hdr_size);
+		return 0;
+	}
+	memcpy(&h, tbl, sizeof(h));
+	if (memcmp(h.signature, sig, 4) != 0) {
+		log_printf(LOG_WARN, tag, "table signature is not %.4s", sig);
+		return 0;
+	}
+	/* Never read past what the header claims, nor past what was mapped. */
+	if (h.length > len)
+		log_printf(LOG_WARN, tag, "%.4s table claims %u bytes, only %u available", sig, h.length, len);
+	len = MIN(len, h.length);
+	if (len < hdr_size) {
+		log_printf(LOG_WARN, tag, "%.4s table length %u is shorter than its %u-byte header", sig, len,
+			   hdr_size);
+		return 0;
+	}
+	return len;
+}
+
 static void text_copy(char *out, const char *in, size_t n, bool trim)
 {
 	size_t i;

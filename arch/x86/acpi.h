@@ -78,6 +78,16 @@ int acpi_rsdp_validate(const void *rsdp, uint32_t avail);
  */
 int acpi_discover(const void *rsdp_copy, uint32_t rsdp_len, struct acpi_info *ai);
 
+/*
+ * The common front door of every table parser (MADT, MCFG, DMAR, IVRS):
+ * `tbl` must be non-NULL, carry signature `sig` and hold its `hdr_size`-byte
+ * fixed header. Returns how many bytes the parser may read: the header's
+ * length clamped to the `len` bytes that are really there, or 0 after a
+ * warning logged under the caller's `tag`.
+ */
+uint32_t acpi_table_extent(const char *tag, const void *tbl, uint32_t len, const char sig[4],
+			   uint32_t hdr_size);
+
 /* The n-th (0-based) table with signature `sig`, mapped, or NULL. */
 const struct acpi_header *acpi_find(const struct acpi_info *ai, const char sig[4],
 				    unsigned n, uint32_t *len);

@@ -181,28 +181,10 @@ int madt_parse(const void *tbl, uint32_t len, struct madt_info *out)
 	struct acpi_madt m;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl) {
-		pr_warn("no MADT given");
+	len = acpi_table_extent(LOG_TAG, tbl, len, "APIC", sizeof(m));
+	if (!len)
 		return -EINVAL;
-	}
-	if (len < sizeof(m)) {
-		pr_warn("MADT of %u bytes is shorter than its 44-byte header", len);
-		return -EINVAL;
-	}
 	memcpy(&m, t, sizeof(m));
-	if (memcmp(m.hdr.signature, "APIC", 4) != 0) {
-		pr_warn("table is not a MADT");
-		return -EINVAL;
-	}
-	/* Never read past what the header claims, nor past what was mapped. */
-	if (m.hdr.length < len)
-		len = m.hdr.length;
-	else if (m.hdr.length > len)
-		pr_warn("MADT claims %u bytes, only %u available", m.hdr.length, len);
-	if (len < sizeof(m)) {
-		pr_warn("MADT length %u is shorter than its 44-byte header", len);
-		return -EINVAL;
-	}
 	out->lapic_address = m.lapic_address;
 	out->flags = m.flags;
 

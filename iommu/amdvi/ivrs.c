@@ -376,27 +376,10 @@ int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out)
 	struct acpi_ivrs v;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl) {
-		pr_warn("no IVRS given");
+	len = acpi_table_extent(LOG_TAG, tbl, len, "IVRS", sizeof(v));
+	if (!len)
 		return -EINVAL;
-	}
-	if (len < sizeof(v)) {
-		pr_warn("IVRS of %u bytes is shorter than its 48-byte header", len);
-		return -EINVAL;
-	}
 	memcpy(&v, t, sizeof(v));
-	if (memcmp(v.hdr.signature, "IVRS", 4) != 0) {
-		pr_warn("table is not an IVRS");
-		return -EINVAL;
-	}
-	if (v.hdr.length < len)
-		len = v.hdr.length;
-	else if (v.hdr.length > len)
-		pr_warn("IVRS claims %u bytes, only %u available", v.hdr.length, len);
-	if (len < sizeof(v)) {
-		pr_warn("IVRS length %u is shorter than its 48-byte header", len);
-		return -EINVAL;
-	}
 	out->ivinfo = v.ivinfo;
 	out->efr_sup = v.ivinfo & IVRS_IVINFO_EFRSUP;
 	out->gva_size = FIELD_GET(IVRS_IVINFO_GVASIZE, v.ivinfo);

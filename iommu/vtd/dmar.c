@@ -284,27 +284,10 @@ int dmar_parse(const void *tbl, uint32_t len, struct dmar_info *out)
 	struct acpi_dmar d;
 
 	memset(out, 0, sizeof(*out));
-	if (!tbl) {
-		pr_warn("no DMAR given");
+	len = acpi_table_extent(LOG_TAG, tbl, len, "DMAR", sizeof(d));
+	if (!len)
 		return -EINVAL;
-	}
-	if (len < sizeof(d)) {
-		pr_warn("DMAR of %u bytes is shorter than its 48-byte header", len);
-		return -EINVAL;
-	}
 	memcpy(&d, t, sizeof(d));
-	if (memcmp(d.hdr.signature, "DMAR", 4) != 0) {
-		pr_warn("table is not a DMAR");
-		return -EINVAL;
-	}
-	if (d.hdr.length < len)
-		len = d.hdr.length;
-	else if (d.hdr.length > len)
-		pr_warn("DMAR claims %u bytes, only %u available", d.hdr.length, len);
-	if (len < sizeof(d)) {
-		pr_warn("DMAR length %u is shorter than its 48-byte header", len);
-		return -EINVAL;
-	}
 	out->haw = d.haw + 1;
 	out->flags = d.flags;
 

@@ -365,7 +365,7 @@ static void test_truncated_table(void **state)
 	assert_int_equal(dmar_parse(t.buf, 80, &di), 0);
 	assert_true(di.truncated);
 	assert_int_equal(di.drhd_count, 0);
-	assert_true(log_captured("W/vtd: DMAR claims 104 bytes, only 80 available"));
+	assert_true(log_captured("W/vtd: DMAR table claims 104 bytes, only 80 available"));
 	assert_true(log_captured("W/vtd: structure type 0 at offset 48 has length 56 (32 bytes left), walk stopped"));
 	assert_true(log_captured("W/vtd: DMAR describes no usable remapping unit"));
 	/* A header cut inside the fixed part. */
@@ -413,13 +413,13 @@ static void test_header_checks(void **state)
 	q35_dmar();
 	dmar_end();
 	assert_int_equal(dmar_parse(NULL, 104, &di), -EINVAL);
-	assert_true(log_captured("W/vtd: no DMAR given"));
+	assert_true(log_captured("W/vtd: no DMAR table given"));
 	((struct acpi_header *)t.buf)->length = 40;  /* header claims less than itself */
 	assert_int_equal(dmar_parse(t.buf, 104, &di), -EINVAL);
-	assert_true(log_captured("W/vtd: DMAR length 40 is shorter than its 48-byte header"));
+	assert_true(log_captured("W/vtd: DMAR table length 40 is shorter than its 48-byte header"));
 	memcpy(t.buf, "DMAX", 4);
 	assert_int_equal(dmar_parse(t.buf, 104, &di), -EINVAL);
-	assert_true(log_captured("W/vtd: table is not a DMAR"));
+	assert_true(log_captured("W/vtd: table signature is not DMAR"));
 }
 
 /* --- VT-d capability decoding, on the values QEMU 7.2 reports (§1.2) --- */

@@ -452,10 +452,10 @@ static void test_header_checks(void **state)
 	ivrs_end();
 	assert_int_equal(ivrs_parse(t.buf, 47, &ii), -EINVAL);
 	assert_int_equal(ivrs_parse(NULL, 92, &ii), -EINVAL);
-	assert_true(log_captured("W/amdvi: no IVRS given"));
+	assert_true(log_captured("W/amdvi: no IVRS table given"));
 	memcpy(t.buf, "IVRX", 4);
 	assert_int_equal(ivrs_parse(t.buf, 92, &ii), -EINVAL);
-	assert_true(log_captured("W/amdvi: table is not an IVRS"));
+	assert_true(log_captured("W/amdvi: table signature is not IVRS"));
 }
 
 static void test_efr_qemu(void **state)

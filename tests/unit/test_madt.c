@@ -301,10 +301,10 @@ static void test_header_checks(void **state)
 	madt_end(&t);
 	assert_int_equal(madt_parse(t.buf, 43, &mi), -EINVAL);
 	assert_int_equal(madt_parse(NULL, 128, &mi), -EINVAL);
-	assert_true(log_captured("W/madt: no MADT given"));
+	assert_true(log_captured("W/madt: no APIC table given"));
 	memcpy(t.buf, "APIX", 4);
 	assert_int_equal(madt_parse(t.buf, t.len, &mi), -EINVAL);
-	assert_true(log_captured("W/madt: table is not a MADT"));
+	assert_true(log_captured("W/madt: table signature is not APIC"));
 }
 
 static void test_header_length_bounds_the_walk(void **state)
@@ -321,7 +321,7 @@ static void test_header_length_bounds_the_walk(void **state)
 	((struct acpi_header *)t.buf)->length = 4000;
 	assert_int_equal(madt_parse(t.buf, 60, &mi), 0);
 	assert_int_equal(mi.ioapic_count, 0);
-	assert_true(log_captured("W/madt: MADT claims 4000 bytes, only 60 available"));
+	assert_true(log_captured("W/madt: APIC table claims 4000 bytes, only 60 available"));
 }
 
 int main(void)
