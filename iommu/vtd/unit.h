@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One VT-d remapping unit: its registers, root and context tables,
+ * invalidation (queued when ECAP.QI, else through registers) and fault
+ * recording. Domains and their page tables live above this (iommu/iommu.c).
+ */
+#ifndef IOMON_VTD_UNIT_H
+#define IOMON_VTD_UNIT_H
+
+#include "kernel/types.h"
+#include "kernel/spinlock.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/dmar.h"
+#include "iommu/vtd/fault.h"
+#include "iommu/vtd/tables.h"
+
+struct vtd_unit {
+	paddr_t base;
+	uint8_t *regs;
+	uint16_t segment;
+	struct vtd_caps caps;
+	unsigned levels;                 /* second-level table depth used for domains: 3 or 4 */
+	unsigned addr_width;             /* 39 or 48, from `levels` */
+
+	struct vtd_entry128 *root;       /* 256 root entries */
+	paddr_t root_pa;
+
+	bool qi;                         /* queued invalidation in use */
+	struct vtd_entry128 *queue;
+	paddr_t queue_pa;
+	unsigned queue_tail;             /* next free descriptor */
+	volatile uint32_t *wait_status;  /* written by wait descriptors */
+	paddr_t wait_status_pa;
+	uint32_t wait_seq;
+
+	spinlock_t lock;                 /* tables and the invalidation interface */
+	uint64_t faults_recorded;
+	uint64_t faults_overflowed;
+	uint64_t invalidations;
+	struct vtd_fault last_fault;
+	bool has_last_fault;
+	bool translating;
+};
+
+/* Bring up a unit without enabling translation: capability checks, tables, QI, faults cleared. */
+int vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d);
+/* Turn DMA remapping on (GCMD.TE). Every device must already have its context entry. */
+int vtd_unit_enable_translation(struct vtd_unit *u);
+
+/*
+ * Point (bus, devfn) at a second-level table `slpt` with domain id `did`,
+ * or block it (slpt == 0). Replaces a present entry in one 128-bit store,
+ * so the device never walks a half-written entry, then invalidates the
+ * device's context-cache entry and the IOTLB for the old and new domain.
+ */
+int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did, paddr_t slpt);
+
+/* IOTLB invalidation for domain `did`: the whole domain, or [iova, iova+size) with PSI when it fits. */
+void vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size);
+void vtd_flush_all(struct vtd_unit *u);
+
+/* Drain the fault-recording registers; returns how many faults were logged. */
+unsigned vtd_fault_poll(struct vtd_unit *u);
+
+
+#endif
