@@ -5,6 +5,9 @@
 #include "arch/x86/madt.h"
 #include "pci/mcfg.h"
 #include "pci/pci.h"
+#include "pci/enum.h"
+#include "pci/sriov.h"
+#include "kernel/options.h"
 #include "iommu/vtd/vtd.h"
 #include "iommu/amdvi/amdvi.h"
 
@@ -37,7 +40,12 @@ static void report_pci(const struct acpi_info *ai)
 		return;
 	mcfg_report(&mcfg);
 	pci_ecam_init(&mcfg);
-	pci_report_root_bus();
+	if (pci_enumerate(&mcfg) < 0)
+		pr_err("PCI enumeration ran out of device slots; later devices are not managed");
+	/* A request that cannot be met is the user's to fix: sriov_apply_requests warns. */
+	if (boot_options.sriov.count)
+		sriov_apply_requests(&boot_options.sriov);
+	pci_report_tree();
 }
 
 void boot_report(const struct boot_info *bi, const struct acpi_info *ai)

@@ -16,6 +16,7 @@ static const char *const selftest_names[] = {
 	[SELFTEST_FAULT] = "fault",
 	[SELFTEST_UD] = "ud",
 	[SELFTEST_STACK] = "stack",
+	[SELFTEST_SRIOV] = "sriov",
 };
 
 const char *selftest_name(enum selftest t)
@@ -52,6 +53,7 @@ static const struct cmdline_opt options[] = {
 	{ "loglevel", cmdline_parse_loglevel, &boot_options.loglevel, false },
 	{ "exit", parse_exit, &boot_options.exit_qemu, false },
 	{ "selftest", parse_selftest, &boot_options.selftest, false },
+	{ "sriov", sriov_opt_parse, &boot_options.sriov, true },
 };
 
 int options_apply(const char *cmdline)

@@ -6,12 +6,14 @@
 #include "kernel/types.h"
 #include "kernel/cmdline.h"
 #include "kernel/log.h"
+#include "pci/sriov.h"
 
 enum selftest {
 	SELFTEST_NONE,
 	SELFTEST_FAULT,      /* touch an unmapped address: #PF, register dump, failure exit */
 	SELFTEST_UD,         /* execute ud2: #UD */
 	SELFTEST_STACK,      /* overflow the boot stack into its guard page: #DF on the IST stack */
+	SELFTEST_SRIOV,      /* disable every enabled PF's VFs and check they are gone */
 };
 
 struct boot_options {
@@ -19,6 +21,7 @@ struct boot_options {
 	enum log_level loglevel;
 	bool exit_qemu;
 	enum selftest selftest;
+	struct sriov_requests sriov;   /* sriov=SEG:BUS:DEV.FN:N, repeatable */
 };
 
 extern struct boot_options boot_options;

@@ -3,6 +3,9 @@
 #include "kernel/selftest.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "pci/dev.h"
+#include "pci/pci.h"
+#include "pci/sriov.h"
 
 /* Nothing is mapped at low virtual addresses: there is no identity map. */
 #define UNMAPPED_ADDRESS 0xdead000ULL
@@ -26,6 +29,68 @@ static unsigned __attribute__((noinline)) recurse(unsigned depth)
 	return recurse(depth + 1) + pad[0];
 }
 
+struct pf_list {
+	struct pci_dev *pf[8];
+	unsigned n;
+};
+
+static int collect_enabled_pf(struct pci_dev *d, void *ctx)
+{
+	struct pf_list *l = ctx;
+
+	if (d->is_pf && d->nr_vfs && l->n < ARRAY_SIZE(l->pf))
+		l->pf[l->n++] = pci_dev_get(d);
+	return 0;
+}
+
+static bool vf_config_gone(const struct pci_dev *pf, const uint16_t *rids, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t class = pci_cfg_read(pf->seg, rids[i] >> 8, rids[i] & 0xff, PCI_CLASS_REVISION, 4);
+
+		if (class != 0xffffffffu) {
+			pr_err("sriov: VF %02x:%02x.%u still answers (class/rev 0x%08x)", rids[i] >> 8,
+			       (rids[i] >> 3) & 0x1f, rids[i] & 7, class);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Disable the VFs of every PF that has some: each VF must leave the registry and config space. */
+static bool selftest_sriov_disable(void)
+{
+	struct pf_list l = { .n = 0 };
+	bool ok = true;
+
+	pci_dev_for_each(collect_enabled_pf, &l);
+	if (!l.n) {
+		pr_err("sriov: no PF has VFs enabled (give sriov=SEG:BUS:DEV.FN:N)");
+		return false;
+	}
+	for (unsigned i = 0; i < l.n; i++) {
+		struct pci_dev *pf = l.pf[i];
+		uint16_t rids[256];
+		unsigned n = 0, before = pci_dev_count();
+		int rc;
+
+		for (struct pci_dev *vf = pf->vfs; vf && n < ARRAY_SIZE(rids); vf = vf->vf_next)
+			rids[n++] = pci_dev_rid(vf);
+		rc = sriov_disable(pf);
+		if (rc < 0 || pf->nr_vfs || pci_dev_count() != before - n || !vf_config_gone(pf, rids, n)) {
+			pr_err("sriov: disabling %u VFs of %04x:%02x:%02x.%u failed (%d)", n, pf->seg,
+			       pf->bus, PCI_DEV(pf->devfn), PCI_FN(pf->devfn), rc);
+			ok = false;
+		} else {
+			pr_info("sriov: disabled %u VFs of %04x:%02x:%02x.%u; registry %u -> %u functions, VF config space gone",
+				n, pf->seg, pf->bus, PCI_DEV(pf->devfn), PCI_FN(pf->devfn), before,
+				pci_dev_count());
+		}
+		pci_dev_put(pf);
+	}
+	return ok;
+}
+
 bool selftest_run(enum selftest t)
 {
 	switch (t) {
@@ -42,6 +107,8 @@ bool selftest_run(enum selftest t)
 		pr_info("overflowing the boot stack: expect a #DF on its own stack");
 		recurse(0);
 		break;
+	case SELFTEST_SRIOV:
+		return selftest_sriov_disable();
 	}
 	pr_err("self-test '%s' returned instead of faulting", selftest_name(t));
 	return false;

@@ -81,39 +81,3 @@ void pci_cfg_write(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t off, unsig
 		mmio_write32(a, val);
 	spin_unlock(&cfg_lock);
 }
-
-static void report_function(uint16_t seg, uint8_t bus, uint8_t devfn)
-{
-	uint32_t id = pci_cfg_read(seg, bus, devfn, PCI_VENDOR_ID, 4);
-	uint32_t class = pci_cfg_read(seg, bus, devfn, PCI_CLASS_REVISION, 4) >> 8;
-	uint8_t hdr = pci_cfg_read(seg, bus, devfn, PCI_HEADER_TYPE, 1);
-
-	pr_info("  %04x:%02x:%02x.%u %04x:%04x class %06x%s", seg, bus, PCI_DEV(devfn), PCI_FN(devfn),
-		id & 0xffff, id >> 16, class,
-		(hdr & PCI_HEADER_TYPE_MASK) == 1 ? " bridge" : "");
-}
-
-void pci_report_root_bus(void)
-{
-	for (unsigned i = 0; i < nwindows; i++) {
-		uint16_t seg = windows[i].segment;
-		uint8_t bus = windows[i].bus_start;
-		unsigned found = 0;
-
-		pr_info("functions on %04x:%02x (full enumeration comes later):", seg, bus);
-		for (unsigned dev = 0; dev < 32; dev++) {
-			uint8_t hdr;
-
-			if ((pci_cfg_read(seg, bus, PCI_DEVFN(dev, 0), PCI_VENDOR_ID, 2)) == 0xffff)
-				continue;
-			hdr = pci_cfg_read(seg, bus, PCI_DEVFN(dev, 0), PCI_HEADER_TYPE, 1);
-			for (unsigned fn = 0; fn < ((hdr & PCI_HEADER_MULTIFUNC) ? 8 : 1); fn++) {
-				if (pci_cfg_read(seg, bus, PCI_DEVFN(dev, fn), PCI_VENDOR_ID, 2) == 0xffff)
-					continue;
-				report_function(seg, bus, PCI_DEVFN(dev, fn));
-				found++;
-			}
-		}
-		pr_info("%u functions on %04x:%02x", found, seg, bus);
-	}
-}

@@ -36,7 +36,5 @@ void pci_cfg_write(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t off, unsig
 
 /* Map the ECAM windows the MCFG described. */
 void pci_ecam_init(const struct mcfg_info *mi);
-/* The boot report's quick list: every function on each segment's first bus. */
-void pci_report_root_bus(void);
 
 #endif

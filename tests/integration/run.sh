@@ -21,14 +21,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects
+names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra
 cur=
 # scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
 scenario() {
 	cur=$1; names+=("$1")
 	s_expect[$1]=$2; s_vars[$1]=$3; s_cmdline[$1]=$4; s_timeout[$1]=${5:-90}
-	s_greps[$1]=; s_rejects[$1]=
+	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=
 }
+# qemu_extra "ARGS": more QEMU arguments for this scenario (QEMU_EXTRA)
+qemu_extra() { s_extra[$cur]=$1; }
 # expect REGEX: some serial line must match (grep -E)
 expect() { s_greps[$cur]+="$1"$'\n'; }
 # reject REGEX: no serial line may match
@@ -55,7 +57,8 @@ run_one() {
 		why="image build failed: $(tail -n 3 "$dir/mkiso.log")"
 	else
 		local start=$SECONDS
-		env ${s_vars[$n]} SERIAL="file:$dir/serial.log" \
+		# shellcheck disable=SC2086
+		env ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
 			timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
 			> "$dir/qemu.log" 2>&1
 		rc=$?

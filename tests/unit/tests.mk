@@ -12,3 +12,9 @@ ut_pt_src       := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/p
 	iommu/pt/fmt_x86.c tests/unit/pt_fake.c
 ut_pt_formats_src := $(ut_pt_src)
 ut_vtd_fault_src := iommu/vtd/fault.c
+ut_pci_ids_src  := pci/ids.c
+ut_pci_caps_src := pci/caps.c tests/unit/fake_pci.c
+ut_pci_registry_src := pci/registry.c pci/ids.c tests/unit/fake_pci.c
+ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/sriov.c \
+	pci/report.c tests/unit/fake_pci.c
+ut_sriov_src    := $(ut_pci_enum_src)
