@@ -4,6 +4,7 @@
 
 #include "boot/mb2.h"
 #include "arch/x86/acpi.h"
+#include "kernel/frames.h"
 
 /*
  * Report the loader's memory map, build the frame allocator from it minus
@@ -11,5 +12,15 @@
  * direct map. Panics only when no memory at all is usable.
  */
 void memory_init(const struct boot_info *bi, const struct acpi_info *ai);
+
+/*
+ * Usable RAM is split once, at boot: the monitor's own pool (the frame
+ * allocator: page tables, IOMMU structures) and the root partition's RAM.
+ * Monitor memory is never mapped for DMA nor into any partition.
+ */
+unsigned memory_root_ram(const struct phys_range **out);
+bool memory_is_monitor(paddr_t pa);
+
+#define MONITOR_POOL_DEFAULT (64 * MiB)
 
 #endif

@@ -31,7 +31,7 @@ static bool frames_ready;
 static uint64_t *pml4;
 static uint64_t nx_bit;
 static spinlock_t paging_lock = SPINLOCK_INIT;
-static const struct phys_range *ram_ranges;
+static struct phys_range ram_ranges[FRAMES_MAX_RANGES + 1];
 static unsigned ram_count;
 
 static bool in_mapped_ram(paddr_t pa, uint64_t len);
@@ -210,13 +210,15 @@ void paging_map_ram(const struct phys_range *ranges, unsigned n)
 		int rc = map_range(DIRECT_MAP_BASE + ranges[i].base, ranges[i].base,
 				   ranges[i].end - ranges[i].base, PTE_P | PTE_RW | nx_bit, 3);
 
-		if (rc < 0)
+		if (rc < 0 || ram_count == ARRAY_SIZE(ram_ranges))
 			panic("paging: cannot map RAM 0x%llx-0x%llx into the direct map (%d)",
 			      (unsigned long long)ranges[i].base, (unsigned long long)ranges[i].end, rc);
-		/* Later ranges may need page-table pages from the ones already mapped. */
+		ram_ranges[ram_count++] = ranges[i];
+		/*
+		 * Once the allocator's own memory is mapped (the caller maps it
+		 * first), later ranges may take page-table pages from it.
+		 */
 		frames_ready = true;
-		ram_ranges = ranges;
-		ram_count = i + 1;
 	}
 	spin_unlock(&paging_lock);
 	write_cr3(read_cr3());
