@@ -8,8 +8,6 @@
 #include "pci/enum.h"
 #include "pci/sriov.h"
 #include "kernel/options.h"
-#include "iommu/vtd/vtd.h"
-#include "iommu/amdvi/amdvi.h"
 
 static struct madt_info madt;
 static struct mcfg_info mcfg;
@@ -54,6 +52,4 @@ void boot_report(const struct boot_info *bi, const struct acpi_info *ai)
 	acpi_report(ai);
 	report_cpus(ai);
 	report_pci(ai);
-	if (!vtd_probe(ai) && !amdvi_probe(ai))
-		pr_info("no IOMMU described by the firmware (no DMAR or IVRS table)");
 }

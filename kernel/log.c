@@ -21,6 +21,23 @@ void log_set_level(enum log_level lvl) { threshold = lvl; }
 enum log_level log_get_level(void) { return threshold; }
 unsigned log_count(enum log_level lvl) { return lvl <= LOG_DEBUG ? counts[lvl] : 0; }
 
+void log_raw(const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	spin_lock(&log_lock);
+	uart_write(line, n);
+	spin_unlock(&log_lock);
+}
+
 void log_printf(enum log_level lvl, const char *tag, const char *fmt, ...)
 {
 	static const char letters[] = "EWID";

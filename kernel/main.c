@@ -8,6 +8,7 @@
  *   -> self-tests -> idle (or exit=qemu)
  */
 #define LOG_TAG "iomon"
+#include <errno.h>
 #include <string.h>
 
 #include "arch/x86/acpi.h"
@@ -21,6 +22,7 @@
 #include "kernel/boot_report.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "iommu/iommu.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/selftest.h"
@@ -64,6 +66,19 @@ static void apply_command_line(void)
 	log_set_level(boot_options.loglevel);
 }
 
+/* Every device into the default domain, then translation on. */
+static void start_iommu(void)
+{
+	const struct phys_range *ram;
+	unsigned n = memory_root_ram(&ram);
+	int rc = iommu_init(&acpi_info, ram, n);
+
+	if (rc == -ENODEV)
+		pr_info("no IOMMU described by the firmware (no DMAR or IVRS table): DMA is not remapped");
+	else if (rc < 0)
+		pr_err("IOMMU bring-up failed (%d): DMA is not remapped", rc);
+}
+
 static void finish_boot(bool selftests_ok)
 {
 	unsigned errors = log_count(LOG_ERR), warnings = log_count(LOG_WARN);
@@ -104,5 +119,6 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		pr_err("no usable ACPI tables: cannot find CPUs, ECAM or IOMMUs");
 	memory_init(&boot_info, &acpi_info);
 	boot_report(&boot_info, &acpi_info);
+	start_iommu();
 	finish_boot(selftest_run(boot_options.selftest));
 }

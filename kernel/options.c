@@ -17,6 +17,7 @@ static const char *const selftest_names[] = {
 	[SELFTEST_UD] = "ud",
 	[SELFTEST_STACK] = "stack",
 	[SELFTEST_SRIOV] = "sriov",
+	[SELFTEST_DMA] = "dma",
 };
 
 const char *selftest_name(enum selftest t)
@@ -48,12 +49,21 @@ static int parse_selftest(const char *val, void *dst)
 	return -EINVAL;
 }
 
+static int parse_vtd(const char *val, void *dst)
+{
+	if (!val || strcmp(val, "noqi"))
+		return -EINVAL;
+	*(bool *)dst = true;
+	return 0;
+}
+
 static const struct cmdline_opt options[] = {
 	{ "console", cmdline_parse_console, &boot_options.console, false },
 	{ "loglevel", cmdline_parse_loglevel, &boot_options.loglevel, false },
 	{ "exit", parse_exit, &boot_options.exit_qemu, false },
 	{ "selftest", parse_selftest, &boot_options.selftest, false },
 	{ "sriov", sriov_opt_parse, &boot_options.sriov, true },
+	{ "vtd", parse_vtd, &boot_options.vtd_noqi, false },
 };
 
 int options_apply(const char *cmdline)

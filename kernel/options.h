@@ -14,6 +14,7 @@ enum selftest {
 	SELFTEST_UD,         /* execute ud2: #UD */
 	SELFTEST_STACK,      /* overflow the boot stack into its guard page: #DF on the IST stack */
 	SELFTEST_SRIOV,      /* disable every enabled PF's VFs and check they are gone */
+	SELFTEST_DMA,        /* DMA isolation with QEMU's edu device (TAP output) */
 };
 
 struct boot_options {
@@ -22,6 +23,7 @@ struct boot_options {
 	bool exit_qemu;
 	enum selftest selftest;
 	struct sriov_requests sriov;   /* sriov=SEG:BUS:DEV.FN:N, repeatable */
+	bool vtd_noqi;                 /* vtd=noqi: register-based invalidation even with ECAP.QI */
 };
 
 extern struct boot_options boot_options;

@@ -6,6 +6,7 @@
 #include "pci/dev.h"
 #include "pci/pci.h"
 #include "pci/sriov.h"
+#include "iommu/selftest_dma.h"
 
 /* Nothing is mapped at low virtual addresses: there is no identity map. */
 #define UNMAPPED_ADDRESS 0xdead000ULL
@@ -109,6 +110,8 @@ bool selftest_run(enum selftest t)
 		break;
 	case SELFTEST_SRIOV:
 		return selftest_sriov_disable();
+	case SELFTEST_DMA:
+		return selftest_dma();
 	}
 	pr_err("self-test '%s' returned instead of faulting", selftest_name(t));
 	return false;

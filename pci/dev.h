@@ -146,6 +146,7 @@ struct pci_dev {
 	/* Hooks for the IOMMU layer; a device with domain != NULL is busy. */
 	void *iommu;                   /* the IOMMU unit translating its DMA */
 	void *domain;                  /* its domain, when not the default one */
+	uint64_t dma_faults;           /* faults the IOMMU recorded for it */
 
 	/* Registry-private. */
 	uint32_t refcount;

@@ -5,6 +5,7 @@
  */
 #define LOG_TAG "amdvi"
 #include "iommu/amdvi/amdvi.h"
+#include "iommu/iommu.h"
 #include "iommu/amdvi/caps.h"
 #include "iommu/amdvi/ivrs.h"
 #include "iommu/amdvi/regs.h"

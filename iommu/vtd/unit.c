@@ -14,15 +14,16 @@
 
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/regs.h"
+#include "iommu/iommu.h"
 #include "arch/x86/io.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
 #include "kernel/phys.h"
 #include "kernel/time.h"
 
 #define VTD_TIMEOUT_US       1000000   /* hardware answers in microseconds; a second means it is wedged */
 #define VTD_QUEUE_ENTRIES    256       /* QS = 0: one 4 KiB page */
-#define VTD_FAULT_LOG_LIMIT  32        /* per unit; guest-triggerable, so the log is bounded */
 
 static uint32_t rd32(const struct vtd_unit *u, unsigned off) { return mmio_read32(u->regs + off); }
 static uint64_t rd64(const struct vtd_unit *u, unsigned off) { return mmio_read64(u->regs + off); }
@@ -249,15 +250,21 @@ static struct vtd_entry128 *context_table(struct vtd_unit *u, uint8_t bus, bool 
 	return ctx;
 }
 
-/* Replace a 128-bit entry in one locked store (CMPXCHG16B): the unit reads it old or new. */
+/*
+ * Replace a 128-bit entry with one locked CMPXCHG16B (every x86-64 CPU with
+ * VT-x has CX16): the unit reads either the old entry or the new one.
+ */
 static void entry128_store(struct vtd_entry128 *e, uint64_t lo, uint64_t hi)
 {
-	__int128 expected = ((__int128)e->hi << 64) | e->lo;
-	__int128 desired = ((__int128)hi << 64) | lo;
+	uint64_t old_lo = e->lo, old_hi = e->hi;
+	bool done;
 
-	while (!__atomic_compare_exchange_n((__int128 *)e, &expected, desired, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
+	do {
+		__asm__ volatile("lock cmpxchg16b %1"
+				 : "=@ccz"(done), "+m"(*e), "+a"(old_lo), "+d"(old_hi)
+				 : "b"(lo), "c"(hi)
+				 : "memory");
+	} while (!done);
 }
 
 int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did, paddr_t slpt)
@@ -320,11 +327,10 @@ unsigned vtd_fault_poll(struct vtd_unit *u)
 		fault_clear_record(u, i);
 		u->last_fault = f;
 		u->has_last_fault = true;
-		if (u->faults_recorded++ < VTD_FAULT_LOG_LIMIT)
-			pr_warn("DMA fault on unit 0x%016llx: %04x:%02x:%02x.%u %s 0x%llx: reason 0x%x, %s",
-				(unsigned long long)u->base, u->segment, f.sid >> 8, (f.sid >> 3) & 0x1f,
-				f.sid & 7, f.is_read ? "read" : "write", (unsigned long long)f.addr,
-				f.reason, vtd_fault_reason_name(f.reason));
+		u->faults_recorded++;
+		iommu_fault_report(u, u->base, &(struct iommu_fault){
+			.seg = u->segment, .rid = f.sid, .addr = f.addr, .is_write = !f.is_read,
+			.reason = f.reason, .reason_name = vtd_fault_reason_name(f.reason) });
 		logged++;
 	}
 	if (fsts & VTD_FSTS_PFO) {
@@ -403,7 +409,9 @@ int vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d)
 	wr64(u, VTD_REG_RTADDR, u->root_pa);
 	if (gcmd_oneshot(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS) < 0)
 		return -EIO;
-	if (u->caps.qi && (rc = qi_enable(u)) < 0)
+	if (u->caps.qi && boot_options.vtd_noqi)
+		pr_info("unit 0x%016llx: vtd=noqi: invalidating through registers", (unsigned long long)u->base);
+	else if (u->caps.qi && (rc = qi_enable(u)) < 0)
 		pr_warn("unit 0x%016llx: queued invalidation failed (%d), using registers",
 			(unsigned long long)u->base, rc);
 	vtd_flush_all(u);

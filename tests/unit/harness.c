@@ -34,6 +34,20 @@ void log_printf(enum log_level lvl, const char *tag, const char *fmt, ...)
 	}
 }
 
+void log_raw(const char *fmt, ...)
+{
+	char msg[CAPTURE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ncaptured < CAPTURE_LINES) {
+		snprintf(captured[ncaptured], CAPTURE_LEN, "%s", msg);
+		captured_lvl[ncaptured++] = LOG_INFO;
+	}
+}
+
 void log_set_level(enum log_level lvl) { threshold = lvl; }
 enum log_level log_get_level(void) { return threshold; }
 unsigned log_count(enum log_level lvl) { return lvl <= LOG_DEBUG ? counts[lvl] : 0; }
