@@ -17,6 +17,7 @@
 #include "pci/regs.h"
 
 #define FAULT_LOG_PER_DEVICE 8   /* then only counted: a guest can fault at will */
+#define FAULT_LOG_UNKNOWN    32  /* faults from requester ids the registry does not know */
 
 static const struct iommu_ops *ops;
 static struct iommu_limits limits;
@@ -223,6 +224,8 @@ int iommu_init(const struct acpi_info *ai, const struct phys_range *root_ram, un
 		pr_err("cannot enable DMA remapping (%d)", rc);
 		return rc;
 	}
+	if (ops->report)
+		ops->report();
 	pr_info("%s DMA remapping on; devices:", ops->name);
 	pci_dev_for_each(report_device, NULL);
 	return 0;
@@ -376,7 +379,9 @@ void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_
 	(void)unit;
 	last_fault = *f;
 	have_last_fault = true;
-	if (!dev || n <= FAULT_LOG_PER_DEVICE)
+	static unsigned unknown_logged;
+
+	if (dev ? n <= FAULT_LOG_PER_DEVICE : unknown_logged++ < FAULT_LOG_UNKNOWN)
 		pr_warn("DMA fault at unit 0x%016llx: %04x:%02x:%02x.%u %s 0x%llx: reason 0x%x, %s",
 			(unsigned long long)unit_base, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1f,
 			f->rid & 7, f->is_write ? "write" : "read", (unsigned long long)f->addr,

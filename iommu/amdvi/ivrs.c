@@ -400,6 +400,42 @@ int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out)
 	return 0;
 }
 
+bool ivrs_covers(const struct ivrs_ivhd *h, uint16_t devid)
+{
+	for (unsigned i = 0; i < h->range_count; i++)
+		if (devid >= h->ranges[i].first && devid <= h->ranges[i].last)
+			return true;
+	for (unsigned i = 0; i < h->special_count; i++)
+		if (h->specials[i].devid == devid)
+			return true;
+	for (unsigned i = 0; i < h->hid_count; i++)
+		if (h->hids[i].devid == devid)
+			return true;
+	return false;
+}
+
+uint16_t ivrs_alias(const struct ivrs_ivhd *h, uint16_t devid)
+{
+	uint16_t seen = devid;
+
+	for (unsigned i = 0; i < h->range_count; i++) {
+		const struct ivrs_devrange *r = &h->ranges[i];
+
+		if (devid >= r->first && devid <= r->last)
+			seen = r->alias ? r->alias_devid : devid;
+	}
+	return seen;
+}
+
+unsigned ivrs_devid_count(const struct ivrs_ivhd *h)
+{
+	unsigned n = 0;
+
+	for (uint32_t d = 0; d <= 0xffff; d++)
+		n += ivrs_covers(h, (uint16_t)d);
+	return n;
+}
+
 static void ranges_report(const struct ivrs_ivhd *h)
 {
 	for (unsigned i = 0; i < h->range_count; i++) {

@@ -242,6 +242,23 @@ struct ivrs_info {
 int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out);
 
 /*
+ * Does IVHD `h` translate DMA from `devid`: does a device entry range, a
+ * special device (IOAPIC, HPET) or an ACPI HID device name it?
+ */
+bool ivrs_covers(const struct ivrs_ivhd *h, uint16_t devid);
+
+/*
+ * The device id the unit sees on DMA from `devid`: the alias of the last
+ * alias entry naming it (a PCIe-to-PCI bridge forwards its secondary bus
+ * under one requester id, and the unit looks up that id's DTE), else
+ * `devid` itself. Later entries override earlier ones, as in Linux.
+ */
+uint16_t ivrs_alias(const struct ivrs_ivhd *h, uint16_t devid);
+
+/* How many of the 65536 device ids `h` covers. */
+unsigned ivrs_devid_count(const struct ivrs_ivhd *h);
+
+/*
  * "I/amdvi: IVRS IVinfo 0x00002800 VAsize 0 PAsize 40 ...", then per IVHD
  * "I/amdvi: IVHD type 0x10 at 0x00000000fed80000 segment 0 devid 00:03.0 flags 0xd1, N device entries"
  * with a line per range / special device, then the IVMDs.

@@ -247,6 +247,30 @@ static void test_alias_and_ext_entries(void **state)
 	assert_true(log_captured("I/amdvi:   devices 03:00.0-03:00.0 setting 0x00 (extended)"));
 }
 
+/* The parsed entries answer coverage and alias queries the way the unit sees requester ids. */
+static void test_alias_coverage_parsed(void **state)
+{
+	const struct ivrs_ivhd *h = &ii.ivhds[0];
+
+	(void)state;
+	ivrs_begin(0x2800);
+	ivhd_open(IVRS_TYPE_IVHD_10, QEMU_DEVID, QEMU_BASE);
+	dev4(IVHD_DEV_SELECT, 0x0010, 0);                   /* 00:02.0, a PCIe-to-PCI bridge */
+	alias(IVHD_DEV_ALIAS_START, 0x0100, 0x0100);        /* its bus 1, seen as 01:00.0 */
+	dev4(IVHD_DEV_END, 0x01ff, 0);
+	special(IVHD_SPECIAL_IOAPIC, 0, 0x00a0);
+	block_close();
+	assert_int_equal(ivrs_parse(t.buf, ivrs_end(), &ii), 0);
+	assert_true(ivrs_covers(h, 0x0010));
+	assert_true(ivrs_covers(h, 0x0128));
+	assert_true(ivrs_covers(h, 0x00a0));
+	assert_false(ivrs_covers(h, 0x0018));
+	assert_false(ivrs_covers(h, 0x0200));
+	assert_int_equal(ivrs_alias(h, 0x0128), 0x0100);
+	assert_int_equal(ivrs_alias(h, 0x0010), 0x0010);
+	assert_int_equal(ivrs_devid_count(h), 1 + 256 + 1);
+}
+
 static void test_ivmd(void **state)
 {
 	(void)state;
@@ -511,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup(test_newest_type_kept, setup),
 		cmocka_unit_test_setup(test_distinct_iommus_both_kept, setup),
 		cmocka_unit_test_setup(test_alias_and_ext_entries, setup),
+		cmocka_unit_test_setup(test_alias_coverage_parsed, setup),
 		cmocka_unit_test_setup(test_ivmd, setup),
 		cmocka_unit_test_setup(test_ivhd_past_table, setup),
 		cmocka_unit_test_setup(test_ivhd_shorter_than_header, setup),

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AMD-Vi driver behind the IOMMU seam. Rules it follows (AMD pub. 48882 and
+ * research/qemu-iommu.md §2):
+ *  - a DTE with V=0 means "do not translate": every one of the 65536 DTEs is
+ *    blocked (V=1 TV=1 IR=IW=0 over an empty table) before anything else,
+ *    and stays valid;
+ *  - a DTE is replaced with its translation fields (qwords 0-1) in one
+ *    CMPXCHG16B, so the unit reads the old or the new entry, never a mix;
+ *  - every DTE change is followed by INVALIDATE_DEVTAB_ENTRY, then
+ *    INVALIDATE_IOMMU_PAGES for the old and the new DomainID, then a
+ *    COMPLETION_WAIT whose store we wait for;
+ *  - commands run only once Control.IOMMUEn is set (QEMU gates the command
+ *    buffer on it), so before enable DTE writes skip invalidation and enable
+ *    invalidates everything instead; until then the unit translates nothing;
+ *  - 64-bit registers get 64-bit accesses (QEMU latches DevTab base only on
+ *    its high half); the event log is polled.
+ */
+#define LOG_TAG "amdvi"
+#include <errno.h>
+#include <string.h>
+
+#include "iommu/amdvi/unit.h"
+#include "iommu/amdvi/cmd.h"
+#include "iommu/amdvi/regs.h"
+#include "iommu/iommu.h"
+#include "arch/x86/io.h"
+#include "kernel/frames.h"
+#include "kernel/log.h"
+#include "kernel/phys.h"
+#include "kernel/time.h"
+
+#define AMDVI_TIMEOUT_US      1000000   /* a unit answers in microseconds; a second means it is wedged */
+#define AMDVI_RING_ORDER      AMDVI_RING_LEN_MIN            /* 2^8 = 256 entries: one 4 KiB page */
+#define AMDVI_RING_ENTRIES    (1u << AMDVI_RING_ORDER)
+#define AMDVI_EVENT_LOG_LIMIT 32        /* command-error lines per unit; then only counted */
+#define AMDVI_INV_TIMEOUT_1S  4         /* Control.InvTimeOut encoding for 1 s */
+
+static struct ivrs_info ivrs;
+static struct amdvi_unit units[AMDVI_MAX_UNITS];
+static unsigned nunits;
+
+static uint64_t rd64(const struct amdvi_unit *u, unsigned off) { return mmio_read64(u->regs + off); }
+static void wr64(struct amdvi_unit *u, unsigned off, uint64_t v) { mmio_write64(u->regs + off, v); }
+
+/* Make CPU writes visible to (or drop stale lines before reading data from) a unit that does not snoop. */
+static void cache_flush(const struct amdvi_unit *u, const volatile void *p, size_t len)
+{
+	if (u->coherent)
+		return;
+	for (uintptr_t a = ALIGN_DOWN((uintptr_t)p, 64); a < (uintptr_t)p + len; a += 64)
+		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+/*
+ * Head and tail registers hold byte offsets. QEMU leaves CMD_HEAD at the
+ * ring size after wrapping (it wraps only its internal copy), so reduce
+ * modulo the ring.
+ */
+static unsigned ring_index(uint64_t reg)
+{
+	return FIELD_GET(AMDVI_RING_PTR, reg) % AMDVI_RING_ENTRIES;
+}
+
+/* ---- command buffer ---- */
+
+static void cmd_kick(struct amdvi_unit *u)
+{
+	__asm__ volatile("" ::: "memory");   /* the command stores precede the tail write (x86 keeps store order) */
+	wr64(u, AMDVI_REG_CMD_TAIL, FIELD_PREP(AMDVI_RING_PTR, u->cmd_tail));
+}
+
+/* Place one command at the tail; never overruns the head the unit is still reading from. */
+static int cmd_queue(struct amdvi_unit *u, struct amdvi_cmd c)
+{
+	unsigned next = (u->cmd_tail + 1) % AMDVI_RING_ENTRIES;
+	uint64_t start = time_now_us();
+	struct amdvi_cmd *slot;
+
+	while (next == ring_index(rd64(u, AMDVI_REG_CMD_HEAD))) {
+		cmd_kick(u);
+		if (time_now_us() - start > AMDVI_TIMEOUT_US) {
+			pr_err("unit 0x%016llx: command buffer full for 1 s (status 0x%llx): the unit stopped fetching",
+			       (unsigned long long)u->base, (unsigned long long)rd64(u, AMDVI_REG_STATUS));
+			return -ETIMEDOUT;
+		}
+		cpu_relax();
+	}
+	slot = &u->cmdbuf[u->cmd_tail];
+	slot->q[0] = c.q[0];
+	slot->q[1] = c.q[1];
+	cache_flush(u, slot, sizeof(*slot));
+	u->cmd_tail = next;
+	u->commands++;
+	return 0;
+}
+
+/* Submit what is queued plus a COMPLETION_WAIT, and wait until the unit has stored its data. */
+static int cmd_sync(struct amdvi_unit *u)
+{
+	uint64_t seq = ++u->wait_seq, start;
+	int rc = cmd_queue(u, amdvi_cmd_completion_wait(u->wait_store_pa, seq));
+
+	if (rc < 0)
+		return rc;
+	cmd_kick(u);
+	start = time_now_us();
+	for (;; cpu_relax()) {
+		cache_flush(u, u->wait_store, sizeof(*u->wait_store));
+		if (*u->wait_store == seq)
+			return 0;
+		if (time_now_us() - start > AMDVI_TIMEOUT_US) {
+			pr_err("unit 0x%016llx: COMPLETION_WAIT not done after 1 s (head %u tail %u status 0x%llx): invalidation state unknown",
+			       (unsigned long long)u->base, ring_index(rd64(u, AMDVI_REG_CMD_HEAD)), u->cmd_tail,
+			       (unsigned long long)rd64(u, AMDVI_REG_STATUS));
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/*
+ * Everything the unit may have cached. Without INVALIDATE_IOMMU_ALL (EFR
+ * IASup, absent only on the first units) every DTE and every DomainID is
+ * invalidated one by one: firmware may have used any of them.
+ */
+static int invalidate_everything(struct amdvi_unit *u)
+{
+	int rc = 0;
+
+	if (u->caps.ia)
+		return cmd_queue(u, amdvi_cmd_inv_all());
+	for (uint32_t id = 0; id < AMDVI_DEVIDS && rc == 0; id++) {
+		rc = cmd_queue(u, amdvi_cmd_inv_devtab((uint16_t)id));
+		if (rc == 0)
+			rc = cmd_queue(u, amdvi_cmd_inv_pages((uint16_t)id, 0, 0));
+	}
+	return rc;
+}
+
+/* ---- device table ---- */
+
+/*
+ * Replace qwords 0-1 in one locked 16-byte store: CMPXCHG16B on the entry
+ * (32-byte aligned, so its first 16 bytes are a naturally aligned m128).
+ */
+static void dte_store_low(struct amdvi_dte *e, uint64_t q0, uint64_t q1)
+{
+	uint64_t old0 = e->q[0], old1 = e->q[1];
+	bool done;
+
+	do {
+		__asm__ volatile("lock cmpxchg16b %1"
+				 : "=@ccz"(done), "+m"(*e), "+a"(old0), "+d"(old1)
+				 : "b"(q0), "c"(q1)
+				 : "memory");
+	} while (!done);
+}
+
+/*
+ * Install `n` for `devid`. Qwords 2-3 (interrupt fields, zero here) go
+ * first; then the translation half in one store. Returns the DomainID the
+ * entry had, whose cached translations are now stale.
+ */
+static uint16_t dte_write(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *n)
+{
+	struct amdvi_dte *e = &u->devtab[devid];
+	uint16_t old_domid = FIELD_GET(AMDVI_DTE1_DOMAIN_ID, e->q[1]);
+
+	__atomic_store_n(&e->q[3], n->q[3], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->q[2], n->q[2], __ATOMIC_RELAXED);
+	dte_store_low(e, n->q[0], n->q[1]);
+	cache_flush(u, e, sizeof(*e));
+	return old_domid;
+}
+
+static int dte_set(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *n)
+{
+	uint16_t new_domid = FIELD_GET(AMDVI_DTE1_DOMAIN_ID, n->q[1]);
+	uint16_t old_domid = dte_write(u, devid, n);
+	int rc;
+
+	if (!u->enabled)
+		return 0;   /* nothing runs, nothing translates yet; enable invalidates everything */
+	rc = cmd_queue(u, amdvi_cmd_inv_devtab(devid));
+	if (rc == 0)
+		rc = cmd_queue(u, amdvi_cmd_inv_pages(old_domid, 0, 0));
+	if (rc == 0 && new_domid != old_domid)
+		rc = cmd_queue(u, amdvi_cmd_inv_pages(new_domid, 0, 0));
+	return rc ? rc : cmd_sync(u);
+}
+
+static void devtab_block_all(struct amdvi_unit *u)
+{
+	struct amdvi_dte b = amdvi_dte_blocked(0, u->empty_table_pa);
+
+	for (uint32_t id = 0; id < AMDVI_DEVIDS; id++)
+		u->devtab[id] = b;
+	cache_flush(u, u->devtab, AMDVI_DEV_TABLE_BYTES);
+}
+
+/* ---- bring-up ---- */
+
+/* A zeroed page the unit reads or writes (a ring, the empty table, the store page). */
+static void *unit_page(const struct amdvi_unit *u, paddr_t *pa)
+{
+	void *va;
+
+	*pa = frame_alloc();
+	va = *pa ? phys_map(*pa, PAGE_SIZE, PHYS_WB) : NULL;
+	if (va) {
+		memset(va, 0, PAGE_SIZE);
+		cache_flush(u, va, PAGE_SIZE);
+	}
+	return va;
+}
+
+static void unit_free(struct amdvi_unit *u)
+{
+	const paddr_t pages[] = { u->cmdbuf_pa, u->evtlog_pa, u->empty_table_pa, u->wait_store_pa };
+
+	if (u->devtab_pa)
+		frames_free(u->devtab_pa, AMDVI_DEV_TABLE_PAGES);
+	for (unsigned i = 0; i < ARRAY_SIZE(pages); i++)
+		if (pages[i])
+			frames_free(pages[i], 1);
+}
+
+/*
+ * The device table (2 MiB, 4 KiB aligned; filled by devtab_block_all), the
+ * rings (one page each: aligned to their size), the empty table, the store page.
+ */
+static int unit_alloc(struct amdvi_unit *u)
+{
+	const void *empty;
+
+	u->devtab_pa = frames_alloc_contig(AMDVI_DEV_TABLE_PAGES, PAGE_SIZE);
+	u->devtab = u->devtab_pa ? phys_map(u->devtab_pa, AMDVI_DEV_TABLE_BYTES, PHYS_WB) : NULL;
+	u->cmdbuf = unit_page(u, &u->cmdbuf_pa);
+	u->evtlog = unit_page(u, &u->evtlog_pa);
+	empty = unit_page(u, &u->empty_table_pa);
+	u->wait_store = unit_page(u, &u->wait_store_pa);
+	if (!u->devtab || !u->cmdbuf || !u->evtlog || !empty || !u->wait_store) {
+		unit_free(u);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Stop whatever firmware started; base registers may only change while the
+ * unit is off. An exclusion range lets DMA bypass translation: turn it off.
+ */
+static void unit_quiesce(struct amdvi_unit *u)
+{
+	uint64_t ctrl = rd64(u, AMDVI_REG_CONTROL);
+
+	if (ctrl & AMDVI_CTRL_IOMMU_EN)
+		pr_warn("unit 0x%016llx: firmware left translation on (control 0x%llx); taking it over",
+			(unsigned long long)u->base, (unsigned long long)ctrl);
+	ctrl &= ~(AMDVI_CTRL_IOMMU_EN | AMDVI_CTRL_EVT_LOG_EN | AMDVI_CTRL_EVT_INT_EN |
+		  AMDVI_CTRL_COM_WAIT_INT_EN | AMDVI_CTRL_CMD_BUF_EN | AMDVI_CTRL_PPR_LOG_EN |
+		  AMDVI_CTRL_PPR_INT_EN | AMDVI_CTRL_PPR_EN | AMDVI_CTRL_GT_EN);
+	wr64(u, AMDVI_REG_CONTROL, ctrl);
+	u->control = ctrl;
+	wr64(u, AMDVI_REG_EXCL_BASE, 0);
+	wr64(u, AMDVI_REG_EXCL_LIMIT, 0);
+	/* W1C leftovers; QEMU also refuses a new event log base while EventLogInt is set. */
+	wr64(u, AMDVI_REG_STATUS, AMDVI_STATUS_EVT_OVERFLOW | AMDVI_STATUS_EVT_INT |
+	     AMDVI_STATUS_COM_WAIT_INT);
+}
+
+/* The Control bits the IVHD flags tell software to program (spec §5.2.2.1). */
+static uint64_t control_from_ivhd(const struct ivrs_ivhd *h, uint64_t ctrl)
+{
+	const struct { uint8_t flag; uint64_t ctrl; } map[] = {
+		{ IVHD_FLAG_HT_TUN_EN, AMDVI_CTRL_HT_TUN_EN },
+		{ IVHD_FLAG_PASS_PW, AMDVI_CTRL_PASS_PW },
+		{ IVHD_FLAG_RES_PASS_PW, AMDVI_CTRL_RES_PASS_PW },
+		{ IVHD_FLAG_ISOC, AMDVI_CTRL_ISOC },
+		{ IVHD_FLAG_COHERENT, AMDVI_CTRL_COHERENT },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
+		ctrl = (h->flags & map[i].flag) ? ctrl | map[i].ctrl : ctrl & ~map[i].ctrl;
+	return (ctrl & ~AMDVI_CTRL_INV_TIMEOUT) | FIELD_PREP(AMDVI_CTRL_INV_TIMEOUT, AMDVI_INV_TIMEOUT_1S);
+}
+
+static void unit_program(struct amdvi_unit *u)
+{
+	uint64_t ctrl = control_from_ivhd(u->ivhd, u->control);
+
+	wr64(u, AMDVI_REG_DEV_TABLE_BASE, u->devtab_pa |
+	     FIELD_PREP(AMDVI_DEV_TABLE_SIZE, AMDVI_DEV_TABLE_PAGES - 1));
+	wr64(u, AMDVI_REG_CMD_BUF_BASE, u->cmdbuf_pa | FIELD_PREP(AMDVI_RING_LEN, AMDVI_RING_ORDER));
+	wr64(u, AMDVI_REG_CMD_HEAD, 0);
+	wr64(u, AMDVI_REG_CMD_TAIL, 0);
+	u->cmd_tail = 0;
+	wr64(u, AMDVI_REG_EVT_LOG_BASE, u->evtlog_pa | FIELD_PREP(AMDVI_RING_LEN, AMDVI_RING_ORDER));
+	wr64(u, AMDVI_REG_EVT_HEAD, 0);
+	wr64(u, AMDVI_REG_EVT_TAIL, 0);
+	/* Events are polled: no EventIntEn. Translation (IOMMUEn) waits for enable. */
+	ctrl |= AMDVI_CTRL_CMD_BUF_EN | AMDVI_CTRL_EVT_LOG_EN;
+	wr64(u, AMDVI_REG_CONTROL, ctrl);
+	u->control = ctrl;
+}
+
+static int unit_init(struct amdvi_unit *u, const struct ivrs_ivhd *h)
+{
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	u->base = h->base;
+	u->segment = h->segment;
+	u->devid = h->devid;
+	u->ivhd = h;
+	u->coherent = h->flags & IVHD_FLAG_COHERENT;
+	u->regs = phys_map(h->base, AMDVI_MMIO_SIZE, PHYS_UC);
+	if (!u->regs)
+		return -EIO;
+	/* Type 11h/40h IVHDs carry an EFR image; the register is authoritative. */
+	amdvi_efr_decode(rd64(u, AMDVI_REG_EXT_FEATURE), &u->caps);
+	amdvi_caps_log(u->base, &u->caps);
+	if (u->caps.host_levels < AMDVI_LEVELS) {
+		pr_err("unit 0x%016llx: EFR HATS %u does not allow %u-level host tables",
+		       (unsigned long long)u->base, u->caps.hats, AMDVI_LEVELS);
+		return -ENODEV;
+	}
+	unit_quiesce(u);
+	rc = unit_alloc(u);
+	if (rc < 0)
+		return rc;
+	devtab_block_all(u);
+	unit_program(u);
+	u->devids = ivrs_devid_count(h);
+	return 0;
+}
+
+static int unit_enable(struct amdvi_unit *u)
+{
+	int rc;
+
+	spin_lock(&u->lock);
+	/*
+	 * Queued first, so a unit that runs commands before IOMMUEn drops stale
+	 * entries before it translates; QEMU runs them at the Control write.
+	 */
+	rc = u->caps.ia ? invalidate_everything(u) : 0;
+	if (rc == 0) {
+		cmd_kick(u);
+		u->control |= AMDVI_CTRL_IOMMU_EN;
+		wr64(u, AMDVI_REG_CONTROL, u->control);
+		u->enabled = true;
+		rc = u->caps.ia ? 0 : invalidate_everything(u);
+	}
+	if (rc == 0)
+		rc = cmd_sync(u);
+	spin_unlock(&u->lock);
+	return rc;
+}
+
+/* ---- event log ---- */
+
+/*
+ * Device events go to the domain layer, which counts them per device and
+ * stops a faulting storm; the rest (command errors) are the unit's own, and
+ * logged here a bounded number of times.
+ */
+static void event_report(struct amdvi_unit *u, const struct amdvi_event *ev)
+{
+	if (ev->has_devid) {
+		iommu_fault_report(u, u->base, &(struct iommu_fault){
+			.seg = u->segment, .rid = ev->devid, .addr = ev->addr, .is_write = ev->write,
+			.reason = ev->code, .reason_name = amdvi_event_name(ev->code) });
+		return;
+	}
+	if (++u->unit_events <= AMDVI_EVENT_LOG_LIMIT)
+		pr_err("unit 0x%016llx: %s for the command at 0x%llx", (unsigned long long)u->base,
+		       amdvi_event_name(ev->code), (unsigned long long)ev->addr);
+	else if (u->unit_events == AMDVI_EVENT_LOG_LIMIT + 1)
+		pr_warn("unit 0x%016llx: further command errors are counted, not logged",
+			(unsigned long long)u->base);
+}
+
+/*
+ * After an overflow the unit stops logging; it restarts when EventLogEn is
+ * cleared and set again with the overflow bit cleared (as Linux does).
+ */
+static void event_log_restart(struct amdvi_unit *u)
+{
+	u->overflows++;
+	pr_warn("unit 0x%016llx: event log overflowed; events were lost", (unsigned long long)u->base);
+	wr64(u, AMDVI_REG_CONTROL, u->control & ~AMDVI_CTRL_EVT_LOG_EN);
+	wr64(u, AMDVI_REG_STATUS, AMDVI_STATUS_EVT_OVERFLOW);
+	wr64(u, AMDVI_REG_CONTROL, u->control);
+}
+
+static unsigned unit_poll(struct amdvi_unit *u)
+{
+	unsigned head, tail, n = 0;
+
+	spin_lock(&u->lock);
+	head = ring_index(rd64(u, AMDVI_REG_EVT_HEAD));
+	tail = ring_index(rd64(u, AMDVI_REG_EVT_TAIL));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* entries are read after the tail that covers them */
+	for (; head != tail; head = (head + 1) % AMDVI_RING_ENTRIES) {
+		struct amdvi_event_hw *slot = &u->evtlog[head];
+		struct amdvi_event ev;
+		uint32_t dw[4];
+
+		cache_flush(u, slot, sizeof(*slot));
+		memcpy(dw, slot, sizeof(dw));
+		if (!amdvi_event_decode(dw, &ev))
+			continue;
+		event_report(u, &ev);
+		u->events++;
+		n++;
+	}
+	wr64(u, AMDVI_REG_EVT_HEAD, FIELD_PREP(AMDVI_RING_PTR, head));
+	if (rd64(u, AMDVI_REG_STATUS) & AMDVI_STATUS_EVT_OVERFLOW)
+		event_log_restart(u);
+	spin_unlock(&u->lock);
+	return n;
+}
+
+/* ---- the seam ---- */
+
+static void *amdvi_unit_for(uint16_t seg, uint16_t rid)
+{
+	for (unsigned i = 0; i < nunits; i++)
+		if (units[i].segment == seg && ivrs_covers(units[i].ivhd, rid))
+			return &units[i];
+	return NULL;
+}
+
+static paddr_t amdvi_unit_base(const void *unit) { return ((const struct amdvi_unit *)unit)->base; }
+
+/*
+ * IVMD blocks as requester-id ranges. Exclusion ranges are served as unity
+ * ranges too (as Linux does): the hardware exclusion range is kept off,
+ * since it would let every device reach that memory untranslated.
+ */
+static unsigned amdvi_unity_ranges(struct iommu_unity *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ivrs.ivmd_count && n < max; i++) {
+		const struct ivrs_ivmd *m = &ivrs.ivmds[i];
+
+		if (!(m->flags & (IVMD_FLAG_UNITY | IVMD_FLAG_EXCL_RANGE)))
+			continue;
+		out[n++] = (struct iommu_unity){ .seg = m->segment, .rid_first = m->first,
+						 .rid_last = m->last, .base = m->start,
+						 .end = m->start + m->size };
+	}
+	return n;
+}
+
+/*
+ * An alias entry means the unit sees the device's DMA under the alias's
+ * device id, so that DTE is pointed at the domain too. Functions sharing an
+ * alias therefore share a domain; the domain layer must keep them together.
+ */
+static int amdvi_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
+{
+	struct amdvi_unit *u = unit;
+	uint16_t alias = ivrs_alias(u->ivhd, rid);
+	struct amdvi_dte n;
+	int rc;
+
+	if (d && d->kind != IOMMU_DOMAIN_BLOCKED) {
+		if (d->pt.levels > u->caps.host_levels)
+			return -EINVAL;
+		rc = amdvi_dte_encode(d->pt.levels, d->pt.root, d->hw_id, true, true, &n);
+		if (rc < 0)
+			return rc;
+	} else {
+		n = amdvi_dte_blocked(d ? d->hw_id : 0, u->empty_table_pa);
+	}
+	spin_lock(&u->lock);
+	rc = dte_set(u, rid, &n);
+	if (rc == 0 && alias != rid)
+		rc = dte_set(u, alias, &n);
+	spin_unlock(&u->lock);
+	return rc;
+}
+
+static void amdvi_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	for (unsigned i = 0; i < nunits; i++) {
+		struct amdvi_unit *u = &units[i];
+
+		spin_lock(&u->lock);
+		if (u->enabled && cmd_queue(u, amdvi_cmd_inv_pages(d->hw_id, iova, size)) == 0)
+			cmd_sync(u);
+		spin_unlock(&u->lock);
+	}
+}
+
+static int amdvi_enable(void)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < nunits; i++)
+		if (unit_enable(&units[i]) < 0)
+			rc = -EIO;
+	return rc;
+}
+
+static unsigned amdvi_fault_poll(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nunits; i++)
+		n += unit_poll(&units[i]);
+	return n;
+}
+
+static void amdvi_report(void)
+{
+	for (unsigned i = 0; i < nunits; i++) {
+		const struct amdvi_unit *u = &units[i];
+
+		pr_info("unit 0x%016llx: EFR 0x%016llx (HATS %u-level, IA %u), %u device ids, device table 0x%llx, command buffer 0x%llx, event log 0x%llx, %s, %llu commands, %llu events",
+			(unsigned long long)u->base, (unsigned long long)u->caps.efr, u->caps.host_levels,
+			u->caps.ia, u->devids, (unsigned long long)u->devtab_pa,
+			(unsigned long long)u->cmdbuf_pa, (unsigned long long)u->evtlog_pa,
+			u->enabled ? "translating" : "off", (unsigned long long)u->commands,
+			(unsigned long long)u->events);
+	}
+}
+
+static bool amdvi_probe(const struct acpi_info *ai, struct iommu_limits *lim)
+{
+	uint32_t len;
+	const struct acpi_header *t = acpi_find(ai, "IVRS", 0, &len);
+	bool coherent = true;
+
+	if (!t)
+		return false;
+	if (ivrs_parse(t, len, &ivrs) < 0) {
+		pr_warn("IVRS unusable; AMD-Vi units ignored");
+		return false;
+	}
+	ivrs_report(&ivrs);
+	nunits = 0;
+	for (unsigned i = 0; i < ivrs.ivhd_count && nunits < AMDVI_MAX_UNITS; i++) {
+		int rc = unit_init(&units[nunits], &ivrs.ivhds[i]);
+
+		if (rc < 0) {
+			pr_err("unit 0x%016llx unusable (%d): devices in its scope get no DMA remapping",
+			       (unsigned long long)ivrs.ivhds[i].base, rc);
+			continue;
+		}
+		coherent &= units[nunits].coherent;
+		nunits++;
+	}
+	if (!nunits)
+		return false;
+	*lim = (struct iommu_limits){
+		.pt_levels = AMDVI_LEVELS,
+		.addr_width = 48,   /* what 4 levels translate */
+		/* 2M/1G leaves are NextLevel=0 entries at levels 2/3; never NextLevel=7. */
+		.page_sizes = PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G,
+		.coherent = coherent,
+	};
+	return true;
+}
+
+const struct iommu_ops amdvi_iommu_ops = {
+	.name = "AMD-Vi",
+	.pt_format = &pt_fmt_amdvi_v1,
+	.probe = amdvi_probe,
+	.unit_for = amdvi_unit_for,
+	.unit_base = amdvi_unit_base,
+	.set_rid = amdvi_set_rid,
+	.flush = amdvi_flush,
+	.enable = amdvi_enable,
+	.fault_poll = amdvi_fault_poll,
+	.report = amdvi_report,
+	.unity_ranges = amdvi_unity_ranges,
+};
+
+/* ---- inspection ---- */
+
+unsigned amdvi_unit_count(void) { return nunits; }
+
+const struct amdvi_unit *amdvi_unit_get(unsigned i) { return i < nunits ? &units[i] : NULL; }
+
+struct amdvi_dte amdvi_unit_dte(const struct amdvi_unit *u, uint16_t devid)
+{
+	const struct amdvi_dte *e = &u->devtab[devid];
+	struct amdvi_dte copy;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(copy.q); i++)
+		copy.q[i] = __atomic_load_n(&e->q[i], __ATOMIC_RELAXED);
+	return copy;
+}
