@@ -259,7 +259,8 @@ struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool
 	if (id == IOMMU_DOMAIN_DEFAULT_ID || id == IOMMU_DOMAIN_NULL_ID || iommu_domain_find(id))
 		return NULL;
 	spin_lock(&domains_lock);
-	for (unsigned i = 2; i < IOMMU_MAX_DOMAINS && !d; i++)
+	/* hw_id = slot + 1, and DID 0 stays unused (reserved under VT-d caching mode). */
+	for (unsigned i = 2; i < IOMMU_MAX_DOMAINS && i + 1 < limits.domain_ids && !d; i++)
 		if (!domains[i].in_use) {
 			d = &domains[i];
 			*d = (struct iommu_domain){ .id = id, .kind = IOMMU_DOMAIN_PAGING,

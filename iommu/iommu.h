@@ -60,6 +60,7 @@ struct iommu_limits {
 	unsigned addr_width;         /* IOVA bits */
 	uint32_t page_sizes;         /* PT_SIZE_* leaves */
 	bool coherent;               /* every unit's walker snoops CPU caches */
+	uint32_t domain_ids;         /* hardware domain ids every unit has (VT-d CAP.ND) */
 };
 
 /*

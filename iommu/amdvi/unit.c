@@ -563,6 +563,7 @@ static bool amdvi_probe(const struct acpi_info *ai, struct iommu_limits *lim)
 		/* 2M/1G leaves are NextLevel=0 entries at levels 2/3; never NextLevel=7. */
 		.page_sizes = PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G,
 		.coherent = coherent,
+		.domain_ids = 1u << 16,   /* DTE DomainID is 16 bits */
 	};
 	return true;
 }

@@ -152,6 +152,10 @@ static void common_limits(struct iommu_limits *lim)
 		}
 	lim->page_sizes = PT_SIZE_4K | (sp2m ? PT_SIZE_2M : 0) | (sp2m && sp1g ? PT_SIZE_1G : 0);
 	lim->coherent = coherent;
+	lim->domain_ids = 1u << 16;
+	for (unsigned i = 0; i < nunits; i++)
+		if (unit_ok[i])
+			lim->domain_ids = MIN(lim->domain_ids, units[i].caps.num_domains);
 }
 
 static bool vtd_ops_probe(const struct acpi_info *ai, struct iommu_limits *lim)

@@ -31,12 +31,13 @@ static int fake_unit;
 static const struct iommu_domain *rid_domain[65536];
 static unsigned set_rid_calls, flush_calls;
 static uint16_t failing_rid = 0xffff;
+static uint32_t fake_domain_ids = 1u << 16;
 static struct phys_range root_ram[] = { { 0x100000, 0x8000000 } };   /* 1-128 MiB */
 
 static bool fake_probe(const struct acpi_info *ai, struct iommu_limits *lim)
 {
 	(void)ai;
-	*lim = (struct iommu_limits){ 4, 48, PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, true };
+	*lim = (struct iommu_limits){ 4, 48, PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, true, fake_domain_ids };
 	return true;
 }
 static void *fake_unit_for(uint16_t seg, uint16_t rid) { (void)seg; return rid == RID_ORPHAN ? NULL : &fake_unit; }
@@ -103,6 +104,7 @@ static int setup(void **state)
 	set_rid_calls = flush_calls = 0;
 	failing_rid = 0xffff;
 	log_capture_reset();
+	fake_domain_ids = state && *state ? (uint32_t)(uintptr_t)*state : 1u << 16;
 	edu = add_dev(0, 0x08, r_edu, 1);
 	nic = add_dev(0, 0x10, r_nic, 2);
 	orphan = add_dev(5, 0x00, r_orphan, 1);
@@ -261,6 +263,19 @@ static void test_fault_storm_stops_bus_mastering(void **state)
 	assert_false(iommu_last_fault(&last));
 }
 
+/* A unit with 16 domain ids (CAP.ND = 0): default, null and 13 paging domains, no more. */
+static void test_domain_ids_bounded_by_the_units(void **state)
+{
+	unsigned made = 0;
+	int err = 0;
+
+	(void)state;
+	while (iommu_domain_create(0x200 + made, NULL, &err))
+		made++;
+	assert_int_equal(err, -ENOSPC);
+	assert_int_equal(made, 13);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +286,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_refused_while_in_use_and_returns_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ids_and_special_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_storm_stops_bus_mastering, setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(test_domain_ids_bounded_by_the_units, setup,
+							 teardown, (void *)(uintptr_t)16),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
