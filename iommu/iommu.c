@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "iommu/iommu.h"
+#include "arch/x86/io.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
@@ -35,9 +36,7 @@ static const struct pt_pool monitor_pool = { pool_alloc, pool_free, NULL };
 /* Table writes must reach memory before a non-snooping walker reads them (VT-d ECAP.C=0). */
 static void flush_cache_range(void *va, size_t len)
 {
-	for (uintptr_t a = ALIGN_DOWN((uintptr_t)va, 64); a < (uintptr_t)va + len; a += 64)
-		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
+	cache_flush_range(va, len);
 }
 
 bool iommu_present(void) { return ops != NULL; }

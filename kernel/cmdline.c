@@ -79,6 +79,24 @@ static int parse_u64_n(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
+const char *cmdline_parse_field(const char *s, unsigned radix, unsigned max_digits, uint32_t max,
+				char end, uint32_t *out)
+{
+	uint32_t v = 0;
+	unsigned n = 0;
+	int d;
+
+	for (; (d = digit_value(*s, radix)) >= 0; s++) {
+		if (++n > max_digits)
+			return NULL;
+		v = v * radix + (uint32_t)d;
+	}
+	if (n == 0 || v > max || *s != end)
+		return NULL;
+	*out = v;
+	return end ? s + 1 : s;
+}
+
 int cmdline_parse_u64(const char *s, uint64_t *out)
 {
 	if (!s)

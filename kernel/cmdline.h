@@ -32,7 +32,14 @@ int cmdline_apply(const char *line, const struct cmdline_opt *opts, unsigned nop
 
 /* Value parsers shared by option tables. */
 int cmdline_parse_u64(const char *s, uint64_t *out);   /* decimal or 0x hex, no junk */
-int cmdline_parse_size(const char *s, uint64_t *out);  /* 64M, 2G, 4096, 0x1000, K/M/G suffix */
+int cmdline_parse_size(const char *s, uint64_t *out);
+/*
+ * One field of a structured value (e.g. the "01" of "0000:01:00.0"): 1 to
+ * `max_digits` digits in `radix`, at most `max`, followed by `end` ('\0' for
+ * the last field). Returns the text after `end`, or NULL.
+ */
+const char *cmdline_parse_field(const char *s, unsigned radix, unsigned max_digits, uint32_t max,
+				char end, uint32_t *out);  /* 64M, 2G, 4096, 0x1000, K/M/G suffix */
 
 /* console=com1[,baud] | com2..com4[,baud] | 0xPORT[,baud] */
 struct console_cfg {

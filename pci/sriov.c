@@ -9,6 +9,7 @@
  */
 #define LOG_TAG "sriov"
 #include "pci/sriov.h"
+#include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
 
@@ -300,41 +301,6 @@ int sriov_disable(struct pci_dev *pf)
 
 /* ---- sriov=SEG:BUS:DEV.FN:N ------------------------------------------------- */
 
-static int digit_value(char c, unsigned radix)
-{
-	int v = -1;
-
-	if (c >= '0' && c <= '9')
-		v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		v = c - 'A' + 10;
-	return v >= 0 && (unsigned)v < radix ? v : -1;
-}
-
-/*
- * One number of 1..`max_digits` digits, at most `max`, followed by `end`.
- * Returns the text after `end`, or NULL.
- */
-static const char *parse_field(const char *s, unsigned radix, unsigned max_digits, uint32_t max,
-			       char end, uint32_t *out)
-{
-	uint32_t v = 0;
-	unsigned n = 0;
-	int d;
-
-	for (; (d = digit_value(*s, radix)) >= 0; s++) {
-		if (++n > max_digits)
-			return NULL;
-		v = v * radix + (uint32_t)d;
-	}
-	if (n == 0 || v > max || *s != end)
-		return NULL;
-	*out = v;
-	return end ? s + 1 : s;
-}
-
 static int parse_request(const char *val, struct sriov_request *r)
 {
 	uint32_t seg, bus, dev, fn, n;
@@ -342,15 +308,15 @@ static int parse_request(const char *val, struct sriov_request *r)
 
 	if (!s)
 		return -EINVAL;
-	s = parse_field(s, 16, 4, 0xffff, ':', &seg);
+	s = cmdline_parse_field(s, 16, 4, 0xffff, ':', &seg);
 	if (s)
-		s = parse_field(s, 16, 2, 0xff, ':', &bus);
+		s = cmdline_parse_field(s, 16, 2, 0xff, ':', &bus);
 	if (s)
-		s = parse_field(s, 16, 2, 0x1f, '.', &dev);
+		s = cmdline_parse_field(s, 16, 2, 0x1f, '.', &dev);
 	if (s)
-		s = parse_field(s, 10, 1, 7, ':', &fn);
+		s = cmdline_parse_field(s, 10, 1, 7, ':', &fn);
 	if (s)
-		s = parse_field(s, 10, 5, 0xffff, '\0', &n);
+		s = cmdline_parse_field(s, 10, 5, 0xffff, '\0', &n);
 	if (!s || n == 0)
 		return -EINVAL;
 	*r = (struct sriov_request){ (uint16_t)seg, (uint8_t)bus, PCI_DEVFN(dev, fn), (uint16_t)n };

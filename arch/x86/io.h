@@ -57,6 +57,36 @@ static inline uint64_t rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+/*
+ * Write back and evict the cache lines of [p, p+len), then fence: an IOMMU
+ * whose table walks do not snoop CPU caches (VT-d ECAP.C=0, an AMD-Vi unit
+ * without the coherent flag) reads memory, not the CPU's caches.
+ */
+static inline void cache_flush_range(const volatile void *p, size_t len)
+{
+	for (uintptr_t a = ALIGN_DOWN((uintptr_t)p, 64); a < (uintptr_t)p + len; a += 64)
+		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+/*
+ * Replace 16 aligned bytes with one locked CMPXCHG16B (every x86-64 CPU with
+ * VT-x or SVM has CX16): a device reading the entry sees it old or new, never torn.
+ */
+static inline void store128(volatile void *dst, uint64_t lo, uint64_t hi)
+{
+	volatile uint64_t *q = dst;
+	uint64_t old_lo = q[0], old_hi = q[1];
+	bool done;
+
+	do {
+		__asm__ volatile("lock cmpxchg16b %1"
+				 : "=@ccz"(done), "+m"(*(volatile __int128 *)dst), "+a"(old_lo), "+d"(old_hi)
+				 : "b"(lo), "c"(hi)
+				 : "memory");
+	} while (!done);
+}
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void __noreturn cpu_halt_forever(void)
 {

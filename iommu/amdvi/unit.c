@@ -46,11 +46,8 @@ static void wr64(struct amdvi_unit *u, unsigned off, uint64_t v) { mmio_write64(
 /* Make CPU writes visible to (or drop stale lines before reading data from) a unit that does not snoop. */
 static void cache_flush(const struct amdvi_unit *u, const volatile void *p, size_t len)
 {
-	if (u->coherent)
-		return;
-	for (uintptr_t a = ALIGN_DOWN((uintptr_t)p, 64); a < (uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
+	if (!u->coherent)
+		cache_flush_range(p, len);
 }
 
 /*
@@ -140,22 +137,6 @@ static int invalidate_everything(struct amdvi_unit *u)
 
 /* ---- device table ---- */
 
-/*
- * Replace qwords 0-1 in one locked 16-byte store: CMPXCHG16B on the entry
- * (32-byte aligned, so its first 16 bytes are a naturally aligned m128).
- */
-static void dte_store_low(struct amdvi_dte *e, uint64_t q0, uint64_t q1)
-{
-	uint64_t old0 = e->q[0], old1 = e->q[1];
-	bool done;
-
-	do {
-		__asm__ volatile("lock cmpxchg16b %1"
-				 : "=@ccz"(done), "+m"(*e), "+a"(old0), "+d"(old1)
-				 : "b"(q0), "c"(q1)
-				 : "memory");
-	} while (!done);
-}
 
 /*
  * Install `n` for `devid`. Qwords 2-3 (interrupt fields, zero here) go
@@ -169,7 +150,7 @@ static uint16_t dte_write(struct amdvi_unit *u, uint16_t devid, const struct amd
 
 	__atomic_store_n(&e->q[3], n->q[3], __ATOMIC_RELAXED);
 	__atomic_store_n(&e->q[2], n->q[2], __ATOMIC_RELAXED);
-	dte_store_low(e, n->q[0], n->q[1]);
+	store128(e, n->q[0], n->q[1]);
 	cache_flush(u, e, sizeof(*e));
 	return old_domid;
 }

@@ -45,11 +45,8 @@ static void *zeroed_frame(paddr_t *pa)
 /* Make table writes visible to a walker that does not snoop caches (ECAP.C = 0). */
 static void flush_for_walker(const struct vtd_unit *u, const void *p, size_t len)
 {
-	if (u->caps.coherent)
-		return;
-	for (uintptr_t a = ALIGN_DOWN((uintptr_t)p, 64); a < (uintptr_t)p + len; a += 64)
-		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
+	if (!u->caps.coherent)
+		cache_flush_range(p, len);
 }
 
 static bool wait_gsts(struct vtd_unit *u, uint32_t bit, bool set)
@@ -250,23 +247,6 @@ static struct vtd_entry128 *context_table(struct vtd_unit *u, uint8_t bus, bool 
 	return ctx;
 }
 
-/*
- * Replace a 128-bit entry with one locked CMPXCHG16B (every x86-64 CPU with
- * VT-x has CX16): the unit reads either the old entry or the new one.
- */
-static void entry128_store(struct vtd_entry128 *e, uint64_t lo, uint64_t hi)
-{
-	uint64_t old_lo = e->lo, old_hi = e->hi;
-	bool done;
-
-	do {
-		__asm__ volatile("lock cmpxchg16b %1"
-				 : "=@ccz"(done), "+m"(*e), "+a"(old_lo), "+d"(old_hi)
-				 : "b"(lo), "c"(hi)
-				 : "memory");
-	} while (!done);
-}
-
 int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did, paddr_t slpt)
 {
 	struct vtd_entry128 *ctx, *ce;
@@ -285,11 +265,11 @@ int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did
 	was_present = ce->lo & VTD_CTX_LO_P;
 	old_did = FIELD_GET(VTD_CTX_HI_DID, ce->hi);
 	if (slpt)
-		entry128_store(ce, (slpt & VTD_CTX_LO_SLPTPTR) | FIELD_PREP(VTD_CTX_LO_TT, VTD_CTX_TT_TRANSLATE) |
+		store128(ce, (slpt & VTD_CTX_LO_SLPTPTR) | FIELD_PREP(VTD_CTX_LO_TT, VTD_CTX_TT_TRANSLATE) |
 				   VTD_CTX_LO_P,
 			       FIELD_PREP(VTD_CTX_HI_AW, u->levels - 2) | FIELD_PREP(VTD_CTX_HI_DID, did));
 	else
-		entry128_store(ce, 0, 0);   /* not present: the unit blocks and reports the device */
+		store128(ce, 0, 0);   /* not present: the unit blocks and reports the device */
 	flush_for_walker(u, ce, sizeof(*ce));
 	write_buffer_flush(u);
 	/*
