@@ -403,7 +403,7 @@ int frames_init(const struct phys_range *usable, unsigned n)
 	mark_used(&fa.range[home], 0, fa.bitmap_frames);
 	fa.n = staged;   /* publish */
 	unlock_frames();
-	pr_info("%u ranges, bitmaps at 0x%llx (%llu frames)", staged,
+	pr_info("%u range(s), bitmaps at 0x%llx (%llu frames)", staged,
 		(unsigned long long)fa.bitmap_pa, (unsigned long long)fa.bitmap_frames);
 	return 0;
 }
