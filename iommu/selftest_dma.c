@@ -51,8 +51,8 @@
 #define TEST_IOVA_RO_OUT    0x40200000ULL
 #define TEST_DOMAIN_ID      0x100
 /* A run that stops early must not pass. AMD-Vi under QEMU records no faults: 3 tests fewer. */
-#define DMA_TESTS_VTD       18
-#define DMA_TESTS_AMDVI     15
+#define DMA_TESTS_VTD       19
+#define DMA_TESTS_AMDVI     16
 
 struct edu {
 	struct pci_dev *dev;
@@ -194,6 +194,9 @@ static bool blocked_evidence(struct dma_test *t, uint64_t iova, bool write, uint
 			uint16_t st = pci_cfg_read(iommu_fn->seg, iommu_fn->bus, iommu_fn->devfn, PCI_STATUS, 2);
 
 			ok = st & PCI_STATUS_SIG_TARGET_ABORT;
+			log_raw("# IOMMU function status 0x%04x, edu status 0x%04x", st,
+				(unsigned)pci_cfg_read(t->edu.dev->seg, t->edu.dev->bus, t->edu.dev->devfn,
+						       PCI_STATUS, 2));
 			pci_cfg_write(iommu_fn->seg, iommu_fn->bus, iommu_fn->devfn, PCI_STATUS, 2,
 				      PCI_STATUS_SIG_TARGET_ABORT);   /* W1C, for the next check */
 			pci_dev_put(iommu_fn);
@@ -207,6 +210,21 @@ static bool blocked_evidence(struct dma_test *t, uint64_t iova, bool write, uint
 		f.reason_name);
 	return f.rid == pci_dev_rid(t->edu.dev) && f.addr == ALIGN_DOWN(iova, PAGE_SIZE) &&
 	       f.is_write == write && f.reason == vtd_reason;
+}
+
+/* The IOMMU's own tables are monitor memory too: a device must not rewrite its translation. */
+static void test_table_page_unreachable(struct dma_test *t)
+{
+	paddr_t root = iommu_domain_default()->pt.root;
+	static uint8_t before[EDU_XFER];
+	const uint8_t *now = phys_map(root, EDU_XFER, PHYS_WB);
+	bool blocked;
+
+	memcpy(before, now, EDU_XFER);
+	blocked = edu_store(t, root) == 0 && !memcmp(before, now, EDU_XFER);
+	if (t->vtd)
+		blocked &= blocked_evidence(t, root, true, 5);
+	tap(t, blocked, "default domain: DMA aimed at the default domain's own root table is blocked, table unchanged");
 }
 
 static void test_default_domain(struct dma_test *t)
@@ -227,6 +245,7 @@ static void test_default_domain(struct dma_test *t)
 	if (t->vtd)
 		tap(t, blocked_evidence(t, t->monitor_page, true, 5),
 		    "default domain: fault record names edu, the address and reason 5 (write)");
+	test_table_page_unreachable(t);
 }
 
 static bool map_page(struct dma_test *t, uint64_t iova, paddr_t pa, uint64_t size, unsigned perms)

@@ -126,8 +126,8 @@ expect '^I/pci:   0000:01:00\.0 1b36:0010 010802 device \[endpoint\] \[PF, 0/4 V
 
 # DMA isolation with QEMU's edu device (selftest=dma, TAP on the console):
 # default, paging and null domains, faults decoded, moves take effect at once.
-dma_ok() {   # [number of tests: 18 on VT-d, 15 on AMD-Vi, which records no faults]
-	local n=${1:-18}
+dma_ok() {   # [number of tests: 19 on VT-d, 16 on AMD-Vi, which records no faults]
+	local n=${1:-19}
 	expect '^I/iommu: default S2 domain 0: identity over [0-9]+ MiB of root RAM'
 	expect '^I/iommu:   0000:00:0[12]\.0 -> default domain 0x0 via unit 0x'
 	expect '^I/iomon: boot complete: 0 error\(s\)'
@@ -139,6 +139,7 @@ dma_ok() {   # [number of tests: 18 on VT-d, 15 on AMD-Vi, which records no faul
 	expect "^# $n tests, 0 failed"
 }
 vtd_faults_ok() {
+	expect '^ok [45] - default domain: DMA aimed at the default domain.s own root table is blocked, table unchanged'
 	expect '^W/iommu: DMA fault at unit 0x00000000fed90000: 0000:00:01\.0 write 0x[0-9a-f]+: reason 0x5, write to a page without write permission'
 	expect '^# fault: 00:01\.0 write 0x40000000 reason 0x5'
 	expect '^W/iommu: DMA fault at unit 0x00000000fed90000: 0000:00:01\.0 write 0x[0-9a-f]+: reason 0x2, context entry not present'
@@ -175,11 +176,12 @@ expect '^E/dma: DMA self-test needs an IOMMU'
 # staying unchanged, and for the null domain by the IOMMU function's
 # Signaled Target Abort.
 amd_dma_ok() {
-	dma_ok 15
+	dma_ok 16
 	expect '^I/iommu: AMD-Vi DMA remapping on'
 	expect '^ok 3 - default domain: DMA aimed at monitor memory is blocked, memory unchanged'
-	expect '^ok 11 - null domain: DMA into root RAM is blocked, memory unchanged'
-	expect '^ok 12 - null domain: the IOMMU function signalled a target abort'
+	expect '^ok [45] - default domain: DMA aimed at the default domain.s own root table is blocked, table unchanged'
+	expect '^ok 12 - null domain: DMA into root RAM is blocked, memory unchanged'
+	expect '^ok 13 - null domain: the IOMMU function signalled a target abort'
 }
 scenario dma-amd 33 "FW=bios IOMMU=amd" "exit=qemu selftest=dma"
 amd_dma_ok
