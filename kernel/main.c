@@ -4,8 +4,9 @@
  * the boot report on the serial console is the record of what iomon found.
  *
  *   console -> CPU tables -> multiboot2 info -> command line -> own page tables
- *   -> ACPI -> frame allocator -> direct map -> MADT, MCFG/PCI, DMAR/IVRS
- *   -> self-tests -> idle (or exit=qemu)
+ *   -> TSC -> ACPI tables -> memory (monitor pool, root RAM, direct map)
+ *   -> MADT, MCFG, PCI enumeration and SR-IOV -> IOMMU units, default domain,
+ *   translation on -> self-tests -> idle (or exit=qemu)
  */
 #define LOG_TAG "iomon"
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include "arch/x86/uart.h"
 #include "boot/boot.h"
 #include "boot/mb2.h"
-#include "kernel/boot_report.h"
+#include "kernel/platform.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "iommu/iommu.h"
@@ -118,7 +119,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 			  &acpi_info) < 0)
 		pr_err("no usable ACPI tables: cannot find CPUs, ECAM or IOMMUs");
 	memory_init(&boot_info, &acpi_info);
-	boot_report(&boot_info, &acpi_info);
+	platform_discover(&boot_info, &acpi_info);
 	start_iommu();
 	finish_boot(selftest_run(boot_options.selftest));
 }

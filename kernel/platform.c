@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define LOG_TAG "iomon"
-#include "kernel/boot_report.h"
+#include "kernel/platform.h"
 #include "kernel/log.h"
 #include "arch/x86/madt.h"
 #include "pci/mcfg.h"
@@ -46,7 +46,7 @@ static void report_pci(const struct acpi_info *ai)
 	pci_report_tree();
 }
 
-void boot_report(const struct boot_info *bi, const struct acpi_info *ai)
+void platform_discover(const struct boot_info *bi, const struct acpi_info *ai)
 {
 	(void)bi;
 	acpi_report(ai);
