@@ -18,7 +18,6 @@ static unsigned counts[LOG_DEBUG + 1];
 static spinlock_t log_lock = SPINLOCK_INIT;
 
 void log_set_level(enum log_level lvl) { threshold = lvl; }
-enum log_level log_get_level(void) { return threshold; }
 unsigned log_count(enum log_level lvl) { return lvl <= LOG_DEBUG ? counts[lvl] : 0; }
 
 void log_raw(const char *fmt, ...)

@@ -25,7 +25,6 @@ void log_printf(enum log_level lvl, const char *tag, const char *fmt, ...) __pri
 /* A line without level or tag, for machine-read output such as TAP. */
 void log_raw(const char *fmt, ...) __printf(1, 2);
 void log_set_level(enum log_level lvl);
-enum log_level log_get_level(void);
 /* Number of error / warning lines logged since boot (the boot summary prints them). */
 unsigned log_count(enum log_level lvl);
 

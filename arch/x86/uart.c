@@ -4,7 +4,6 @@
 
 /* 16550 registers, offsets from the base port. */
 #define UART_THR        0       /* transmit holding (DLAB=0) */
-#define UART_RBR        0       /* receive buffer (DLAB=0) */
 #define UART_DLL        0       /* divisor latch low (DLAB=1) */
 #define UART_IER        1
 #define UART_DLM        1       /* divisor latch high (DLAB=1) */
@@ -16,7 +15,6 @@
 #define UART_MCR        4
 #define  UART_MCR_DTR_RTS 0x03
 #define UART_LSR        5
-#define  UART_LSR_DR    0x01    /* data ready */
 #define  UART_LSR_THRE  0x20    /* transmit holding register empty */
 
 #define UART_CLOCK_HZ   115200  /* 1.8432 MHz / 16 */
@@ -53,16 +51,4 @@ void uart_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
-}
-
-int uart_getc(void)
-{
-	if (!(inb(port + UART_LSR) & UART_LSR_DR))
-		return -1;
-	return inb(port + UART_RBR);
-}
-
-uint16_t uart_port(void)
-{
-	return port;
 }

@@ -9,8 +9,5 @@
 
 void uart_init(uint16_t port, uint32_t baud);
 void uart_write(const char *s, size_t n);
-/* Non-blocking read of one byte; -1 when nothing is pending. */
-int uart_getc(void);
-uint16_t uart_port(void);
 
 #endif

@@ -305,8 +305,6 @@ unsigned vtd_fault_poll(struct vtd_unit *u)
 		if (!vtd_fault_decode(rd64(u, off), rd64(u, off + 8), &f))
 			break;
 		fault_clear_record(u, i);
-		u->last_fault = f;
-		u->has_last_fault = true;
 		u->faults_recorded++;
 		iommu_fault_report(u, u->base, &(struct iommu_fault){
 			.seg = u->segment, .rid = f.sid, .addr = f.addr, .is_write = !f.is_read,

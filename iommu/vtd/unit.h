@@ -37,8 +37,6 @@ struct vtd_unit {
 	uint64_t faults_recorded;
 	uint64_t faults_overflowed;
 	uint64_t invalidations;
-	struct vtd_fault last_fault;
-	bool has_last_fault;
 	bool translating;
 };
 

@@ -7,7 +7,6 @@
 #define LOG_TAG "vtd"
 #include <errno.h>
 
-#include "iommu/vtd/vtd.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/dmar.h"
 #include "iommu/vtd/regs.h"
@@ -54,7 +53,8 @@ static void report_unit(const struct dmar_drhd *u)
 	unit_layout_sane(u, &caps);
 }
 
-bool vtd_probe(const struct acpi_info *ai)
+/* Find the DMAR, report its structures and each unit's decoded capabilities. */
+static bool vtd_probe(const struct acpi_info *ai)
 {
 	uint32_t len;
 	const struct acpi_header *t = acpi_find(ai, "DMAR", 0, &len);

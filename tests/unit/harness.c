@@ -49,7 +49,6 @@ void log_raw(const char *fmt, ...)
 }
 
 void log_set_level(enum log_level lvl) { threshold = lvl; }
-enum log_level log_get_level(void) { return threshold; }
 unsigned log_count(enum log_level lvl) { return lvl <= LOG_DEBUG ? counts[lvl] : 0; }
 
 void log_capture_reset(void)
