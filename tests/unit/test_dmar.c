@@ -3,24 +3,18 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/table_builder.h"
 #include "iommu/vtd/dmar.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/regs.h"
 
 /* A DMAR under construction. Structures are opened, filled, then closed to set their length. */
-struct tb {
-	uint8_t buf[8192];
-	uint32_t len;
-};
-
 static struct tb t;
 static struct dmar_info di;
 
 static void put(const void *p, uint32_t n)
 {
-	assert_true(t.len + n <= sizeof(t.buf));
-	memcpy(t.buf + t.len, p, n);
-	t.len += n;
+	tb_put(&t, p, n);
 }
 
 static void dmar_begin(uint8_t haw, uint8_t flags)
@@ -28,19 +22,15 @@ static void dmar_begin(uint8_t haw, uint8_t flags)
 	struct acpi_dmar d;
 
 	memset(&d, 0, sizeof(d));
-	memcpy(d.hdr.signature, "DMAR", 4);
-	d.hdr.revision = 1;
 	memcpy(d.hdr.oem_id, "BOCHS ", 6);
 	d.haw = haw;
 	d.flags = flags;
-	t.len = 0;
-	put(&d, sizeof(d));
+	tb_begin(&t, &d, sizeof(d), "DMAR", 1);
 }
 
 static uint32_t dmar_end(void)
 {
-	((struct acpi_header *)t.buf)->length = t.len;
-	return t.len;
+	return tb_end(&t);
 }
 
 /* Structures: remember where one starts, patch its length when it is complete. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/table_builder.h"
 #include "iommu/amdvi/ivrs.h"
 #include "iommu/amdvi/caps.h"
 #include "iommu/amdvi/regs.h"
@@ -11,19 +12,12 @@
 #define QEMU_DEVID 0x0018          /* 00:03.0 */
 #define QEMU_EFR   0x29d3ULL       /* measured, research/qemu-iommu.md §2.3 */
 
-struct tb {
-	uint8_t buf[4096];
-	uint32_t len;
-};
-
 static struct tb t;
 static struct ivrs_info ii;
 
 static void put(const void *p, uint32_t n)
 {
-	assert_true(t.len + n <= sizeof(t.buf));
-	memcpy(t.buf + t.len, p, n);
-	t.len += n;
+	tb_put(&t, p, n);
 }
 
 static void ivrs_begin(uint32_t ivinfo)
@@ -31,17 +25,13 @@ static void ivrs_begin(uint32_t ivinfo)
 	struct acpi_ivrs v;
 
 	memset(&v, 0, sizeof(v));
-	memcpy(v.hdr.signature, "IVRS", 4);
-	v.hdr.revision = 1;
 	v.ivinfo = ivinfo;
-	t.len = 0;
-	put(&v, sizeof(v));
+	tb_begin(&t, &v, sizeof(v), "IVRS", 1);
 }
 
 static uint32_t ivrs_end(void)
 {
-	((struct acpi_header *)t.buf)->length = t.len;
-	return t.len;
+	return tb_end(&t);
 }
 
 static uint32_t open_at;

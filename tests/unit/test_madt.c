@@ -3,73 +3,55 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/table_builder.h"
 #include "arch/x86/madt.h"
 
 /* A MADT under construction: the header, then entries appended in order. */
-struct tb {
-	uint8_t buf[8192];
-	uint32_t len;
-};
-
-static void put(struct tb *t, const void *p, uint32_t n)
-{
-	assert_true(t->len + n <= sizeof(t->buf));
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
-
 static void madt_begin(struct tb *t, uint32_t lapic)
 {
 	struct acpi_madt m = { .lapic_address = lapic, .flags = MADT_FLAG_PCAT_COMPAT };
 
-	memcpy(m.hdr.signature, "APIC", 4);
-	m.hdr.revision = 3;
-	t->len = 0;
-	put(t, &m, sizeof(m));
+	tb_begin(t, &m, sizeof(m), "APIC", 3);
 }
 
-/* Set the header length to what was built. */
 static uint32_t madt_end(struct tb *t)
 {
-	struct acpi_header *h = (struct acpi_header *)t->buf;
-
-	h->length = t->len;
-	return t->len;
+	return tb_end(t);
 }
 
 static void add_lapic(struct tb *t, uint8_t uid, uint8_t id, uint32_t flags)
 {
 	struct madt_lapic e = { { MADT_TYPE_LAPIC, sizeof(e) }, uid, id, flags };
 
-	put(t, &e, sizeof(e));
+	tb_put(t, &e, sizeof(e));
 }
 
 static void add_x2apic(struct tb *t, uint32_t uid, uint32_t id, uint32_t flags)
 {
 	struct madt_x2apic e = { { MADT_TYPE_X2APIC, sizeof(e) }, 0, id, flags, uid };
 
-	put(t, &e, sizeof(e));
+	tb_put(t, &e, sizeof(e));
 }
 
 static void add_ioapic(struct tb *t, uint8_t id, uint32_t addr, uint32_t gsi)
 {
 	struct madt_ioapic e = { { MADT_TYPE_IOAPIC, sizeof(e) }, id, 0, addr, gsi };
 
-	put(t, &e, sizeof(e));
+	tb_put(t, &e, sizeof(e));
 }
 
 static void add_iso(struct tb *t, uint8_t src, uint32_t gsi, uint16_t flags)
 {
 	struct madt_iso e = { { MADT_TYPE_ISO, sizeof(e) }, 0, src, gsi, flags };
 
-	put(t, &e, sizeof(e));
+	tb_put(t, &e, sizeof(e));
 }
 
 static void add_lapic_nmi(struct tb *t)
 {
 	struct madt_lapic_nmi e = { { MADT_TYPE_LAPIC_NMI, sizeof(e) }, 0xff, 0, 1 };
 
-	put(t, &e, sizeof(e));
+	tb_put(t, &e, sizeof(e));
 }
 
 /* What QEMU q35 with 2 CPUs builds: 2 LAPICs, 1 IOAPIC, 5 overrides, 1 LAPIC NMI. */
@@ -137,7 +119,7 @@ static void test_zero_length_entry_stops(void **state)
 	(void)state;
 	madt_begin(&t, 0xfee00000);
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
-	put(&t, zero, sizeof(zero));
+	tb_put(&t, zero, sizeof(zero));
 	add_lapic(&t, 1, 1, MADT_LAPIC_ENABLED);   /* unreachable */
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_true(mi.truncated);
@@ -152,7 +134,7 @@ static void test_entry_past_end(void **state)
 	(void)state;
 	madt_begin(&t, 0xfee00000);
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
-	put(&t, &e, 8);                              /* table ends 4 bytes into it */
+	tb_put(&t, &e, 8);                              /* table ends 4 bytes into it */
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_true(mi.truncated);
 	assert_int_equal(mi.ioapic_count, 0);
@@ -166,7 +148,7 @@ static void test_entry_shorter_than_its_structure(void **state)
 
 	(void)state;
 	madt_begin(&t, 0xfee00000);
-	put(&t, short_lapic, sizeof(short_lapic));
+	tb_put(&t, short_lapic, sizeof(short_lapic));
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_true(mi.truncated);
@@ -181,7 +163,7 @@ static void test_trailing_byte(void **state)
 	(void)state;
 	madt_begin(&t, 0xfee00000);
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
-	put(&t, &one, 1);
+	tb_put(&t, &one, 1);
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_int_equal(mi.cpu_count, 1);
 	assert_true(log_captured("W/madt: 1 trailing bytes at offset 52"));
@@ -193,7 +175,7 @@ static void test_unknown_entry_skipped(void **state)
 
 	(void)state;
 	madt_begin(&t, 0xfee00000);
-	put(&t, gicc, sizeof(gicc));
+	tb_put(&t, gicc, sizeof(gicc));
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_false(mi.truncated);
@@ -243,7 +225,7 @@ static void test_lapic_address_override(void **state)
 
 	(void)state;
 	madt_begin(&t, 0xfee00000);
-	put(&t, &o, sizeof(o));
+	tb_put(&t, &o, sizeof(o));
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_int_equal(mi.lapic_address, 0x1fee00000ULL);
@@ -258,7 +240,7 @@ static void test_nmi_counts(void **state)
 	madt_begin(&t, 0xfee00000);
 	add_lapic(&t, 0, 0, MADT_LAPIC_ENABLED);
 	add_lapic_nmi(&t);
-	put(&t, &n, sizeof(n));
+	tb_put(&t, &n, sizeof(n));
 	assert_int_equal(madt_parse(t.buf, madt_end(&t), &mi), 0);
 	assert_int_equal(mi.nmi_count, 2);
 }

@@ -3,12 +3,8 @@
 #include <string.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/table_builder.h"
 #include "pci/mcfg.h"
-
-struct tb {
-	uint8_t buf[4096];
-	uint32_t len;
-};
 
 static struct tb t;
 static struct mcfg_info mi;
@@ -18,25 +14,19 @@ static void mcfg_begin(void)
 	struct acpi_mcfg m;
 
 	memset(&m, 0, sizeof(m));
-	memcpy(m.hdr.signature, "MCFG", 4);
-	m.hdr.revision = 1;
-	memcpy(t.buf, &m, sizeof(m));
-	t.len = sizeof(m);
+	tb_begin(&t, &m, sizeof(m), "MCFG", 1);
 }
 
 static void add(uint64_t base, uint16_t seg, uint8_t start, uint8_t end)
 {
 	struct acpi_mcfg_entry e = { base, seg, start, end, 0 };
 
-	assert_true(t.len + sizeof(e) <= sizeof(t.buf));
-	memcpy(t.buf + t.len, &e, sizeof(e));
-	t.len += sizeof(e);
+	tb_put(&t, &e, sizeof(e));
 }
 
 static uint32_t mcfg_end(void)
 {
-	((struct acpi_header *)t.buf)->length = t.len;
-	return t.len;
+	return tb_end(&t);
 }
 
 static int setup(void **state)
