@@ -53,12 +53,6 @@ struct pt_format {
 	bool (*is_present)(uint64_t entry, unsigned level);
 	/* Is a present entry a leaf (as opposed to a pointer to a table)? */
 	bool (*is_leaf)(uint64_t entry, unsigned level);
-	/*
-	 * Address field of a present entry: the next table, or the page. In
-	 * large leaves the bits below the page size are not address bits (x86
-	 * PAT bit 12, VT-d reserved bits); the walker masks them.
-	 */
-	paddr_t (*entry_addr)(uint64_t entry, unsigned level);
 	/* Permissions a present entry grants at its level. */
 	unsigned (*entry_perms)(uint64_t entry, unsigned level);
 };
@@ -71,6 +65,16 @@ extern const struct pt_format pt_fmt_x86;       /* x86-64 long mode as AMD NPT *
 
 /* Entry address field shared by all four formats: bits 51:12. */
 #define PT_ENTRY_ADDR GENMASK(51, 12)
+
+/*
+ * Address field of a present entry: the next table, or the page. In large
+ * leaves the bits below the page size are not address bits (x86 PAT bit 12,
+ * VT-d reserved bits); the walker masks them to the page size.
+ */
+static inline paddr_t pt_entry_addr(uint64_t entry)
+{
+	return entry & PT_ENTRY_ADDR;
+}
 
 static inline unsigned pt_level_shift(unsigned level)
 {

@@ -44,12 +44,6 @@ static bool amdvi_is_leaf(uint64_t e, unsigned level)
 	return level == 1 || FIELD_GET(AMDVI_PTE_NEXT_LEVEL, e) == AMDVI_NEXT_LEVEL_LEAF;
 }
 
-static paddr_t amdvi_entry_addr(uint64_t e, unsigned level)
-{
-	(void)level;
-	return e & AMDVI_PTE_ADDR;
-}
-
 static unsigned amdvi_entry_perms(uint64_t e, unsigned level)
 {
 	(void)level;
@@ -68,6 +62,5 @@ const struct pt_format pt_fmt_amdvi_v1 = {
 	.make_leaf = amdvi_make_leaf,
 	.is_present = amdvi_is_present,
 	.is_leaf = amdvi_is_leaf,
-	.entry_addr = amdvi_entry_addr,
 	.entry_perms = amdvi_entry_perms,
 };

@@ -50,12 +50,6 @@ static bool ept_is_leaf(uint64_t e, unsigned level)
 	return level == 1 || (e & EPT_PS);
 }
 
-static paddr_t ept_entry_addr(uint64_t e, unsigned level)
-{
-	(void)level;
-	return e & PT_ENTRY_ADDR;
-}
-
 static unsigned ept_entry_perms(uint64_t e, unsigned level)
 {
 	(void)level;
@@ -75,6 +69,5 @@ const struct pt_format pt_fmt_ept = {
 	.make_leaf = ept_make_leaf,
 	.is_present = ept_is_present,
 	.is_leaf = ept_is_leaf,
-	.entry_addr = ept_entry_addr,
 	.entry_perms = ept_entry_perms,
 };

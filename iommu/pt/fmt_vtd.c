@@ -46,12 +46,6 @@ static bool vtd_is_leaf(uint64_t e, unsigned level)
 	return level == 1 || (e & VTD_SL_PS);
 }
 
-static paddr_t vtd_entry_addr(uint64_t e, unsigned level)
-{
-	(void)level;
-	return e & PT_ENTRY_ADDR;
-}
-
 static unsigned vtd_entry_perms(uint64_t e, unsigned level)
 {
 	(void)level;
@@ -70,6 +64,5 @@ const struct pt_format pt_fmt_vtd_sl = {
 	.make_leaf = vtd_make_leaf,
 	.is_present = vtd_is_present,
 	.is_leaf = vtd_is_leaf,
-	.entry_addr = vtd_entry_addr,
 	.entry_perms = vtd_entry_perms,
 };

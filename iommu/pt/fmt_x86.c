@@ -45,12 +45,6 @@ static bool x86_is_leaf(uint64_t e, unsigned level)
 	return level == 1 || (e & X86_PTE_PS);
 }
 
-static paddr_t x86_entry_addr(uint64_t e, unsigned level)
-{
-	(void)level;
-	return e & PT_ENTRY_ADDR;
-}
-
 static unsigned x86_entry_perms(uint64_t e, unsigned level)
 {
 	(void)level;
@@ -70,6 +64,5 @@ const struct pt_format pt_fmt_x86 = {
 	.make_leaf = x86_make_leaf,
 	.is_present = x86_is_present,
 	.is_leaf = x86_is_leaf,
-	.entry_addr = x86_entry_addr,
 	.entry_perms = x86_entry_perms,
 };

@@ -201,7 +201,7 @@ static int walk_to(const struct pt_table *t, uint64_t iova, unsigned stop_level,
 		perms &= fmt->entry_perms(s->entry, level);
 		if (level <= stop_level || fmt->is_leaf(s->entry, level))
 			break;
-		table = fmt->entry_addr(s->entry, level);
+		table = pt_entry_addr(s->entry);
 	}
 	if (granted)
 		*granted = perms;
@@ -378,7 +378,7 @@ static void split_superpage(struct pt_table *t, struct pt_slot *s, uint64_t iova
 	const struct pt_format *fmt = t->fmt;
 	unsigned level = s->level - 1;
 	uint64_t size = pt_level_size(level);
-	paddr_t base = ALIGN_DOWN(fmt->entry_addr(s->entry, s->level), pt_level_size(s->level));
+	paddr_t base = ALIGN_DOWN(pt_entry_addr(s->entry), pt_level_size(s->level));
 	unsigned perms = fmt->entry_perms(s->entry, s->level);
 	uint64_t *entries;
 	paddr_t table = table_new(t, res, &entries);
@@ -485,7 +485,7 @@ int pt_lookup(const struct pt_table *t, uint64_t iova, paddr_t *pa, unsigned *pe
 		return -ENOENT;
 	size = pt_level_size(s.level);
 	if (pa)
-		*pa = ALIGN_DOWN(t->fmt->entry_addr(s.entry, s.level), size) + (iova & (size - 1));
+		*pa = ALIGN_DOWN(pt_entry_addr(s.entry), size) + (iova & (size - 1));
 	if (perms)
 		*perms = granted;
 	if (page_size)
@@ -503,7 +503,7 @@ static struct pt_walk_step describe_slot(const struct pt_table *t, const struct 
 
 	if (step.present) {
 		step.leaf = fmt->is_leaf(s->entry, s->level);
-		step.addr = fmt->entry_addr(s->entry, s->level);
+		step.addr = pt_entry_addr(s->entry);
 		if (step.leaf)
 			step.addr = ALIGN_DOWN(step.addr, pt_level_size(s->level));
 		step.perms = fmt->entry_perms(s->entry, s->level);
@@ -594,7 +594,7 @@ static void free_tables(struct pt_table *t, paddr_t table, unsigned level)
 		uint64_t e = entry_load(&entries[i]);
 
 		if (fmt->is_present(e, level) && !fmt->is_leaf(e, level))
-			free_tables(t, fmt->entry_addr(e, level), level - 1);
+			free_tables(t, pt_entry_addr(e), level - 1);
 	}
 	t->pool.free(t->pool.ctx, table);
 	t->stats.tables--;
