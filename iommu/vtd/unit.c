@@ -376,6 +376,7 @@ int vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d)
 	if (!u->regs)
 		return -EIO;
 	vtd_caps_decode(rd32(u, VTD_REG_VER), rd64(u, VTD_REG_CAP), rd64(u, VTD_REG_ECAP), &u->caps);
+	vtd_caps_log(u->base, &u->caps);
 	rc = check_unit(u, d);
 	if (rc < 0)
 		return rc;
