@@ -564,17 +564,3 @@ const struct iommu_ops amdvi_iommu_ops = {
 };
 
 /* ---- inspection ---- */
-
-unsigned amdvi_unit_count(void) { return nunits; }
-
-const struct amdvi_unit *amdvi_unit_get(unsigned i) { return i < nunits ? &units[i] : NULL; }
-
-struct amdvi_dte amdvi_unit_dte(const struct amdvi_unit *u, uint16_t devid)
-{
-	const struct amdvi_dte *e = &u->devtab[devid];
-	struct amdvi_dte copy;
-
-	for (unsigned i = 0; i < ARRAY_SIZE(copy.q); i++)
-		copy.q[i] = __atomic_load_n(&e->q[i], __ATOMIC_RELAXED);
-	return copy;
-}

@@ -49,11 +49,4 @@ struct amdvi_unit {
 	uint64_t overflows;
 };
 
-/* The working units (after probe). */
-unsigned amdvi_unit_count(void);
-const struct amdvi_unit *amdvi_unit_get(unsigned i);
-
-/* A copy of the DTE the unit holds for `devid` (for self-tests and the debug shell). */
-struct amdvi_dte amdvi_unit_dte(const struct amdvi_unit *u, uint16_t devid);
-
 #endif
