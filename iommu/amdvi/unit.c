@@ -562,5 +562,3 @@ const struct iommu_ops amdvi_iommu_ops = {
 	.report = amdvi_report,
 	.unity_ranges = amdvi_unity_ranges,
 };
-
-/* ---- inspection ---- */
