@@ -115,7 +115,9 @@ static void unity_put_upto(struct iommu_domain *d, const struct pci_dev *dev, un
 		if (d->kind != IOMMU_DOMAIN_PAGING)
 			continue;   /* the default domain keeps firmware ranges for good */
 		pt_unmap_range(&d->pt, unity[i].base, unity[i].end - unity[i].base, &done);
-		iommu_flush(d, unity[i].base, unity[i].end - unity[i].base);
+		if (iommu_flush(d, unity[i].base, unity[i].end - unity[i].base) < 0)
+			pr_err("unity range 0x%llx-0x%llx: IOTLB flush failed", (unsigned long long)unity[i].base,
+			       (unsigned long long)unity[i].end);
 	}
 }
 
@@ -340,10 +342,11 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 	return pt_unmap_range(&d->pt, iova, size, unmapped);
 }
 
-void iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
+int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	if (ops && d->kind != IOMMU_DOMAIN_BLOCKED)
-		ops->flush(d, iova, size);
+		return ops->flush(d, iova, size);
+	return 0;
 }
 
 unsigned iommu_fault_poll(void)

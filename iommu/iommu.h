@@ -82,8 +82,11 @@ struct iommu_ops {
 	paddr_t (*unit_base)(const void *unit);
 	/* Point rid at domain d (NULL or BLOCKED: block it) and invalidate what the unit cached. */
 	int (*set_rid)(void *unit, uint16_t rid, const struct iommu_domain *d);
-	/* Invalidate [iova, iova+size) of d on every unit (size 0: the whole domain). */
-	void (*flush)(const struct iommu_domain *d, uint64_t iova, uint64_t size);
+	/*
+	 * Invalidate [iova, iova+size) of d on every unit (size 0: the whole domain).
+	 * 0, or a negative errno when a unit did not confirm the invalidation.
+	 */
+	int (*flush)(const struct iommu_domain *d, uint64_t iova, uint64_t size);
 	int (*enable)(void);         /* translation on, on every unit */
 	unsigned (*fault_poll)(void);
 	/* A line per unit for the boot report. */
@@ -123,7 +126,7 @@ struct iommu_domain *iommu_domain_of(const struct pci_dev *dev);
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped);
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
-void iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
+int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
 unsigned iommu_fault_poll(void);
 
 /*

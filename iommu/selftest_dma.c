@@ -253,8 +253,7 @@ static bool map_page(struct dma_test *t, uint64_t iova, paddr_t pa, uint64_t siz
 	uint64_t done;
 	bool ok = iommu_map_range(t->dom, iova, pa, size, perms, &done) == 0 && done == size;
 
-	iommu_flush(t->dom, iova, size);
-	return ok;
+	return iommu_flush(t->dom, iova, size) == 0 && ok;
 }
 
 static bool unmap_page(struct dma_test *t, uint64_t iova, uint64_t size)
@@ -262,8 +261,7 @@ static bool unmap_page(struct dma_test *t, uint64_t iova, uint64_t size)
 	uint64_t done;
 	bool ok = iommu_unmap_range(t->dom, iova, size, &done) == 0 && done == size;
 
-	iommu_flush(t->dom, iova, size);
-	return ok;
+	return iommu_flush(t->dom, iova, size) == 0 && ok;
 }
 
 static void test_paging_domain(struct dma_test *t)

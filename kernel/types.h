@@ -42,6 +42,8 @@
 #endif
 #define __noreturn          __attribute__((noreturn))
 #define __printf(a, b)      __attribute__((format(printf, a, b)))
+/* A result that must not be ignored: anything that can fail, such as an invalidation. */
+#define __must_check        __attribute__((warn_unused_result))
 
 typedef uint64_t paddr_t;
 

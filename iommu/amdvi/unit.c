@@ -466,8 +466,10 @@ static int amdvi_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 	return rc;
 }
 
-static void amdvi_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
+static int amdvi_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
+	int rc = 0;
+
 	for (unsigned i = 0; i < nunits; i++) {
 		struct amdvi_unit *u = &units[i];
 
@@ -476,6 +478,7 @@ static void amdvi_flush(const struct iommu_domain *d, uint64_t iova, uint64_t si
 			cmd_sync(u);
 		spin_unlock(&u->lock);
 	}
+	return rc;
 }
 
 static int amdvi_enable(void)

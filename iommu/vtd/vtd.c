@@ -193,11 +193,13 @@ static int vtd_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 	return vtd_context_set(u, rid >> 8, rid & 0xff, d ? d->hw_id : 2, translate ? d->pt.root : 0);
 }
 
-static void vtd_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
+/* The unit drivers do not report invalidation failures yet: 0 until they do. */
+static int vtd_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	for (unsigned i = 0; i < nunits; i++)
 		if (unit_ok[i])
 			vtd_flush_iotlb(&units[i], d->hw_id, iova, size);
+	return 0;
 }
 
 static int vtd_enable(void)

@@ -51,7 +51,7 @@ static int fake_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 	rid_domain[rid] = d;
 	return 0;
 }
-static void fake_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size) { (void)d; (void)iova; (void)size; flush_calls++; }
+static int fake_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size) { (void)d; (void)iova; (void)size; flush_calls++; return 0; }
 static int fake_enable(void) { return 0; }
 static unsigned fake_poll(void) { return 0; }
 static void fake_report(void) {}
