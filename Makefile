@@ -35,8 +35,8 @@ KASFLAGS := $(filter-out -std=gnu11 -MMD -MP,$(KCFLAGS)) -D__ASSEMBLY__ -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments --gc-sections -T linker.ld
 
-KSRC := $(wildcard boot/*.c boot/*.S kernel/*.c arch/x86/*.c arch/x86/*.S \
-	pci/*.c iommu/*.c iommu/*/*.c)
+KSRC := $(wildcard boot/*.c boot/*.S kernel/*.c kernel/*/*.c arch/x86/*.c arch/x86/*.S \
+	arch/x86/*/*.c arch/x86/*/*.S pci/*.c iommu/*.c iommu/*/*.c)
 KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 
 # Host builds (unit tests, fuzzers, benchmarks) compile the same sources.
