@@ -22,3 +22,4 @@ ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/
 ut_iommu_src := iommu/iommu.c $(ut_pt_src:tests/unit/pt_fake.c=) kernel/frames.c pci/registry.c pci/ids.c tests/unit/fake_pci.c
 ut_gmem_src     := kernel/partition/gmem.c tests/unit/fake_gmem.c
 ut_mb2_load_src := kernel/partition/mb2_load.c kernel/partition/gmem.c tests/unit/fake_gmem.c
+ut_mb2_build_src := kernel/partition/mb2_build.c boot/mb2.c
