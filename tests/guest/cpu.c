@@ -15,7 +15,7 @@
 #define PTE_PCD         BIT(4)
 #define PTE_PS          BIT(7)
 #define PD_POOL_GIB     64                  /* 2 MiB pages reach 64 GiB */
-#define PDPT_GIB        512                 /* one PDPT: 1 GiB pages reach 512 GiB */
+#define PDPT_COUNT      4                   /* 1 GiB pages reach 2 TiB */
 #define CPUID_EXT_EDX_PAGE1GB BIT(26)       /* CPUID.80000001H:EDX */
 
 #define IDT_GATE_INTR64 0x8e                /* present, DPL 0, 64-bit interrupt gate */
@@ -38,7 +38,7 @@ struct descriptor_ptr {
 
 static struct idt_gate idt[256] __aligned(16);
 static uint64_t pml4[512] __aligned(4096);
-static uint64_t pdpt[512] __aligned(4096);
+static uint64_t pdpt[PDPT_COUNT][512] __aligned(4096);
 static uint64_t pd_pool[PD_POOL_GIB][512] __aligned(4096);
 static uint64_t map_limit = 4 * GiB;        /* the boot map of entry.S */
 
@@ -147,7 +147,7 @@ void paging_build(const struct mb2_view *v, uint64_t top)
 		cpuid(0x80000001, 0, r);
 		gib_pages = r[3] & CPUID_EXT_EDX_PAGE1GB;
 	}
-	max = (gib_pages ? PDPT_GIB : PD_POOL_GIB) * GiB;
+	max = (gib_pages ? PDPT_COUNT * 512 : PD_POOL_GIB) * GiB;
 	top = ALIGN_UP(MAX(top, 4 * GiB), GiB);
 	if (top > max) {
 		diag("identity map clipped at 0x%llx (the map reaches 0x%llx)", (unsigned long long)max,
@@ -159,7 +159,7 @@ void paging_build(const struct mb2_view *v, uint64_t top)
 		unsigned j;
 
 		if (gib_pages) {
-			pdpt[gib] = base | PTE_P | PTE_W | PTE_PS | page_attr(v, base, GiB);
+			pdpt[gib / 512][gib % 512] = base | PTE_P | PTE_W | PTE_PS | page_attr(v, base, GiB);
 			continue;
 		}
 		for (j = 0; j < 512; j++) {
@@ -167,9 +167,10 @@ void paging_build(const struct mb2_view *v, uint64_t top)
 
 			pd_pool[gib][j] = b | PTE_P | PTE_W | PTE_PS | page_attr(v, b, 2 * MiB);
 		}
-		pdpt[gib] = (uintptr_t)pd_pool[gib] | PTE_P | PTE_W;
+		pdpt[0][gib] = (uintptr_t)pd_pool[gib] | PTE_P | PTE_W;
 	}
-	pml4[0] = (uintptr_t)pdpt | PTE_P | PTE_W;
+	for (gib = 0; gib < PDPT_COUNT; gib++)
+		pml4[gib] = (uintptr_t)pdpt[gib] | PTE_P | PTE_W;
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)pml4) : "memory");
 	map_limit = top;
 	diag("identity map 0-0x%llx with %s pages", (unsigned long long)top,
