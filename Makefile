@@ -59,7 +59,7 @@ FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard 
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000
 
-.PHONY: all deps newlib monitor iso usb run debug check unit fuzz integration clean distclean
+.PHONY: all deps newlib monitor iso usb run debug check unit fuzz integration clean distclean guest
 all: iso
 
 deps:
@@ -90,6 +90,27 @@ iso: $(BUILD)/iomon.iso
 $(BUILD)/iomon.iso: $(BUILD)/iomon.elf $(BUILD)/cmdline.txt tools/mkiso.sh
 	tools/mkiso.sh $(BUILD)/iomon.elf $@ "$(CMDLINE)"
 
+# The test guest (tests/guest/, see its README.md): a freestanding multiboot2
+# kernel booted as a partition. Its own flags: no newlib, loaded at 4 MiB.
+GWARN   := -Wmissing-prototypes -Wshadow -Wstrict-prototypes -Wredundant-decls -Wnested-externs
+GCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(GWARN) -ffreestanding -fno-stack-protector \
+	-fcf-protection=none -fno-asynchronous-unwind-tables -fno-pie -fno-pic -mgeneral-regs-only \
+	-mno-red-zone -mcmodel=small -nostdinc -isystem $(GCC_INC) -I. -MMD -MP
+GASFLAGS := $(filter-out -std=gnu11 -MMD -MP,$(GCFLAGS)) -D__ASSEMBLY__ -MMD -MP
+GSRC := $(wildcard tests/guest/*.c tests/guest/*.S)
+GOBJ := $(patsubst %,$(BUILD)/guest/%.o,$(GSRC))
+guest: $(BUILD)/guest/guest.elf
+$(BUILD)/guest/guest.elf: $(GOBJ) tests/guest/guest.ld
+	ld -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T tests/guest/guest.ld -o $@ $(GOBJ)
+	grub-file --is-x86-multiboot2 $@
+$(BUILD)/guest/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GCFLAGS) -c $< -o $@
+$(BUILD)/guest/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GASFLAGS) -c $< -o $@
+
 run: deps iso
 	tools/qemu.sh $(BUILD)/iomon.iso
 debug: deps iso
@@ -110,9 +131,10 @@ check: deps
 	tools/check.sh
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios
+	rm -rf $(BUILD)/k $(BUILD)/guest $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios
 distclean:
 	rm -rf $(BUILD)
 
 FORCE:
 -include $(KOBJ:.o=.d) $(wildcard $(BUILD)/host/*.d)
+-include $(GOBJ:.o=.d)
