@@ -21,12 +21,15 @@
 #include "boot/boot.h"
 #include "boot/mb2.h"
 #include "kernel/platform.h"
+#include "arch/x86/madt.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "iommu/iommu.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/selftest.h"
+#include "kernel/smp.h"
+#include "kernel/partition/partition.h"
 
 #ifndef IOMON_VERSION
 #define IOMON_VERSION "0.1"
@@ -80,7 +83,7 @@ static void start_iommu(void)
 		pr_err("IOMMU bring-up failed (%d): DMA is not remapped", rc);
 }
 
-static void finish_boot(bool selftests_ok)
+static void finish_boot(bool selftests_ok, unsigned planned)
 {
 	unsigned errors = log_count(LOG_ERR), warnings = log_count(LOG_WARN);
 	bool ok = selftests_ok && errors == 0;
@@ -88,6 +91,13 @@ static void finish_boot(bool selftests_ok)
 	heap_sealed = true;
 	pr_info("boot complete: %u error(s), %u warning(s)%s", errors, warnings,
 		ok ? "" : " -- FAILED");
+	if (planned && ok) {
+		const struct madt_info *mi = platform_madt();
+
+		if (mi)
+			smp_start_aps(mi);
+		partitions_start(&boot_info);
+	}
 	if (boot_options.exit_qemu)
 		monitor_exit(ok);
 	pr_info("idle (nothing to run yet); quit QEMU with Ctrl-A X");
@@ -97,8 +107,11 @@ static void finish_boot(bool selftests_ok)
 void kmain(uint32_t magic, uint32_t info_pa);
 void kmain(uint32_t magic, uint32_t info_pa)
 {
+	unsigned planned;
+
 	uart_init(UART_COM1, 115200);
 	cpu_init();
+	smp_init_boot_cpu();
 	cpu_detect_features();
 	log_printf(LOG_INFO, LOG_TAG, "iomon %s: IOMMU monitor starting", IOMON_VERSION);
 	read_boot_info(magic, info_pa);
@@ -120,6 +133,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		pr_err("no usable ACPI tables: cannot find CPUs, ECAM or IOMMUs");
 	memory_init(&boot_info, &acpi_info);
 	platform_discover(&boot_info, &acpi_info);
+	planned = partitions_plan(&boot_info);
 	start_iommu();
-	finish_boot(selftest_run(boot_options.selftest));
+	finish_boot(selftest_run(boot_options.selftest), planned);
 }

@@ -134,6 +134,88 @@ unsigned memory_root_ram(const struct phys_range **out)
 	return root_count;
 }
 
+void memory_monitor_ranges(struct phys_range *image, struct phys_range *pool_out)
+{
+	image->base = ALIGN_DOWN((uintptr_t)_phys_start, PAGE_SIZE);
+	image->end = ALIGN_UP((uintptr_t)_phys_end, PAGE_SIZE);
+	*pool_out = pool;
+}
+
+/* Remove [base, end) from root RAM (it lies wholly inside range i). */
+static void root_ram_cut(unsigned i, paddr_t base, paddr_t end)
+{
+	struct phys_range r = root_ram[i];
+
+	if (base == r.base && end == r.end) {
+		memmove(&root_ram[i], &root_ram[i + 1], (root_count - i - 1) * sizeof(root_ram[0]));
+		root_count--;
+	} else if (base == r.base) {
+		root_ram[i].base = end;
+	} else if (end == r.end) {
+		root_ram[i].end = base;
+	} else if (root_count < ARRAY_SIZE(root_ram)) {
+		memmove(&root_ram[i + 2], &root_ram[i + 1], (root_count - i - 1) * sizeof(root_ram[0]));
+		root_ram[i].end = base;
+		root_ram[i + 1] = (struct phys_range){ end, r.end };
+		root_count++;
+	}
+}
+
+unsigned memory_take_from_root(uint64_t size, struct phys_range *out, unsigned max)
+{
+	struct phys_range saved[ARRAY_SIZE(root_ram)];
+	unsigned saved_count = root_count, n = 0;
+
+	if (!size || !IS_ALIGNED(size, 2 * MiB))
+		return 0;
+	memcpy(saved, root_ram, sizeof(saved));
+	for (unsigned i = root_count; i-- > 0 && size;) {
+		paddr_t top = ALIGN_DOWN(root_ram[i].end, 2 * MiB);
+		paddr_t bottom = ALIGN_UP(root_ram[i].base, 2 * MiB);
+		uint64_t take;
+
+		if (top <= bottom)
+			continue;
+		if (n == max)
+			break;
+		take = MIN(size, top - bottom);
+		out[n++] = (struct phys_range){ top - take, top };
+		root_ram_cut(i, top - take, top);
+		size -= take;
+	}
+	if (size) {
+		memcpy(root_ram, saved, sizeof(saved));
+		root_count = saved_count;
+		return 0;
+	}
+	return n;
+}
+
+void memory_give_to_root(paddr_t base, paddr_t end)
+{
+	unsigned i;
+
+	base = ALIGN_UP(base, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (end <= base || root_count == ARRAY_SIZE(root_ram))
+		return;
+	for (i = 0; i < root_count && root_ram[i].base < base; i++)
+		;
+	memmove(&root_ram[i + 1], &root_ram[i], (root_count - i) * sizeof(root_ram[0]));
+	root_ram[i] = (struct phys_range){ base, end };
+	root_count++;
+	/* Merge neighbours that now touch. */
+	for (i = 0; i + 1 < root_count;) {
+		if (root_ram[i].end == root_ram[i + 1].base) {
+			root_ram[i].end = root_ram[i + 1].end;
+			memmove(&root_ram[i + 1], &root_ram[i + 2], (root_count - i - 2) * sizeof(root_ram[0]));
+			root_count--;
+		} else {
+			i++;
+		}
+	}
+}
+
 bool memory_is_monitor(paddr_t pa)
 {
 	for (unsigned i = 0; i < root_count; i++)

@@ -21,6 +21,18 @@ void memory_init(const struct boot_info *bi, const struct acpi_info *ai);
 unsigned memory_root_ram(const struct phys_range **out);
 bool memory_is_monitor(paddr_t pa);
 
+/*
+ * Take `size` bytes (a multiple of 2 MiB) of root RAM for a child partition,
+ * from the top of the highest ranges down, in at most `max` pieces each
+ * 2 MiB aligned. Returns the number of pieces, or 0 (nothing taken) when
+ * root RAM cannot supply it. Call before the IOMMU builds the default domain.
+ */
+unsigned memory_take_from_root(uint64_t size, struct phys_range *out, unsigned max);
+/* Hand memory the monitor no longer needs (loaded boot modules) to the root. */
+void memory_give_to_root(paddr_t base, paddr_t end);
+/* The monitor's own memory: its image and its pool. */
+void memory_monitor_ranges(struct phys_range *image, struct phys_range *pool);
+
 #define MONITOR_POOL_DEFAULT (64 * MiB)
 
 #endif

@@ -10,7 +10,24 @@
 #include "kernel/options.h"
 
 static struct madt_info madt;
+static bool have_madt;
 static struct mcfg_info mcfg;
+static const struct acpi_info *acpi;
+
+const struct madt_info *platform_madt(void)
+{
+	return have_madt ? &madt : NULL;
+}
+
+const struct mcfg_info *platform_mcfg(void)
+{
+	return &mcfg;
+}
+
+const struct acpi_info *platform_acpi(void)
+{
+	return acpi;
+}
 
 static void report_cpus(const struct acpi_info *ai)
 {
@@ -21,8 +38,10 @@ static void report_cpus(const struct acpi_info *ai)
 		pr_warn("no MADT: only the boot CPU is known");
 		return;
 	}
-	if (madt_parse(t, len, &madt) == 0)
+	if (madt_parse(t, len, &madt) == 0) {
+		have_madt = true;
 		madt_report(&madt);
+	}
 }
 
 static void report_pci(const struct acpi_info *ai)
@@ -49,6 +68,7 @@ static void report_pci(const struct acpi_info *ai)
 void platform_discover(const struct boot_info *bi, const struct acpi_info *ai)
 {
 	(void)bi;
+	acpi = ai;
 	acpi_report(ai);
 	report_cpus(ai);
 	report_pci(ai);

@@ -13,4 +13,11 @@
  */
 void platform_discover(const struct boot_info *bi, const struct acpi_info *ai);
 
+struct madt_info;
+struct mcfg_info;
+/* What discovery found: the MADT (NULL when there is none), the ECAM windows, the ACPI tables. */
+const struct madt_info *platform_madt(void);
+const struct mcfg_info *platform_mcfg(void);
+const struct acpi_info *platform_acpi(void);
+
 #endif

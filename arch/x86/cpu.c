@@ -54,28 +54,38 @@ extern char trap_stubs[];
 
 struct cpu_features cpu_features;
 
-static uint64_t gdt[5] __aligned(16);
-static struct tss tss __aligned(16);
+/*
+ * Per CPU: a GDT (its TSS descriptor differs), a TSS and three IST stacks.
+ * The boot CPU's live here; an AP's come from the frame allocator
+ * (cpu_init_ap), so the image does not grow with the number of CPUs.
+ */
+struct cpu_tables {
+	uint64_t gdt[5];
+	struct tss tss;
+	uint8_t ist_stacks[3][IST_STACK_SIZE];
+} __aligned(16);
+_Static_assert(sizeof(struct cpu_tables) <= CPU_TABLES_SIZE, "cpu tables fit their frames");
+
+static struct cpu_tables boot_cpu_tables;
 static struct idt_gate idt[NUM_EXCEPTIONS] __aligned(16);
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 
-static void gdt_set_tss(void)
+static void gdt_set_tss(struct cpu_tables *t)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&t->tss, limit = sizeof(t->tss) - 1;
 
-	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			   (TSS_TYPE_AVAIL << 40) | DESC_PRESENT |
-			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	t->gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			      (TSS_TYPE_AVAIL << 40) | DESC_PRESENT |
+			      (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	t->gdt[GDT_TSS / 8 + 1] = base >> 32;
 }
 
-static void gdt_load(void)
+static void gdt_load(struct cpu_tables *t)
 {
-	struct descriptor_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct descriptor_ptr p = { sizeof(t->gdt) - 1, (uint64_t)t->gdt };
 
-	gdt[GDT_CS / 8] = GDT_CODE64;
-	gdt[GDT_DS / 8] = GDT_DATA;
-	gdt_set_tss();
+	t->gdt[GDT_CS / 8] = GDT_CODE64;
+	t->gdt[GDT_DS / 8] = GDT_DATA;
+	gdt_set_tss(t);
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"
@@ -106,20 +116,36 @@ static void idt_set(unsigned vec, unsigned ist)
 	};
 }
 
-void cpu_init(void)
+static void idt_load(void)
 {
 	struct descriptor_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" :: "m"(p));
+}
+
+static void cpu_tables_load(struct cpu_tables *t)
+{
 	for (unsigned i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss);   /* no I/O bitmap */
-	gdt_load();
+		t->tss.ist[i] = (uint64_t)&t->ist_stacks[i][IST_STACK_SIZE];
+	t->tss.iomap_base = sizeof(t->tss);   /* no I/O bitmap */
+	gdt_load(t);
+	idt_load();
+}
+
+void cpu_init(void)
+{
 	for (unsigned v = 0; v < NUM_EXCEPTIONS; v++)
 		idt_set(v, 0);
 	idt_set(VEC_DF, IST_DOUBLE_FAULT);
 	idt_set(VEC_NMI, IST_NMI);
 	idt_set(VEC_MC, IST_MACHINE_CHECK);
-	__asm__ volatile("lidt %0" :: "m"(p));
+	cpu_tables_load(&boot_cpu_tables);
+}
+
+void cpu_init_ap(void *tables)
+{
+	memset(tables, 0, sizeof(struct cpu_tables));
+	cpu_tables_load(tables);
 }
 
 const char *exception_name(uint64_t vector)

@@ -35,6 +35,12 @@ struct trap_frame {
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame matches traps.S");
 
 void cpu_init(void);
+/*
+ * An application processor's GDT, TSS and IST stacks, in CPU_TABLES_SIZE
+ * bytes the caller provides (zeroed here); the IDT is shared.
+ */
+#define CPU_TABLES_SIZE (7 * 4096)
+void cpu_init_ap(void *tables);
 /* Called from traps.S. Exceptions in the monitor are fatal. */
 void trap_handler(struct trap_frame *f);
 const char *exception_name(uint64_t vector);

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Partitions: planning (CPUs and RAM, before the IOMMU builds the default
+ * domain), stage-2 tables, guest memory access, and the per-CPU run loop.
+ */
+#define LOG_TAG "part"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/partition/partition.h"
+#include "kernel/partition/exits.h"
+#include "kernel/partition/loader.h"
+#include "kernel/partition/words.h"
+#include "arch/x86/io.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/madt.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/smp_boot.h"
+#include "kernel/frames.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/phys.h"
+#include "kernel/time.h"
+#include "kernel/platform.h"
+#include "kernel/partition/s2_layout.h"
+#include "arch/x86/acpi_hide.h"
+
+struct partition partitions[PART_MAX];
+unsigned partition_count;
+static const struct vcpu_ops *vops;
+static unsigned running;              /* partitions not yet stopped */
+static unsigned cpu_owner[SMP_MAX_CPUS];   /* partition index + 1; 0: none */
+
+struct partition *part_of_cpu(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS && cpu_owner[cpu] ? &partitions[cpu_owner[cpu] - 1] : NULL;
+}
+
+bool part_owns_cpu(const struct partition *p, unsigned cpu)
+{
+	return part_of_cpu(cpu) == p;
+}
+
+/* ---- Guest memory ---------------------------------------------------------------------- */
+
+paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
+{
+	for (unsigned i = 0; i < p->ram_chunks; i++) {
+		const struct part_chunk *c = &p->ram[i];
+
+		if (gpa >= c->gpa && gpa - c->gpa < c->size)
+			return c->hpa + (gpa - c->gpa);
+	}
+	return 0;
+}
+
+/*
+ * Page by page through the partition's RAM map: MMIO, holes and anything
+ * that is not the partition's RAM fail with -EFAULT before anything is copied.
+ */
+static int guest_copy(struct partition *p, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
+{
+	for (uint64_t done = 0; done < len;) {
+		uint64_t cur = gpa + done, chunk = MIN(len - done, PAGE_SIZE - (cur & (PAGE_SIZE - 1)));
+
+		if (!part_gpa_to_hpa(p, cur) || !part_gpa_to_hpa(p, cur + chunk - 1))
+			return -EFAULT;
+		done += chunk;
+	}
+	for (uint64_t done = 0; done < len;) {
+		uint64_t cur = gpa + done, chunk = MIN(len - done, PAGE_SIZE - (cur & (PAGE_SIZE - 1)));
+		void *hva = phys_map(part_gpa_to_hpa(p, cur), chunk, PHYS_WB);
+
+		if (!hva)
+			return -EFAULT;
+		if (to_guest)
+			memcpy(hva, (const uint8_t *)buf + done, chunk);
+		else
+			memcpy((uint8_t *)buf + done, hva, chunk);
+		done += chunk;
+	}
+	return 0;
+}
+
+int copy_from_guest(struct partition *p, void *dst, uint64_t gpa, uint64_t len)
+{
+	return guest_copy(p, gpa, dst, len, false);
+}
+
+int copy_to_guest(struct partition *p, uint64_t gpa, const void *src, uint64_t len)
+{
+	return guest_copy(p, gpa, (void *)src, len, true);
+}
+
+/* ---- Planning ---------------------------------------------------------------------------- */
+
+static unsigned total_cpus(void)
+{
+	const struct madt_info *mi = platform_madt();
+
+	return mi && mi->cpus_enabled ? MIN(mi->cpus_enabled, SMP_MAX_CPUS) : 1;
+}
+
+static bool plan_child_memory(struct partition *p)
+{
+	struct phys_range pieces[PART_RAM_CHUNKS];
+	unsigned n = memory_take_from_root(p->mem_request, pieces, ARRAY_SIZE(pieces));
+	uint64_t gpa = 0;
+
+	if (!n)
+		return false;
+	/* Lowest host address first, so the guest's RAM rises with the host's. */
+	for (unsigned i = n; i-- > 0;) {
+		p->ram[p->ram_chunks++] = (struct part_chunk){ gpa, pieces[i].base,
+							       pieces[i].end - pieces[i].base };
+		gpa += pieces[i].end - pieces[i].base;
+	}
+	p->ram_size = gpa;
+	return true;
+}
+
+static void plan_one(const struct boot_info *bi, unsigned module, unsigned *next_cpu)
+{
+	struct partition *p = &partitions[partition_count];
+	struct part_words w;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = part_words_parse(bi->modules[module].cmdline, &w, p->cmdline, sizeof(p->cmdline));
+	p->id = PART_ROOT_ID + partition_count;
+	p->module = module;
+	p->is_root = module == 0;
+	snprintf(p->name, sizeof(p->name), "%s", w.name[0] ? w.name : p->is_root ? "root" : "");
+	if (!p->name[0])
+		snprintf(p->name, sizeof(p->name), "c%u", partition_count);
+	if (rc < 0) {
+		pr_err("module %u ('%s'): bad partition options, not started", module,
+		       bi->modules[module].cmdline);
+		return;
+	}
+	p->mem_request = w.mem ? w.mem : PART_CHILD_MEM_DEFAULT;
+	p->cpus_request = w.cpus ? w.cpus : 1;
+	if (!p->is_root) {
+		if (p->cpus_request > *next_cpu) {
+			pr_err("%s: asks for %u CPU(s) but only %u are left after the root's", p->name,
+			       p->cpus_request, *next_cpu);
+			return;
+		}
+		if (!plan_child_memory(p)) {
+			pr_err("%s: asks for %llu MiB but root RAM cannot give that much", p->name,
+			       (unsigned long long)(p->mem_request / MiB));
+			return;
+		}
+		for (unsigned i = 0; i < p->cpus_request; i++)
+			p->cpus[p->ncpus++] = (*next_cpu)--;
+	}
+	vuart_init(&p->uart, p->name);
+	p->state = PART_PLANNED;
+	partition_count++;
+}
+
+unsigned partitions_plan(const struct boot_info *bi)
+{
+	unsigned next_cpu = total_cpus() - 1;   /* children take CPUs from the top */
+
+	if (!bi->module_count)
+		return 0;
+	if (bi->module_count > PART_MAX)
+		pr_warn("%u modules: only the first %u become partitions", bi->module_count, PART_MAX);
+	for (unsigned m = 0; m < MIN(bi->module_count, (unsigned)PART_MAX); m++)
+		plan_one(bi, m, &next_cpu);
+	/* The root takes every CPU no child took. */
+	if (partition_count && partitions[0].is_root) {
+		struct partition *root = &partitions[0];
+
+		for (unsigned c = 0; c <= next_cpu; c++)
+			root->cpus[root->ncpus++] = c;
+	}
+	/* Boot modules are copied into their partitions; then their memory is the root's. */
+	for (unsigned m = 0; m < bi->module_count; m++)
+		memory_give_to_root(bi->modules[m].start, bi->modules[m].end);
+	for (unsigned i = 0; i < partition_count; i++) {
+		struct partition *p = &partitions[i];
+
+		for (unsigned c = 0; c < p->ncpus; c++)
+			cpu_owner[p->cpus[c]] = i + 1;
+		if (p->is_root)
+			pr_info("partition %s (id %u): module %u, %u CPU(s), root RAM", p->name, p->id,
+				p->module, p->ncpus);
+		else
+			pr_info("partition %s (id %u): module %u, %u CPU(s), %llu MiB at host 0x%llx%s",
+				p->name, p->id, p->module, p->ncpus,
+				(unsigned long long)(p->ram_size / MiB),
+				(unsigned long long)p->ram[0].hpa, p->ram_chunks > 1 ? " (in pieces)" : "");
+	}
+	return partition_count;
+}
+
+/* ---- Stopping -------------------------------------------------------------------------- */
+
+static void finish_if_all_stopped(void)
+{
+	bool ok = true;
+
+	if (__atomic_sub_fetch(&running, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (unsigned i = 0; i < partition_count; i++)
+		ok &= partitions[i].success;
+	part_report_counters();
+	pr_info("every partition has stopped: %s", ok ? "all reported success" : "not all succeeded");
+	monitor_exit(ok && log_count(LOG_ERR) == 0);
+}
+
+void part_stop(struct partition *p, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+	bool was_running;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	spin_lock(&p->lock);
+	was_running = p->state == PART_RUNNING;
+	p->state = PART_STOPPED;
+	spin_unlock(&p->lock);
+	if (!was_running)
+		return;
+	vuart_flush(&p->uart, time_now_us());
+	if (p->success)
+		pr_info("%s stopped: %s", p->name, why);
+	else
+		pr_warn("%s stopped: %s", p->name, why);
+	finish_if_all_stopped();
+}
+
+/* ---- Running --------------------------------------------------------------------------- */
+
+static void vcpu_loop(void *arg)
+{
+	struct part_vcpu *pv = arg;
+	struct partition *p = pv->vcpu.part;
+	struct vcpu_exit e;
+
+	if (vops->cpu_enable() < 0) {
+		part_stop(p, "cannot enable %s on CPU %u", vops->name, smp_this_cpu());
+		return;
+	}
+	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
+		vops->run(&pv->vcpu, &e);
+		exit_handle(pv, &e);
+	}
+}
+
+static void enter_on_cpu(struct partition *p, struct part_vcpu *pv)
+{
+	p->state = PART_RUNNING;
+	p->boot_tsc_us = time_now_us();
+	if (pv->vcpu.cpu == smp_this_cpu())
+		return;   /* the boot CPU enters last, from partitions_start */
+	if (smp_run_on(pv->vcpu.cpu, vcpu_loop, pv) < 0)
+		part_stop(p, "CPU %u is not available", pv->vcpu.cpu);
+}
+
+static bool cpus_present(struct partition *p)
+{
+	for (unsigned i = 0; i < p->ncpus; i++)
+		if (p->cpus[i] >= smp_cpu_count()) {
+			pr_err("%s: CPU %u did not come up; the partition does not start", p->name,
+			       p->cpus[i]);
+			return false;
+		}
+	return p->ncpus > 0;
+}
+
+/* The root's view: its stage-2 layout, and no DMAR or IVRS (the IOMMU is the monitor's). */
+static void prepare_root(const struct boot_info *bi, struct partition *root)
+{
+	if (s2_layout_root_compute(bi) < 0) {
+		pr_err("%s: its stage-2 layout does not fit the monitor's tables; not started", root->name);
+		root->state = PART_STOPPED;
+		return;
+	}
+	if (platform_acpi() && acpi_hide_iommu_tables(platform_acpi()) < 0) {
+		pr_err("%s: cannot hide the IOMMU's ACPI tables from it; not started", root->name);
+		root->state = PART_STOPPED;
+	}
+}
+
+void partitions_start(const struct boot_info *bi)
+{
+	struct part_vcpu *boot_vcpu = NULL;
+
+	vops = vcpu_backend_probe();
+	if (!vops) {
+		pr_err("no usable virtualization extension: no partition starts");
+		monitor_exit(false);
+	}
+	pr_info("vcpu backend: %s", vops->name);
+	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
+		prepare_root(bi, &partitions[0]);
+	for (unsigned i = 0; i < partition_count; i++) {
+		struct partition *p = &partitions[i];
+		struct part_vcpu *pv;
+
+		if (p->state != PART_PLANNED || !cpus_present(p))
+			continue;
+		pv = part_boot(p, bi, vops);
+		if (!pv)
+			continue;
+		__atomic_add_fetch(&running, 1, __ATOMIC_ACQ_REL);
+		enter_on_cpu(p, pv);
+		if (pv->vcpu.cpu == smp_this_cpu())
+			boot_vcpu = pv;
+	}
+	if (!running) {
+		pr_err("no partition could start");
+		monitor_exit(false);
+	}
+	if (boot_vcpu)
+		vcpu_loop(boot_vcpu);
+	/* The boot CPU has nothing (more) to run: the others finish the job. */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* Until arch/x86/vcpu.c provides the checked probe: SVM with NPT when the CPU has it. */
+__attribute__((weak)) const struct vcpu_ops *vcpu_backend_probe(void)
+{
+	return cpu_features.svm && cpu_features.npt ? &svm_vcpu_ops : NULL;
+}
