@@ -6,7 +6,9 @@
 #   make debug    like run, but QEMU waits for gdb on :1234
 #
 # Platform variables (for run/debug/iso): FW=bios|uefi BOOT=cd|usb IOMMU=intel|amd|none
-# AW=39|48 CM=on|off MEM=512M SMP=1 CMDLINE="..." QEMU_EXTRA="..."
+# AW=39|48 CM=on|off MEM=512M SMP=2 CMDLINE="..." QEMU_EXTRA="..."
+# Partitions (README "Partitions"): ROOT=kernel.elf|none ROOT_CMDLINE="..."
+#   CHILDREN="name:kernel.elf:words...;..." (default: the test guest as root and as child c1)
 
 BUILD      ?= build
 FW         ?= bios
@@ -15,10 +17,14 @@ IOMMU      ?= intel
 AW         ?= 48
 CM         ?= off
 MEM        ?= 512M
-SMP        ?= 1
+SMP        ?= 2
+GUEST_ELF  := $(BUILD)/guest/guest.elf
+ROOT       ?= $(GUEST_ELF)
+ROOT_CMDLINE ?= role=root partid=1 marker=make-run acpi-hidden
+CHILDREN   ?= c1:$(GUEST_ELF):mem=64M cpus=1 role=child partid=2 marker=make-run
 CMDLINE    ?=
 QEMU_EXTRA ?=
-export FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA
+export FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA ROOT ROOT_CMDLINE CHILDREN
 
 CC         := gcc
 NEWLIB     := $(BUILD)/newlib/prefix/x86_64-elf
@@ -87,8 +93,9 @@ $(BUILD)/cmdline.txt: FORCE
 	@mkdir -p $(BUILD)
 	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(CMDLINE)" > $@
 iso: $(BUILD)/iomon.iso
-$(BUILD)/iomon.iso: $(BUILD)/iomon.elf $(BUILD)/cmdline.txt tools/mkiso.sh
-	tools/mkiso.sh $(BUILD)/iomon.elf $@ "$(CMDLINE)"
+$(BUILD)/iomon.iso: $(BUILD)/iomon.elf $(GUEST_ELF) $(BUILD)/cmdline.txt tools/mkiso.sh \
+		tools/partitions-iso.sh FORCE
+	tools/partitions-iso.sh $(BUILD)/iomon.elf $@ "$(CMDLINE)"
 
 # The test guest (tests/guest/, see its README.md): a freestanding multiboot2
 # kernel booted as a partition. Its own flags: no newlib, loaded at 4 MiB.

@@ -91,7 +91,7 @@ static void finish_boot(bool selftests_ok, unsigned planned)
 	heap_sealed = true;
 	pr_info("boot complete: %u error(s), %u warning(s)%s", errors, warnings,
 		ok ? "" : " -- FAILED");
-	if (planned && ok) {
+	if (planned) {
 		const struct madt_info *mi = platform_madt();
 
 		if (mi)

@@ -73,7 +73,8 @@ void mb2_basic_meminfo(const struct mem_range *map, unsigned n, uint32_t *lower_
 		if (r->base <= ONE_MIB && r->base + r->len > ONE_MIB)
 			upper = r->base + r->len - ONE_MIB;
 	}
-	*lower_kib = (uint32_t)(MIN(lower, ONE_MIB) / KiB);
+	/* Lower memory is conventional memory: the Multiboot spec caps it at 640 KiB. */
+	*lower_kib = (uint32_t)(MIN(lower, 640 * KiB) / KiB);
 	*upper_kib = (uint32_t)MIN(upper / KiB, (uint64_t)UINT32_MAX);
 }
 

@@ -11,6 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 ELF=$BUILD/iomon.elf
+GUEST=$BUILD/guest/guest.elf
 
 summary_fd=
 only=()
@@ -21,14 +22,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra
+names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children
 cur=
 # scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
 scenario() {
 	cur=$1; names+=("$1")
 	s_expect[$1]=$2; s_vars[$1]=$3; s_cmdline[$1]=$4; s_timeout[$1]=${5:-90}
-	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=
+	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=; s_root[$1]=; s_children[$1]=
 }
+# root "WORDS": boot the test guest as the root partition with this command line
+root() { s_root[$cur]=${1:- }; }
+# child "NAME:WORDS": and as a child partition (repeatable); WORDS start with the monitor's (mem=, cpus=)
+child() { s_children[$cur]+="${1%%:*}:$GUEST:${1#*:};"; }
 # qemu_extra "ARGS": more QEMU arguments for this scenario (QEMU_EXTRA)
 qemu_extra() { s_extra[$cur]=$1; }
 # expect REGEX: some serial line must match (grep -E)
@@ -53,12 +58,15 @@ run_one() {
 	local n=$1 dir=$BUILD/scenarios/$1 rc why=
 	mkdir -p "$dir"
 	rm -f "$dir/serial.log" "$dir/qemu.log"
-	if ! tools/mkiso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1; then
+	local root=none
+	[ -n "${s_root[$n]}" ] && root=$GUEST
+	if ! ROOT=$root ROOT_CMDLINE="${s_root[$n]}" CHILDREN="${s_children[$n]}" \
+		tools/partitions-iso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1; then
 		why="image build failed: $(tail -n 3 "$dir/mkiso.log")"
 	else
 		local start=$SECONDS
 		# shellcheck disable=SC2086
-		env ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
+		env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
 			timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
 			> "$dir/qemu.log" 2>&1
 		rc=$?
@@ -107,6 +115,9 @@ for n in "${names[@]}"; do
 	fi
 	if [ ! -f "$ELF" ]; then
 		failed=$((failed + 1)); echo "FAIL integration/$n: $ELF not built"; continue
+	fi
+	if [ -n "${s_root[$n]}" ] && [ ! -f "$GUEST" ]; then
+		failed=$((failed + 1)); echo "FAIL integration/$n: $GUEST not built"; continue
 	fi
 	run_one "$n"
 done

@@ -188,3 +188,108 @@ amd_dma_ok
 
 scenario dma-amd-uefi 33 "FW=uefi IOMMU=amd" "exit=qemu selftest=dma" 240
 amd_dma_ok
+
+# ---- Partitions (SVM+NPT in QEMU): the test guest (tests/guest/) as root and children ----
+# Every guest prints TAP on its virtual COM1, shown as "[name] ..." lines; a
+# scenario passes only with each guest's plan, no "not ok", and the exit status.
+part_ok() {   # part_ok NAME: that partition's TAP completed with success
+	expect "^\\[$1\\] 1\\.\\.[0-9]+"
+	expect "^\\[$1\\] # success: [0-9]+ of [0-9]+ tests run, 0 failed"
+	expect "^I/part: $1 stopped: exit port written: 0x10 \\(success\\)"
+	reject "^\\[$1\\] not ok"
+}
+# The monitor image starts at 1 MiB and the AP trampoline is 0x8000-0xBFFF: neither may be root RAM.
+MONITOR_EXCLUDE="exclude=0x100000-0x101000 exclude=0x8000-0xc000"
+
+scenario part-root-bios 33 "FW=bios IOMMU=intel" "exit=qemu"
+root "role=root partid=1 marker=rootbios acpi-hidden memcheck $MONITOR_EXCLUDE"
+boot_ok; part_ok root
+expect '^I/part: vcpu backend: SVM'
+expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root \(renamed RMAD\)'
+expect '^\[root\] ok [0-9]+ - HvCallGetPartitionId through the page \(partition id 1\)'
+expect '^\[root\] ok [0-9]+ - ACPI: no DMAR or IVRS'
+
+scenario part-root-uefi 33 "FW=uefi IOMMU=intel" "exit=qemu" 240
+root "role=root partid=1 marker=rootuefi acpi-hidden memcheck $MONITOR_EXCLUDE"
+boot_ok; part_ok root
+expect '^\[root\] ok [0-9]+ - ACPI: no DMAR or IVRS in the RSDT/XSDT \(XSDT\)'
+
+scenario part-child-intel 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 acpi-hidden memcheck $MONITOR_EXCLUDE"
+child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck ram=64M"
+boot_ok; part_ok root; part_ok c1
+expect '^I/smp: 2 CPU\(s\) up'
+expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 64 MiB at host 0x'
+expect '^\[c1\] ok [0-9]+ - HvCallGetPartitionId through the page \(partition id 2\)'
+expect '^\[c1\] ok [0-9]+ - CPUID 0x40000003 EBX: child without'
+
+# The AMD-Vi function (00:01.0 on this machine) is the monitor's: its config space reads all-ones.
+scenario part-child-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 acpi-hidden memcheck ecam-hidden=00:01.0 $MONITOR_EXCLUDE"
+child "c1:mem=64M role=child partid=2 marker=c1 memcheck"
+boot_ok; part_ok root; part_ok c1
+expect '^I/acpi: IVRS at 0x[0-9a-f]+ hidden from the root \(renamed SRVI\)'
+expect '^\[root\] ok [0-9]+ - ECAM: hidden function reads all-ones, 00:00\.0 real'
+expect '^\[root\] ok [0-9]+ - 0xCF8/0xCFC: hidden function reads all-ones, 00:00\.0 real'
+expect '^I/part: root: [0-9]+ exits: .* mmio [1-9]'
+
+# A child above 4 GiB: with 6 GiB the top of RAM, and so the child's, is above 4 GiB.
+scenario part-child-6g 33 "FW=bios IOMMU=intel SMP=2 MEM=6G" "exit=qemu" 180
+root "role=root partid=1 marker=r1 $MONITOR_EXCLUDE"
+child "c1:mem=128M role=child partid=2 marker=c1 memcheck"
+boot_ok; part_ok root; part_ok c1
+expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 128 MiB at host 0x1[0-9a-f]{8}'
+
+# Requests that cannot be met: an error line, the child does not start, the root runs.
+scenario part-child-too-big 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M cpus=4 role=child partid=2"
+child "c2:mem=8G role=child partid=3"
+part_ok root
+expect '^E/part: c1: asks for 4 CPU\(s\) but only 1 are left'
+expect '^E/part: c2: asks for 8192 MiB but root RAM cannot give that much'
+expect '^I/iomon: exit: FAILURE'
+reject '^\[c[12]\]'
+
+# IPIs, an NMI, INIT and STARTUP fired by the root at the child's CPU are dropped; the child runs on.
+scenario part-ipi 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 ipi=1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1
+expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): a CPU of another partition'
+expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): INIT'
+expect '^I/part: root: [0-9]+ hypercalls, [0-9]+ IPIs sent, [1-9][0-9]* dropped'
+
+# Containment: each forbidden access stops that partition with one line; the other runs on.
+scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 crash=write:0x100000"
+child "c1:mem=64M role=child partid=2 marker=c1"
+part_ok c1
+expect '^W/part: root stopped: stage-2 fault at GPA 0x100000 \(write\) RIP 0x[0-9a-f]+: monitor memory'
+reject '^I/part: root stopped'
+
+scenario part-neg-iommu 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 crash=write:0xfed90000"
+child "c1:mem=64M role=child partid=2 marker=c1"
+part_ok c1
+expect '^W/part: root stopped: stage-2 fault at GPA 0xfed90000 \(write\) RIP 0x[0-9a-f]+: IOMMU registers'
+
+scenario part-neg-other 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 crash=write:0x8000000"
+part_ok root
+expect '^W/part: c1 stopped: stage-2 fault at GPA 0x8000000 \(write\) RIP 0x[0-9a-f]+'
+
+# The root writing into the child's RAM (the child sits at the top of root RAM, 0x18000000 here).
+scenario part-neg-child-ram 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 crash=write:0x18000000"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+part_ok c1
+expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 64 MiB at host 0x18000000'
+expect "^W/part: root stopped: stage-2 fault at GPA 0x18000000 \\(write\\) RIP 0x[0-9a-f]+: another partition's RAM"
+
+scenario part-neg-triple 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
+root "role=root partid=1 marker=r1 hold=20"
+child "c1:mem=64M role=child partid=2 marker=c1 crash=triple"
+part_ok root
+expect '^W/part: c1 stopped: triple fault \(shutdown\) at RIP 0x[0-9a-f]+'

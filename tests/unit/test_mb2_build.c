@@ -120,8 +120,8 @@ static void test_minimal_byte_exact(void **state)
 		1, 0, 0, 0, 11, 0, 0, 0, 'a', 'b', 0, 0, 0, 0, 0, 0,
 		/* tag 2, size 14 ("iomon\0"), padded to 16 */
 		2, 0, 0, 0, 14, 0, 0, 0, 'i', 'o', 'm', 'o', 'n', 0, 0, 0,
-		/* tag 4, size 16: mem_lower 1024 KiB (capped at 1 MiB), mem_upper 63 MiB */
-		4, 0, 0, 0, 16, 0, 0, 0, 0x00, 0x04, 0, 0, 0x00, 0xfc, 0, 0,
+		/* tag 4, size 16: mem_lower 640 KiB (the conventional-memory cap), mem_upper 63 MiB */
+		4, 0, 0, 0, 16, 0, 0, 0, 0x80, 0x02, 0, 0, 0x00, 0xfc, 0, 0,
 		/* tag 6, size 40: entry_size 24, version 0, one entry */
 		6, 0, 0, 0, 40, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
