@@ -25,3 +25,4 @@ ut_mb2_load_src := kernel/partition/mb2_load.c kernel/partition/gmem.c tests/uni
 ut_mb2_build_src := kernel/partition/mb2_build.c boot/mb2.c
 ut_guest_map_src := kernel/partition/guest_map.c kernel/frames.c
 ut_acpi_hide_src := arch/x86/acpi_hide.c arch/x86/acpi.c
+ut_decode_src   := arch/x86/decode.c
