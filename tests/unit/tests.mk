@@ -27,3 +27,5 @@ ut_guest_map_src := kernel/partition/guest_map.c kernel/frames.c
 ut_acpi_hide_src := arch/x86/acpi_hide.c arch/x86/acpi.c
 ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c tests/guest/fmt.c
 ut_partition_words_src := kernel/partition/words.c kernel/partition/ranges.c kernel/partition/vuart.c
+ut_decode_src   := arch/x86/decode.c
+ut_guest_walk_src := arch/x86/guest_walk.c

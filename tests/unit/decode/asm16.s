@@ -1,0 +1,26 @@
+	.code16
+	mov (%bx,%si),%al
+	mov %al,(%bx,%di)
+	mov 0x10(%bp,%si),%ax
+	mov %cx,-0x2(%bp,%di)
+	mov 0x1234(%si),%dx
+	mov %bx,0x4321(%di)
+	mov 0x7fff(%bp),%ax
+	mov (%bx),%sp
+	mov 0x1234,%ax
+	mov %al,0x5678
+	movb $0x12,(%si)
+	movw $0xbeef,0x8(%bx)
+	movl $0xdeadbeef,0x8(%bx)
+	mov %eax,(%di)
+	mov (%esi,%ecx,4),%edx
+	mov %ah,(%bx)
+	mov 0x3(%bx),%bh
+	movzbw (%si),%ax
+	movzbl 0x2(%bx),%ecx
+	movzwl (%bp,%di),%eax
+	movsbw (%di),%dx
+	movswl 0x20(%bx,%si),%ebx
+	mov %es:(%bx),%al
+	mov %fs:0x10,%eax
+	mov %ds:0x10(%bx),%cx
