@@ -46,13 +46,13 @@ static int read_guest_qword(void *ctx, uint64_t gpa, uint64_t *val)
 static int fetch_insn(struct part_vcpu *pv, const struct vcpu_mode *m, uint8_t *buf, size_t *got)
 {
 	struct partition *p = pv->vcpu.part;
-	uint64_t la = pv->vcpu.regs.rip + (m->long_mode && m->cs_l ? 0 : m->cs_base);
+	uint64_t la = guest_code_linear(m, pv->vcpu.regs.rip);
 
 	*got = 0;
 	while (*got < X86_INSN_MAX_LEN) {
 		uint64_t gpa, chunk = MIN((uint64_t)X86_INSN_MAX_LEN - *got, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
 
-		if (guest_walk(m, la, true, read_guest_qword, p, &gpa) < 0 ||
+		if (guest_walk(m, la, read_guest_qword, p, &gpa) < 0 ||
 		    copy_from_guest(p, buf + *got, gpa, chunk) < 0)
 			break;
 		*got += chunk;
