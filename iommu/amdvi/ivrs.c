@@ -11,6 +11,7 @@
 
 #include "iommu/amdvi/ivrs.h"
 #include "iommu/amdvi/caps.h"
+#include "iommu/amdvi/regs.h"
 #include "kernel/log.h"
 
 #define DEVID_BUS(d) ((unsigned)(d) >> 8)
@@ -262,12 +263,21 @@ static void ivhd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t len, uin
 		       uint32_t off)
 {
 	struct ivrs_ivhd *d;
+	const char *conflict;
 	struct ivhd_hw h;
 
 	memcpy(&h, p, sizeof(h));
 	if (h.base == 0 || !IS_ALIGNED(h.base, 16 * KiB)) {
 		pr_warn("IVHD at offset %u: base 0x%llx is null or not 16 KiB aligned, skipped", off,
 			(unsigned long long)h.base);
+		ii->rejected++;
+		return;
+	}
+	conflict = acpi_mmio_conflict(h.base, AMDVI_MMIO_SIZE);
+	if (conflict) {
+		pr_err("IVHD at offset %u: register window 0x%llx-0x%llx overlaps %s, skipped", off,
+		       (unsigned long long)h.base, (unsigned long long)(h.base + AMDVI_MMIO_SIZE - 1),
+		       conflict);
 		ii->rejected++;
 		return;
 	}
@@ -341,60 +351,52 @@ static uint32_t block_header_size(uint8_t type)
 	}
 }
 
-/* Check and parse the block at `off`. Returns its length, 0 to stop the walk. */
-static uint32_t block_parse(struct ivrs_info *ii, const uint8_t *t, uint32_t off, uint32_t len)
-{
-	struct ivrs_block_header b;
-	uint32_t hdr;
+static const struct acpi_subtable_format ivrs_format = {
+	.what = "block", .type_size = 1, .length_offset = 2, .length_size = 2,
+	.min_length = sizeof(struct ivrs_block_header), .type_hex = true,
+};
 
-	if (len - off < sizeof(b)) {
-		pr_warn("%u trailing bytes at offset %u, not a block", len - off, off);
-		return 0;
+/* A known block too short for its fixed header stops the walk. */
+static enum acpi_walk block_parse(void *ctx, const struct acpi_subtable *st)
+{
+	struct ivrs_info *ii = ctx;
+	uint32_t hdr = block_header_size((uint8_t)st->type);
+
+	if (st->length < hdr) {
+		pr_warn("block type 0x%x at offset %u has length %u, needs %u, walk stopped",
+			st->type, st->offset, st->length, hdr);
+		return ACPI_WALK_STOP;
 	}
-	memcpy(&b, t + off, sizeof(b));
-	hdr = block_header_size(b.type);
-	if (b.length < MAX(hdr, (uint32_t)sizeof(b)) || b.length > len - off) {
-		pr_warn("block type 0x%x at offset %u has length %u (header %u, %u bytes left), walk stopped",
-			b.type, off, b.length, hdr, len - off);
-		return 0;
-	}
-	if (b.type == IVRS_TYPE_IVHD_10 || b.type == IVRS_TYPE_IVHD_11 ||
-	    b.type == IVRS_TYPE_IVHD_40) {
-		ivhd_parse(ii, t + off, b.length, hdr, off);
+	if (st->type == IVRS_TYPE_IVHD_10 || st->type == IVRS_TYPE_IVHD_11 ||
+	    st->type == IVRS_TYPE_IVHD_40) {
+		ivhd_parse(ii, st->p, st->length, hdr, st->offset);
 	} else if (hdr) {
-		ivmd_parse(ii, t + off, off);
+		ivmd_parse(ii, st->p, st->offset);
 	} else {
-		pr_debug("block type 0x%x (length %u) at offset %u skipped", b.type, b.length, off);
+		pr_debug("block type 0x%x (length %u) at offset %u skipped", st->type, st->length,
+			 st->offset);
 		ii->unknown_count++;
 	}
-	return b.length;
+	return ACPI_WALK_NEXT;
 }
 
 int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out)
 {
-	const uint8_t *t = tbl;
 	struct acpi_ivrs v;
 
 	memset(out, 0, sizeof(*out));
 	len = acpi_table_extent(LOG_TAG, tbl, len, "IVRS", sizeof(v));
 	if (!len)
 		return -EINVAL;
-	memcpy(&v, t, sizeof(v));
+	memcpy(&v, tbl, sizeof(v));
 	out->ivinfo = v.ivinfo;
 	out->efr_sup = v.ivinfo & IVRS_IVINFO_EFRSUP;
 	out->gva_size = FIELD_GET(IVRS_IVINFO_GVASIZE, v.ivinfo);
 	out->pa_size = FIELD_GET(IVRS_IVINFO_PASIZE, v.ivinfo);
 	out->va_size = FIELD_GET(IVRS_IVINFO_VASIZE, v.ivinfo);
 
-	for (uint32_t off = sizeof(v); off < len;) {
-		uint32_t n = block_parse(out, t, off, len);
-
-		if (n == 0) {
-			out->truncated = true;
-			break;
-		}
-		off += n;
-	}
+	out->truncated = !acpi_subtables_walk(LOG_TAG, tbl, sizeof(v), len, &ivrs_format,
+					      block_parse, out);
 	if (out->ivhd_count == 0)
 		pr_warn("IVRS describes no usable IOMMU");
 	return 0;

@@ -94,11 +94,22 @@ static void drhd_parse(struct dmar_info *di, const uint8_t *p, uint32_t len, uin
 {
 	struct dmar_drhd_hw h;
 	struct dmar_drhd *d;
+	const char *conflict;
+	uint64_t reg_size;
 
 	memcpy(&h, p, sizeof(h));
 	if (h.address == 0 || !IS_ALIGNED(h.address, PAGE_SIZE)) {
 		pr_warn("DRHD at offset %u: register base 0x%llx is null or not 4 KiB aligned, skipped",
 			off, (unsigned long long)h.address);
+		di->rejected++;
+		return;
+	}
+	reg_size = PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE, h.size);
+	conflict = acpi_mmio_conflict(h.address, reg_size);
+	if (conflict) {
+		pr_err("DRHD at offset %u: register window 0x%llx-0x%llx overlaps %s, skipped", off,
+		       (unsigned long long)h.address, (unsigned long long)(h.address + reg_size - 1),
+		       conflict);
 		di->rejected++;
 		return;
 	}
@@ -118,7 +129,7 @@ static void drhd_parse(struct dmar_info *di, const uint8_t *p, uint32_t len, uin
 	d->flags = h.flags;
 	d->segment = h.segment;
 	d->base = h.address;
-	d->reg_size = PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE, h.size);
+	d->reg_size = reg_size;
 	scopes_parse(&(struct scope_sink){
 			.owner = "DRHD", .index = di->drhd_count, .scopes = d->scopes,
 			.max = DMAR_MAX_DRHD_SCOPES, .count = &d->scope_count,
@@ -226,39 +237,35 @@ static const struct dmar_kind kinds[] = {
 	{ DMAR_TYPE_ANDD, sizeof(struct dmar_andd_hw), "ANDD", andd_parse },
 };
 
-/*
- * Check the structure at `off` and parse it. Returns its length, or 0 when
- * its length is impossible and the walk must stop.
- */
-static uint32_t struct_parse(struct dmar_info *di, const uint8_t *t, uint32_t off, uint32_t len)
-{
-	struct dmar_struct_header h;
+static const struct acpi_subtable_format dmar_format = {
+	.what = "structure", .type_size = 2, .length_offset = 2, .length_size = 2,
+	.min_length = sizeof(struct dmar_struct_header),
+};
 
-	if (len - off < sizeof(h)) {
-		pr_warn("%u trailing bytes at offset %u, not a remapping structure", len - off, off);
-		return 0;
-	}
-	memcpy(&h, t + off, sizeof(h));
-	if (h.length < sizeof(h) || h.length > len - off) {
-		pr_warn("structure type %u at offset %u has length %u (%u bytes left), walk stopped",
-			h.type, off, h.length, len - off);
-		return 0;
-	}
+/*
+ * A known structure too short for its fixed part is skipped: its length is
+ * inside the table, so the next structure can still be found.
+ */
+static enum acpi_walk struct_parse(void *ctx, const struct acpi_subtable *st)
+{
+	struct dmar_info *di = ctx;
+
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		if (kinds[i].type != h.type)
+		if (kinds[i].type != st->type)
 			continue;
-		if (h.length < kinds[i].min_len) {
-			pr_warn("%s at offset %u has length %u, needs %u, skipped", kinds[i].name, off,
-				h.length, kinds[i].min_len);
+		if (st->length < kinds[i].min_len) {
+			pr_warn("%s at offset %u has length %u, needs %u, skipped", kinds[i].name,
+				st->offset, st->length, kinds[i].min_len);
 			di->rejected++;
 		} else {
-			kinds[i].parse(di, t + off, h.length, off);
+			kinds[i].parse(di, st->p, st->length, st->offset);
 		}
-		return h.length;
+		return ACPI_WALK_NEXT;
 	}
-	pr_debug("structure type %u (length %u) at offset %u skipped", h.type, h.length, off);
+	pr_debug("structure type %u (length %u) at offset %u skipped", st->type, st->length,
+		 st->offset);
 	di->unknown_count++;
-	return h.length;
+	return ACPI_WALK_NEXT;
 }
 
 /* §8.3: an INCLUDE_PCI_ALL unit must be the last one listed for its segment. */
@@ -280,26 +287,17 @@ static void include_all_check(const struct dmar_info *di)
 
 int dmar_parse(const void *tbl, uint32_t len, struct dmar_info *out)
 {
-	const uint8_t *t = tbl;
 	struct acpi_dmar d;
 
 	memset(out, 0, sizeof(*out));
 	len = acpi_table_extent(LOG_TAG, tbl, len, "DMAR", sizeof(d));
 	if (!len)
 		return -EINVAL;
-	memcpy(&d, t, sizeof(d));
+	memcpy(&d, tbl, sizeof(d));
 	out->haw = d.haw + 1;
 	out->flags = d.flags;
-
-	for (uint32_t off = sizeof(d); off < len;) {
-		uint32_t n = struct_parse(out, t, off, len);
-
-		if (n == 0) {
-			out->truncated = true;
-			break;
-		}
-		off += n;
-	}
+	out->truncated = !acpi_subtables_walk(LOG_TAG, tbl, sizeof(d), len, &dmar_format,
+					      struct_parse, out);
 	include_all_check(out);
 	if (out->drhd_count == 0)
 		pr_warn("DMAR describes no usable remapping unit");
