@@ -13,12 +13,7 @@
 #include "iommu/amdvi/caps.h"
 #include "iommu/amdvi/regs.h"
 #include "kernel/log.h"
-
-#define DEVID_BUS(d) ((unsigned)(d) >> 8)
-#define DEVID_DEV(d) (((unsigned)(d) >> 3) & 0x1f)
-#define DEVID_FN(d)  ((unsigned)(d) & 7)
-#define BDF_FMT      "%02x:%02x.%x"
-#define BDF_ARGS(d)  DEVID_BUS(d), DEVID_DEV(d), DEVID_FN(d)
+#include "pci/regs.h"
 
 /* A START-style entry waiting for its END. */
 struct range_open {
@@ -123,8 +118,8 @@ static void range_end(struct ivrs_ivhd *h, struct range_open *st, uint16_t devid
 	}
 	st->open = false;
 	if (devid < st->r.first) {
-		pr_warn("device range " BDF_FMT "-" BDF_FMT " at offset %u is reversed, ignored",
-			BDF_ARGS(st->r.first), BDF_ARGS(devid), st->off);
+		pr_warn("device range " PCI_RID_FMT "-" PCI_RID_FMT " at offset %u is reversed, ignored",
+			PCI_RID_ARGS(st->r.first), PCI_RID_ARGS(devid), st->off);
 		h->dropped++;
 		return;
 	}
@@ -235,18 +230,18 @@ static struct ivrs_ivhd *ivhd_slot(struct ivrs_info *ii, const struct ivhd_hw *h
 		if (o->devid != h->devid || o->base != h->base || o->segment != h->segment)
 			continue;
 		if (ivhd_rank(h->type) > ivhd_rank(o->type)) {
-			pr_debug("IVHD type 0x%x at offset %u supersedes type 0x%x for IOMMU " BDF_FMT,
-				 h->type, off, o->type, BDF_ARGS(h->devid));
+			pr_debug("IVHD type 0x%x at offset %u supersedes type 0x%x for IOMMU " PCI_RID_FMT,
+				 h->type, off, o->type, PCI_RID_ARGS(h->devid));
 			ii->superseded++;
 			return o;
 		}
 		if (h->type != o->type) {
 			pr_debug("IVHD type 0x%x at offset %u ignored: type 0x%x describes IOMMU "
-				 BDF_FMT, h->type, off, o->type, BDF_ARGS(h->devid));
+				 PCI_RID_FMT, h->type, off, o->type, PCI_RID_ARGS(h->devid));
 			ii->superseded++;
 		} else {
-			pr_warn("IVHD type 0x%x at offset %u describes IOMMU " BDF_FMT " again, ignored",
-				h->type, off, BDF_ARGS(h->devid));
+			pr_warn("IVHD type 0x%x at offset %u describes IOMMU " PCI_RID_FMT " again, ignored",
+				h->type, off, PCI_RID_ARGS(h->devid));
 			ii->rejected++;
 		}
 		return NULL;
@@ -315,9 +310,9 @@ static void ivmd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t off)
 	       m.type == IVRS_TYPE_IVMD_RANGE ? m.aux : m.devid;
 	if (last < first || m.size == 0 || range_overflows(m.start, m.size) ||
 	    !IS_ALIGNED(m.start, PAGE_SIZE) || !IS_ALIGNED(m.size, PAGE_SIZE)) {
-		pr_warn("IVMD type 0x%x at offset %u (devices " BDF_FMT "-" BDF_FMT ", 0x%llx+0x%llx) "
+		pr_warn("IVMD type 0x%x at offset %u (devices " PCI_RID_FMT "-" PCI_RID_FMT ", 0x%llx+0x%llx) "
 			"is reversed, empty, wrapping or not 4 KiB granular, skipped", m.type, off,
-			BDF_ARGS(first), BDF_ARGS(last), (unsigned long long)m.start,
+			PCI_RID_ARGS(first), PCI_RID_ARGS(last), (unsigned long long)m.start,
 			(unsigned long long)m.size);
 		ii->rejected++;
 		return;
@@ -444,28 +439,28 @@ static void ranges_report(const struct ivrs_ivhd *h)
 		const struct ivrs_devrange *r = &h->ranges[i];
 
 		if (r->alias)
-			pr_info("  devices " BDF_FMT "-" BDF_FMT " alias " BDF_FMT " setting 0x%02x",
-				BDF_ARGS(r->first), BDF_ARGS(r->last), BDF_ARGS(r->alias_devid),
+			pr_info("  devices " PCI_RID_FMT "-" PCI_RID_FMT " alias " PCI_RID_FMT " setting 0x%02x",
+				PCI_RID_ARGS(r->first), PCI_RID_ARGS(r->last), PCI_RID_ARGS(r->alias_devid),
 				r->setting);
 		else
-			pr_info("  devices " BDF_FMT "-" BDF_FMT " setting 0x%02x%s",
-				BDF_ARGS(r->first), BDF_ARGS(r->last), r->setting,
+			pr_info("  devices " PCI_RID_FMT "-" PCI_RID_FMT " setting 0x%02x%s",
+				PCI_RID_ARGS(r->first), PCI_RID_ARGS(r->last), r->setting,
 				r->kind == IVHD_DEV_EXT_SELECT || r->kind == IVHD_DEV_EXT_START ?
 					" (extended)" : "");
 	}
 	for (unsigned i = 0; i < h->special_count; i++) {
 		const struct ivrs_special *s = &h->specials[i];
 
-		pr_info("  special %s handle %u devid " BDF_FMT,
+		pr_info("  special %s handle %u devid " PCI_RID_FMT,
 			s->variety == IVHD_SPECIAL_IOAPIC ? "ioapic" :
 			s->variety == IVHD_SPECIAL_HPET ? "hpet" : "unknown",
-			s->handle, BDF_ARGS(s->devid));
+			s->handle, PCI_RID_ARGS(s->devid));
 	}
 	for (unsigned i = 0; i < h->hid_count; i++) {
 		const struct ivrs_hid *d = &h->hids[i];
 
-		pr_info("  acpi hid %s cid %s uid %s devid " BDF_FMT, d->hid,
-			d->cid[0] ? d->cid : "-", d->uid[0] ? d->uid : "-", BDF_ARGS(d->devid));
+		pr_info("  acpi hid %s cid %s uid %s devid " PCI_RID_FMT, d->hid,
+			d->cid[0] ? d->cid : "-", d->uid[0] ? d->uid : "-", PCI_RID_ARGS(d->devid));
 	}
 }
 
@@ -476,9 +471,9 @@ void ivrs_report(const struct ivrs_info *ii)
 	for (unsigned i = 0; i < ii->ivhd_count; i++) {
 		const struct ivrs_ivhd *h = &ii->ivhds[i];
 
-		pr_info("IVHD type 0x%x at 0x%016llx segment %u devid " BDF_FMT
+		pr_info("IVHD type 0x%x at 0x%016llx segment %u devid " PCI_RID_FMT
 			" flags 0x%02x, %u device entries", h->type, (unsigned long long)h->base,
-			h->segment, BDF_ARGS(h->devid), h->flags, h->entry_count);
+			h->segment, PCI_RID_ARGS(h->devid), h->flags, h->entry_count);
 		ranges_report(h);
 		if (h->has_efr) {
 			struct amdvi_caps c;
@@ -490,8 +485,8 @@ void ivrs_report(const struct ivrs_info *ii)
 	for (unsigned i = 0; i < ii->ivmd_count; i++) {
 		const struct ivrs_ivmd *m = &ii->ivmds[i];
 
-		pr_info("IVMD type 0x%x devices " BDF_FMT "-" BDF_FMT " flags 0x%x 0x%016llx len 0x%llx",
-			m->type, BDF_ARGS(m->first), BDF_ARGS(m->last), m->flags,
+		pr_info("IVMD type 0x%x devices " PCI_RID_FMT "-" PCI_RID_FMT " flags 0x%x 0x%016llx len 0x%llx",
+			m->type, PCI_RID_ARGS(m->first), PCI_RID_ARGS(m->last), m->flags,
 			(unsigned long long)m->start, (unsigned long long)m->size);
 	}
 }

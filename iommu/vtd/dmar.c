@@ -11,6 +11,7 @@
 
 #include "iommu/vtd/dmar.h"
 #include "kernel/log.h"
+#include "kernel/strbuf.h"
 
 /* Where parsed scopes go, and the names used in warnings about them. */
 struct scope_sink {
@@ -304,80 +305,37 @@ int dmar_parse(const void *tbl, uint32_t len, struct dmar_info *out)
 	return 0;
 }
 
-/* A bounded line builder: the report is assembled without stdio. */
-struct line {
-	char buf[112];
-	size_t len;
-};
-
-static void put(struct line *l, const char *s)
-{
-	while (*s && l->len + 1 < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
-	l->buf[l->len] = '\0';
-}
-
-static void put_hex(struct line *l, unsigned v, unsigned digits)
-{
-	static const char hex[] = "0123456789abcdef";
-	char s[9] = { 0 };
-
-	digits = MIN(digits, 8u);
-	for (unsigned i = 0; i < digits; i++)
-		s[i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
-	put(l, s);
-}
-
-static void put_dec(struct line *l, unsigned v)
-{
-	char s[11] = { 0 };
-	int n = 10;
-
-	do
-		s[--n] = '0' + v % 10;
-	while ((v /= 10) && n > 0);
-	put(l, s + n);
-}
-
 /* The names of the set bits of `flags` in parentheses, or nothing. */
-static void put_flags(struct line *l, unsigned flags, const char *const names[], unsigned n)
+static void put_flags(struct strbuf *l, unsigned flags, const char *const names[], unsigned n)
 {
 	bool first = true;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (!(flags & BIT(i)) || !names[i])
 			continue;
-		put(l, first ? " (" : " ");
-		put(l, names[i]);
+		strbuf_printf(l, "%s%s", first ? " (" : " ", names[i]);
 		first = false;
 	}
 	if (!first)
-		put(l, ")");
+		strbuf_printf(l, ")");
 }
 
 static void scope_report(const struct dmar_scope *s)
 {
 	static const char *const types[] = { "?", "endpoint", "bridge", "ioapic", "hpet", "acpi" };
-	struct line l = { .len = 0 };
+	char buf[112];
+	struct strbuf l;
 
-	put(&l, "  scope ");
-	put(&l, types[s->type < ARRAY_SIZE(types) ? s->type : 0]);
-	put(&l, " ");
+	strbuf_init(&l, buf, sizeof(buf));
+	strbuf_printf(&l, "  scope %s ", types[s->type < ARRAY_SIZE(types) ? s->type : 0]);
 	if (s->type == DMAR_SCOPE_IOAPIC || s->type == DMAR_SCOPE_HPET ||
-	    s->type == DMAR_SCOPE_ACPI) {
-		put(&l, "id ");
-		put_dec(&l, s->enumeration_id);
-		put(&l, " ");
-	}
+	    s->type == DMAR_SCOPE_ACPI)
+		strbuf_printf(&l, "id %u ", s->enumeration_id);
 	/* The first hop is on start_bus; later hops are behind bridges (bus unknown here). */
-	put_hex(&l, s->start_bus, 2);
-	for (unsigned i = 0; i < s->path_len; i++) {
-		put(&l, i ? "/" : ":");
-		put_hex(&l, s->path[i].dev, 2);
-		put(&l, ".");
-		put_hex(&l, s->path[i].fn, 1);
-	}
-	pr_info("%s", l.buf);
+	strbuf_printf(&l, "%02x", s->start_bus);
+	for (unsigned i = 0; i < s->path_len; i++)
+		strbuf_printf(&l, "%c%02x.%x", i ? '/' : ':', s->path[i].dev, s->path[i].fn);
+	pr_info("%s", buf);
 }
 
 static void scopes_report(const struct dmar_scope *s, unsigned n)
@@ -392,17 +350,19 @@ void dmar_report(const struct dmar_info *di)
 						  "DMA_CTRL_PLATFORM_OPT_IN" };
 	static const char *const drhd_flags[] = { "INCLUDE_PCI_ALL" };
 	static const char *const atsr_flags[] = { "ALL_PORTS" };
-	struct line l = { .len = 0 };
+	char buf[112];
+	struct strbuf l;
 
+	strbuf_init(&l, buf, sizeof(buf));
 	put_flags(&l, di->flags, dmar_flags, ARRAY_SIZE(dmar_flags));
-	pr_info("DMAR HAW %u, flags 0x%x%s", di->haw, di->flags, l.buf);
+	pr_info("DMAR HAW %u, flags 0x%x%s", di->haw, di->flags, buf);
 	for (unsigned i = 0; i < di->drhd_count; i++) {
 		const struct dmar_drhd *d = &di->drhds[i];
 
-		l = (struct line){ .len = 0 };
+		strbuf_reset(&l);
 		put_flags(&l, d->flags, drhd_flags, ARRAY_SIZE(drhd_flags));
 		pr_info("DRHD %u at 0x%016llx segment %u flags 0x%x%s, %u device scopes", i,
-			(unsigned long long)d->base, d->segment, d->flags, l.buf, d->scope_count);
+			(unsigned long long)d->base, d->segment, d->flags, buf, d->scope_count);
 		scopes_report(d->scopes, d->scope_count);
 	}
 	for (unsigned i = 0; i < di->rmrr_count; i++) {
@@ -415,10 +375,10 @@ void dmar_report(const struct dmar_info *di)
 	for (unsigned i = 0; i < di->atsr_count; i++) {
 		const struct dmar_atsr *a = &di->atsrs[i];
 
-		l = (struct line){ .len = 0 };
+		strbuf_reset(&l);
 		put_flags(&l, a->flags, atsr_flags, ARRAY_SIZE(atsr_flags));
 		pr_info("ATSR %u segment %u flags 0x%x%s, %u device scopes", i, a->segment, a->flags,
-			l.buf, a->scope_count);
+			buf, a->scope_count);
 		scopes_report(a->scopes, a->scope_count);
 	}
 	if (di->rhsa_count || di->andd_count || di->unknown_count || di->rejected)
