@@ -75,7 +75,7 @@ static void scope(uint8_t type, uint8_t enum_id, uint8_t bus, uint8_t dev, uint8
 	put(s, sizeof(s));
 }
 
-/* QEMU q35, intremap on, aw-bits=48 (research/qemu-iommu.md §1.11). */
+/* QEMU 7.2 q35, intremap on, aw-bits=48 (its DMAR: docs/ARCHITECTURE.md). */
 static void q35_dmar(void)
 {
 	dmar_begin(47, DMAR_FLAG_INTR_REMAP);

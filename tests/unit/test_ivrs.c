@@ -10,7 +10,7 @@
 
 #define QEMU_BASE  0xfed80000ULL
 #define QEMU_DEVID 0x0018          /* 00:03.0 */
-#define QEMU_EFR   0x29d3ULL       /* measured, research/qemu-iommu.md §2.3 */
+#define QEMU_EFR   0x29d3ULL       /* measured on QEMU 7.2 */
 
 static struct tb t;
 static struct ivrs_info ii;
