@@ -45,8 +45,12 @@ KSRC := $(wildcard boot/*.c boot/*.S kernel/*.c kernel/*/*.c arch/x86/*.c arch/x
 	arch/x86/*/*.c arch/x86/*/*.S pci/*.c iommu/*.c iommu/*/*.c)
 KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 
+# Jailhouse's warning set, on top of -Wall -Wextra, for every build of the sources.
+WARNFLAGS := -Wmissing-prototypes -Wshadow -Wstrict-prototypes -Wredundant-decls -Wnested-externs
+KCFLAGS += $(WARNFLAGS)
+
 # Host builds (unit tests, fuzzers, benchmarks) compile the same sources.
-HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DIOMON_HOST \
+HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(WARNFLAGS) -I. -DIOMON_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 include tests/unit/tests.mk
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
@@ -54,13 +58,14 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/host/test_%,$(UNIT_TESTS))
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_NAME.c + fuzz_NAME_src.
 FCFLAGS := -std=gnu11 -O1 -g -I. -DIOMON_HOST -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Wall -Wextra -Werror
+	-fno-sanitize-recover=all -Wall -Wextra -Werror $(WARNFLAGS)
 fuzz_mb2_src     := boot/mb2.c
 fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c iommu/vtd/caps.c \
 	iommu/amdvi/ivrs.c iommu/amdvi/caps.c
 fuzz_cmdline_src := kernel/cmdline.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
+fuzz_sriov_src   := $(fuzz_pci_src)
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000

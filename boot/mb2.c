@@ -141,10 +141,102 @@ static uint32_t legacy_mem_type(uint32_t type)
 	return type >= MEM_AVAILABLE && type <= MEM_BAD ? type : MEM_RESERVED;
 }
 
+/* End of a range, saturated: firmware lengths may wrap. */
+static uint64_t range_end(const struct mem_range *r)
+{
+	return range_overflows(r->base, r->len) ? UINT64_MAX : r->base + r->len;
+}
+
+/* Fold `r` into the map entry `into`: their hull, reserved unless both agree on a type. */
+static void mmap_fold(struct mem_range *into, const struct mem_range *r)
+{
+	uint64_t base = MIN(into->base, r->base);
+	uint64_t end = MAX(range_end(into), range_end(r));
+
+	into->type = into->type == r->type ? r->type : MEM_RESERVED;
+	into->base = base;
+	into->len = end - base;
+}
+
+/*
+ * The map is full and `r` does not fit. Dropping an available range only
+ * leaves RAM unused. Dropping any other range could turn reserved memory
+ * into usable memory, since the frame allocator honours a reservation that
+ * overlaps an available entry only if it sees it. So a non-available range
+ * takes the slot of an available one, or, when no slot holds RAM, is folded
+ * into the non-available entry whose hull with it is smallest (the gap
+ * between them is then reserved too, which only costs RAM).
+ */
+static void mmap_overflow(struct boot_info *bi, const struct mem_range *r)
+{
+	struct mem_range *best = NULL;
+	uint64_t best_span = UINT64_MAX;
+
+	if (r->type == MEM_AVAILABLE) {
+		bi->mmap_ram_dropped++;
+		return;
+	}
+	for (unsigned i = bi->mmap_count; i-- > 0;) {
+		if (bi->mmap[i].type == MEM_AVAILABLE) {
+			bi->mmap[i] = *r;
+			bi->mmap_ram_dropped++;
+			return;
+		}
+	}
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		struct mem_range hull = bi->mmap[i];
+
+		mmap_fold(&hull, r);
+		if (!best || hull.len < best_span) {
+			best = &bi->mmap[i];
+			best_span = hull.len;
+		}
+	}
+	mmap_fold(best, r);
+	bi->mmap_folded++;
+}
+
+/*
+ * Append one range to the monitor's map. `merge` joins it to the previous
+ * entry when both have one type and touch (the EFI map is fine-grained;
+ * the legacy map is kept as the loader wrote it).
+ */
+static void mmap_add(struct boot_info *bi, const struct mem_range *r, bool merge)
+{
+	if (merge && bi->mmap_count > 0) {
+		struct mem_range *prev = &bi->mmap[bi->mmap_count - 1];
+
+		if (prev->type == r->type && range_end(prev) == r->base) {
+			prev->len += r->len;
+			return;
+		}
+	}
+	if (bi->mmap_count < BOOT_MMAP_MAX)
+		bi->mmap[bi->mmap_count++] = *r;
+	else
+		mmap_overflow(bi, r);
+}
+
+static void mmap_reset(struct boot_info *bi, bool from_efi)
+{
+	bi->mmap_count = 0;
+	bi->mmap_from_efi = from_efi;
+	bi->mmap_ram_dropped = 0;
+	bi->mmap_folded = 0;
+}
+
+static void mmap_overflow_report(const struct boot_info *bi, const char *which, uint32_t count)
+{
+	if (bi->mmap_ram_dropped || bi->mmap_folded)
+		pr_warn("%s memory map has %u entries, more than %u: %u available ranges left "
+			"unused, %u reserved ranges merged into a neighbour", which, count,
+			BOOT_MMAP_MAX, bi->mmap_ram_dropped, bi->mmap_folded);
+}
+
 static void parse_legacy_mmap(struct boot_info *bi, const struct tag_view *t, bool *seen)
 {
 	struct mb2_tag_mmap tag;
-	uint32_t count, kept;
+	uint32_t count;
 
 	if (t->size < sizeof(tag)) {
 		skip_tag(bi, t, "too small for a memory map");
@@ -161,19 +253,16 @@ static void parse_legacy_mmap(struct boot_info *bi, const struct tag_view *t, bo
 	}
 	*seen = true;
 	count = (t->size - sizeof(tag)) / tag.entry_size;
-	kept = MIN(count, (uint32_t)BOOT_MMAP_MAX);
-	if (kept < count)
-		pr_warn("tag %u size %u: memory map has %u entries, only the first %u are used",
-			t->type, t->size, count, kept);
-	for (uint32_t i = 0; i < kept; i++) {
+	/* The legacy map wins over an EFI map parsed earlier (see mb2_parse). */
+	mmap_reset(bi, false);
+	for (uint32_t i = 0; i < count; i++) {
 		struct mb2_mmap_entry e;
 
 		memcpy(&e, t->bytes + sizeof(tag) + (size_t)i * tag.entry_size, sizeof(e));
-		bi->mmap[i] = (struct mem_range){ e.base_addr, e.length, legacy_mem_type(e.type) };
+		mmap_add(bi, &(struct mem_range){ e.base_addr, e.length, legacy_mem_type(e.type) },
+			 false);
 	}
-	/* The legacy map wins over an EFI map parsed earlier (see mb2_parse). */
-	bi->mmap_count = kept;
-	bi->mmap_from_efi = false;
+	mmap_overflow_report(bi, "legacy", count);
 	bi->legacy_mmap_entries = count;
 }
 
@@ -197,33 +286,12 @@ static uint32_t efi_mem_type(uint32_t efi_type)
 	}
 }
 
-/* Append one converted range, merging it into the previous one when they touch. */
-static bool efi_mmap_append(struct boot_info *bi, const struct mem_range *r)
-{
-	if (bi->mmap_count > 0) {
-		struct mem_range *prev = &bi->mmap[bi->mmap_count - 1];
-
-		if (prev->type == r->type && prev->base + prev->len == r->base) {
-			prev->len += r->len;
-			return true;
-		}
-	}
-	if (bi->mmap_count >= BOOT_MMAP_MAX)
-		return false;
-	bi->mmap[bi->mmap_count++] = *r;
-	return true;
-}
-
 static void convert_efi_mmap(struct boot_info *bi, const struct tag_view *t,
 			     uint32_t descr_size, uint32_t count)
 {
-	unsigned dropped = 0;
-
-	bi->mmap_count = 0;
-	bi->mmap_from_efi = true;
+	mmap_reset(bi, true);
 	for (uint32_t i = 0; i < count; i++) {
 		struct efi_memory_descriptor d;
-		struct mem_range r;
 
 		memcpy(&d, t->bytes + sizeof(struct mb2_tag_efi_mmap) + (size_t)i * descr_size,
 		       sizeof(d));
@@ -235,13 +303,10 @@ static void convert_efi_mmap(struct boot_info *bi, const struct tag_view *t,
 				(unsigned long long)d.number_of_pages);
 			continue;
 		}
-		r = (struct mem_range){ d.physical_start, d.number_of_pages << PAGE_SHIFT,
-					efi_mem_type(d.type) };
-		if (!efi_mmap_append(bi, &r))
-			dropped++;
+		mmap_add(bi, &(struct mem_range){ d.physical_start, d.number_of_pages << PAGE_SHIFT,
+						  efi_mem_type(d.type) }, true);
 	}
-	if (dropped)
-		pr_warn("EFI memory map: %u ranges beyond %u dropped", dropped, BOOT_MMAP_MAX);
+	mmap_overflow_report(bi, "EFI", count);
 }
 
 static void parse_efi_mmap(struct boot_info *bi, const struct tag_view *t, bool legacy_seen)

@@ -144,6 +144,8 @@ struct boot_info {
 	struct mem_range mmap[BOOT_MMAP_MAX];
 	unsigned mmap_count;
 	bool mmap_from_efi;
+	unsigned mmap_ram_dropped;            /* available ranges past BOOT_MMAP_MAX, unused */
+	unsigned mmap_folded;                 /* reserved ranges past it, merged into a neighbour */
 	unsigned legacy_mmap_entries;         /* as reported by each tag, for the boot report */
 	unsigned efi_mmap_entries;
 

@@ -205,9 +205,8 @@ static bool blocked_evidence(struct dma_test *t, uint64_t iova, bool write, uint
 	}
 	if (!iommu_last_fault(&f))
 		return false;
-	log_raw("# fault: %02x:%02x.%u %s 0x%llx reason 0x%x (%s)", f.rid >> 8, (f.rid >> 3) & 0x1f,
-		f.rid & 7, f.is_write ? "write" : "read", (unsigned long long)f.addr, f.reason,
-		f.reason_name);
+	log_raw("# fault: " PCI_RID_FMT " %s 0x%llx reason 0x%x (%s)", PCI_RID_ARGS(f.rid),
+		f.is_write ? "write" : "read", (unsigned long long)f.addr, f.reason, f.reason_name);
 	return f.rid == pci_dev_rid(t->edu.dev) && f.addr == ALIGN_DOWN(iova, PAGE_SIZE) &&
 	       f.is_write == write && f.reason == vtd_reason;
 }
@@ -348,8 +347,8 @@ bool selftest_dma(void)
 		log_raw("1..%u", t.n);
 		return false;
 	}
-	log_raw("# %s; edu %04x:%02x:%02x.%u; root pages 0x%llx.., monitor page 0x%llx", iommu_name(),
-		t.edu.dev->seg, t.edu.dev->bus, PCI_DEV(t.edu.dev->devfn), PCI_FN(t.edu.dev->devfn),
+	log_raw("# %s; edu " PCI_BDF_FMT "; root pages 0x%llx.., monitor page 0x%llx", iommu_name(),
+		PCI_BDF_ARGS(t.edu.dev->seg, t.edu.dev->bus, t.edu.dev->devfn),
 		(unsigned long long)t.src, (unsigned long long)t.monitor_page);
 	test_default_domain(&t);
 	test_paging_domain(&t);

@@ -222,7 +222,7 @@ static struct {
 	uint64_t bitmap_bytes;
 } fa;
 
-/* DESIGN §5: a lock around every shared structure from day one. */
+/* A lock around every shared structure from day one (docs/ARCHITECTURE.md §8). */
 static volatile int frames_lock;
 
 static void lock_frames(void)

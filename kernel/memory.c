@@ -9,6 +9,9 @@
 #include "arch/x86/paging.h"
 #include "boot/boot.h"
 
+_Static_assert(ACPI_MMIO_FORBIDDEN_MAX >= BOOT_MMAP_MAX + 2,
+	       "the device-window check holds every RAM range and the monitor's own");
+
 #define LOW_MEMORY_END  (1 * MiB)   /* real-mode IVT, BDA, EBDA, option ROMs, AP trampolines later */
 
 static struct phys_range usable[FRAMES_MAX_RANGES];
@@ -237,6 +240,28 @@ static void report_root_ram(void)
 			 (unsigned long long)root_ram[i].end - 1);
 }
 
+/*
+ * Tell the firmware-table parsers what can never be a device window: the
+ * monitor's image and pool, and every RAM range the loader reported.
+ */
+static void forbid_mmio_overlaps(const struct boot_info *bi)
+{
+	int rc;
+
+	acpi_mmio_forbid_reset();
+	rc = acpi_mmio_forbid("the monitor image", (uintptr_t)_phys_start, (uintptr_t)_phys_end);
+	rc = rc ?: acpi_mmio_forbid("the monitor pool", pool.base, pool.end);
+	for (unsigned i = 0; i < bi->mmap_count && !rc; i++) {
+		const struct mem_range *r = &bi->mmap[i];
+
+		if (r->type == MEM_AVAILABLE)
+			rc = acpi_mmio_forbid("RAM", r->base, range_overflows(r->base, r->len) ?
+						     UINT64_MAX : r->base + r->len);
+	}
+	if (rc)
+		pr_err("more RAM ranges than the device-window check holds: every firmware MMIO window will be refused");
+}
+
 void memory_init(const struct boot_info *bi, const struct acpi_info *ai)
 {
 	struct phys_range reserved[FRAMES_MAX_RESERVED];
@@ -253,6 +278,7 @@ void memory_init(const struct boot_info *bi, const struct acpi_info *ai)
 	if (pool.end == pool.base || frames_init(&pool, 1) < 0)
 		panic("no room for the monitor's memory pool");
 	split_root_ram();
+	forbid_mmio_overlaps(bi);
 	/* The pool first: the direct map of the rest takes page-table pages from it. */
 	paging_map_ram(&pool, 1);
 	paging_map_ram(root_ram, root_count);

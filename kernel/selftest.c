@@ -47,11 +47,12 @@ static int collect_enabled_pf(struct pci_dev *d, void *ctx)
 static bool vf_config_gone(const struct pci_dev *pf, const uint16_t *rids, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t class = pci_cfg_read(pf->seg, rids[i] >> 8, rids[i] & 0xff, PCI_CLASS_REVISION, 4);
+		uint32_t class = pci_cfg_read(pf->seg, PCI_RID_BUS(rids[i]), PCI_RID_DEVFN(rids[i]),
+					      PCI_CLASS_REVISION, 4);
 
 		if (class != 0xffffffffu) {
-			pr_err("sriov: VF %02x:%02x.%u still answers (class/rev 0x%08x)", rids[i] >> 8,
-			       (rids[i] >> 3) & 0x1f, rids[i] & 7, class);
+			pr_err("sriov: VF " PCI_RID_FMT " still answers (class/rev 0x%08x)",
+			       PCI_RID_ARGS(rids[i]), class);
 			return false;
 		}
 	}
@@ -79,13 +80,12 @@ static bool selftest_sriov_disable(void)
 			rids[n++] = pci_dev_rid(vf);
 		rc = sriov_disable(pf);
 		if (rc < 0 || pf->nr_vfs || pci_dev_count() != before - n || !vf_config_gone(pf, rids, n)) {
-			pr_err("sriov: disabling %u VFs of %04x:%02x:%02x.%u failed (%d)", n, pf->seg,
-			       pf->bus, PCI_DEV(pf->devfn), PCI_FN(pf->devfn), rc);
+			pr_err("sriov: disabling %u VFs of " PCI_BDF_FMT " failed (%d)", n,
+			       PCI_BDF_ARGS(pf->seg, pf->bus, pf->devfn), rc);
 			ok = false;
 		} else {
-			pr_info("sriov: disabled %u VFs of %04x:%02x:%02x.%u; registry %u -> %u functions, VF config space gone",
-				n, pf->seg, pf->bus, PCI_DEV(pf->devfn), PCI_FN(pf->devfn), before,
-				pci_dev_count());
+			pr_info("sriov: disabled %u VFs of " PCI_BDF_FMT "; registry %u -> %u functions, VF config space gone",
+				n, PCI_BDF_ARGS(pf->seg, pf->bus, pf->devfn), before, pci_dev_count());
 		}
 		pci_dev_put(pf);
 	}

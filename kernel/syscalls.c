@@ -64,7 +64,6 @@ int read(int fd, void *buf, size_t n);
 int read(int fd, void *buf, size_t n) { (void)fd; (void)buf; (void)n; return 0; }
 int close(int fd);
 int close(int fd) { (void)fd; errno = EBADF; return -1; }
-int fstat(int fd, struct stat *st);
 int fstat(int fd, struct stat *st) { (void)fd; st->st_mode = S_IFCHR; return 0; }
 int isatty(int fd);
 int isatty(int fd) { (void)fd; return 1; }

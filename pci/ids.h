@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stable device identifiers, as pure functions (research/hyperv-abi.md
- * §5.2-5.3):
+ * Stable device identifiers, as pure functions (the rules Linux's Hyper-V
+ * vPCI driver, drivers/pci/controller/pci-hyperv.c, relies on):
  *
  * - the instance GUID of a function, the same on every boot for the same
  *   hardware in the same slot;

@@ -46,10 +46,22 @@ static void entry_add(struct mcfg_info *mi, unsigned idx, const struct acpi_mcfg
 {
 	const struct mcfg_range *other;
 	const char *why = entry_problem(e);
+	uint64_t window, size;
 
 	if (why) {
 		pr_warn("MCFG entry %u (segment %u buses %02x-%02x base 0x%llx) rejected: %s", idx,
 			e->segment, e->bus_start, e->bus_end, (unsigned long long)e->base, why);
+		mi->rejected++;
+		return;
+	}
+	/* Config accesses write there, uncached: it must be nothing but device space. */
+	window = e->base + ((uint64_t)e->bus_start << ECAM_BUS_SHIFT);
+	size = (uint64_t)(e->bus_end - e->bus_start + 1) << ECAM_BUS_SHIFT;
+	why = acpi_mmio_conflict(window, size);
+	if (why) {
+		pr_err("MCFG entry %u (segment %u buses %02x-%02x): ECAM 0x%llx-0x%llx overlaps %s, rejected",
+		       idx, e->segment, e->bus_start, e->bus_end, (unsigned long long)window,
+		       (unsigned long long)(window + size - 1), why);
 		mi->rejected++;
 		return;
 	}

@@ -20,6 +20,12 @@
 #define PCI_RID_BUS(rid)          ((uint8_t)((rid) >> 8))
 #define PCI_RID_DEVFN(rid)        ((uint8_t)(rid))
 
+/* Log format of a requester id, "BB:DD.F". */
+#define PCI_RID_FMT               "%02x:%02x.%u"
+#define PCI_RID_ARGS(rid) \
+	(unsigned)PCI_RID_BUS(rid), (unsigned)PCI_DEV(PCI_RID_DEVFN(rid)), \
+	(unsigned)PCI_FN(PCI_RID_DEVFN(rid))
+
 /* Log format of a function address, "SSSS:BB:DD.F" as lspci prints it. */
 #define PCI_BDF_FMT               "%04x:%02x:%02x.%u"
 #define PCI_BDF_ARGS(seg, bus, devfn) \

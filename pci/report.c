@@ -25,8 +25,10 @@
 #define LOG_TAG "pci"
 #include "pci/enum.h"
 #include "pci/dev.h"
+#include "pci/regs.h"
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
+#include "kernel/strbuf.h"
 
 #include <string.h>
 
@@ -34,85 +36,22 @@
 #define INDENT_MAX_DEPTH 16
 
 struct line {
+	struct strbuf b;
 	char s[LINE_MAX_CHARS + 1];
-	unsigned len;
 };
 
 static struct pci_dev *snapshot[PCI_DEV_POOL_SIZE];
 static unsigned nsnapshot;
 static spinlock_t report_lock = SPINLOCK_INIT;
 
-/* ---- A bounded line builder (no stdio in the monitor's pci code) ---- */
-
-static void put_char(struct line *l, char c)
-{
-	if (l->len < LINE_MAX_CHARS)
-		l->s[l->len++] = c;
-	l->s[l->len] = '\0';
-}
-
-static void put_str(struct line *l, const char *s)
-{
-	while (*s)
-		put_char(l, *s++);
-}
-
-static void put_hex(struct line *l, uint64_t v, unsigned min_digits)
-{
-	char digits[16];
-	unsigned n = 0;
-
-	do {
-		digits[n++] = "0123456789abcdef"[v & 0xf];
-		v >>= 4;
-	} while (v && n < sizeof(digits));
-	for (unsigned pad = n; pad < min_digits; pad++)
-		put_char(l, '0');
-	while (n)
-		put_char(l, digits[--n]);
-}
-
-static void put_dec(struct line *l, uint64_t v)
-{
-	char digits[20];
-	unsigned n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		put_char(l, digits[--n]);
-}
-
-static void put_bdf(struct line *l, uint16_t seg, uint8_t bus, uint8_t devfn)
-{
-	put_hex(l, seg, 4);
-	put_char(l, ':');
-	put_hex(l, bus, 2);
-	put_char(l, ':');
-	put_hex(l, PCI_DEV(devfn), 2);
-	put_char(l, '.');
-	put_dec(l, PCI_FN(devfn));
-}
-
-static void put_rid(struct line *l, uint16_t rid)
-{
-	put_hex(l, PCI_RID_BUS(rid), 2);
-	put_char(l, ':');
-	put_hex(l, PCI_DEV(PCI_RID_DEVFN(rid)), 2);
-	put_char(l, '.');
-	put_dec(l, PCI_FN(PCI_RID_DEVFN(rid)));
-}
-
 /* 4096 -> "4K"; sizes that are not a whole unit stay in bytes. */
-static void put_size(struct line *l, uint64_t size)
+static void put_size(struct strbuf *l, uint64_t size)
 {
 	static const char units[] = "KMGT";
 	unsigned u = 0;
 
 	if (size < 1024 || size % 1024) {
-		put_dec(l, size);
+		strbuf_printf(l, "%llu", (unsigned long long)size);
 		return;
 	}
 	size /= 1024;
@@ -120,8 +59,7 @@ static void put_size(struct line *l, uint64_t size)
 		size /= 1024;
 		u++;
 	}
-	put_dec(l, size);
-	put_char(l, units[u]);
+	strbuf_printf(l, "%llu%c", (unsigned long long)size, units[u]);
 }
 
 /* ---- The parts of a device line ---- */
@@ -136,63 +74,42 @@ static const char *header_kind(uint8_t header_type)
 	}
 }
 
-static void put_identity(struct line *l, const struct pci_dev *d)
+static void put_identity(struct strbuf *l, const struct pci_dev *d)
 {
 	const char *kind = header_kind(d->header_type);
 
-	put_bdf(l, d->seg, d->bus, d->devfn);
-	put_char(l, ' ');
-	put_hex(l, d->vendor, 4);
-	put_char(l, ':');
-	put_hex(l, d->device, 4);
-	put_char(l, ' ');
-	put_hex(l, d->class, 6);
-	put_char(l, ' ');
-	if (kind) {
-		put_str(l, kind);
-	} else {
-		put_str(l, "header-");
-		put_hex(l, d->header_type, 2);
-	}
-	put_str(l, " [");
-	put_str(l, pci_caps_is_pcie(&d->caps) ? pci_exp_type_name(d->caps.pcie_type) : "pci");
-	put_char(l, ']');
-	if (d->header_type == PCI_HEADER_TYPE_BRIDGE) {
-		put_str(l, " buses ");
-		put_hex(l, d->secondary_bus, 2);
-		put_char(l, '-');
-		put_hex(l, d->subordinate_bus, 2);
-	}
+	strbuf_printf(l, PCI_BDF_FMT " %04x:%04x %06x ", PCI_BDF_ARGS(d->seg, d->bus, d->devfn),
+		      d->vendor, d->device, (unsigned)d->class);
+	if (kind)
+		strbuf_printf(l, "%s", kind);
+	else
+		strbuf_printf(l, "header-%02x", d->header_type);
+	strbuf_printf(l, " [%s]",
+		      pci_caps_is_pcie(&d->caps) ? pci_exp_type_name(d->caps.pcie_type) : "pci");
+	if (d->header_type == PCI_HEADER_TYPE_BRIDGE)
+		strbuf_printf(l, " buses %02x-%02x", d->secondary_bus, d->subordinate_bus);
 }
 
-static void put_sriov_role(struct line *l, const struct pci_dev *d)
+static void put_sriov_role(struct strbuf *l, const struct pci_dev *d)
 {
-	if (d->is_pf) {
-		put_str(l, " [PF, ");
-		put_dec(l, d->sriov.num_vfs);
-		put_char(l, '/');
-		put_dec(l, d->sriov.total_vfs);
-		put_str(l, " VFs]");
-	} else if (d->is_vf) {
-		put_str(l, " [VF ");
-		put_dec(l, d->vf_index);
-		put_str(l, " of ");
-		put_bdf(l, d->pf->seg, d->pf->bus, d->pf->devfn);
-		put_char(l, ']');
-	}
+	if (d->is_pf)
+		strbuf_printf(l, " [PF, %u/%u VFs]", (unsigned)d->sriov.num_vfs,
+			      (unsigned)d->sriov.total_vfs);
+	else if (d->is_vf)
+		strbuf_printf(l, " [VF %u of " PCI_BDF_FMT "]", (unsigned)d->vf_index,
+			      PCI_BDF_ARGS(d->pf->seg, d->pf->bus, d->pf->devfn));
 }
 
-static void put_rids(struct line *l, const struct pci_dev *d)
+static void put_rids(struct strbuf *l, const struct pci_dev *d)
 {
-	put_str(l, d->nr_rids > 1 ? " rids " : " rid ");
-	put_rid(l, d->nr_rids ? d->rids[0] : pci_dev_rid(d));
-	for (unsigned i = 1; i < d->nr_rids; i++) {
-		put_str(l, " alias ");
-		put_rid(l, d->rids[i]);
-	}
+	uint16_t own = d->nr_rids ? d->rids[0] : pci_dev_rid(d);
+
+	strbuf_printf(l, "%s" PCI_RID_FMT, d->nr_rids > 1 ? " rids " : " rid ", PCI_RID_ARGS(own));
+	for (unsigned i = 1; i < d->nr_rids; i++)
+		strbuf_printf(l, " alias " PCI_RID_FMT, PCI_RID_ARGS(d->rids[i]));
 }
 
-static void put_caps(struct line *l, const struct pci_caps *c)
+static void put_caps(struct strbuf *l, const struct pci_caps *c)
 {
 	const struct { bool present; const char *name; } caps[] = {
 		{ c->pcie, "PCIe" }, { c->pm, "PM" }, { c->msi, "MSI" }, { c->msix, "MSI-X" },
@@ -205,13 +122,12 @@ static void put_caps(struct line *l, const struct pci_caps *c)
 	for (unsigned i = 0; i < ARRAY_SIZE(caps); i++) {
 		if (!caps[i].present)
 			continue;
-		put_str(l, first ? " caps " : ",");
-		put_str(l, caps[i].name);
+		strbuf_printf(l, "%s%s", first ? " caps " : ",", caps[i].name);
 		first = false;
 	}
 }
 
-static void put_bars(struct line *l, const struct pci_bar *bars)
+static void put_bars(struct strbuf *l, const struct pci_bar *bars)
 {
 	bool first = true;
 
@@ -220,22 +136,17 @@ static void put_bars(struct line *l, const struct pci_bar *bars)
 
 		if (!b->size)
 			continue;
-		put_str(l, first ? " BARs " : ",");
-		put_str(l, b->flags & PCI_BAR_IO ? "io" : b->flags & PCI_BAR_MEM64 ? "mem64" : "mem");
-		if (b->flags & PCI_BAR_PREFETCH)
-			put_str(l, " pref");
-		put_str(l, " 0x");
-		put_hex(l, b->base, 1);
-		put_char(l, '/');
+		strbuf_printf(l, "%s%s%s 0x%llx/", first ? " BARs " : ",",
+			      b->flags & PCI_BAR_IO ? "io" : b->flags & PCI_BAR_MEM64 ? "mem64" : "mem",
+			      b->flags & PCI_BAR_PREFETCH ? " pref" : "", (unsigned long long)b->base);
 		put_size(l, b->size);
 		first = false;
 	}
 }
 
-static void put_indent(struct line *l, unsigned depth)
+static void put_indent(struct strbuf *l, unsigned depth)
 {
-	for (unsigned i = 0; i < MIN(depth, INDENT_MAX_DEPTH); i++)
-		put_str(l, "  ");
+	strbuf_printf(l, "%*s", (int)(2 * MIN(depth, INDENT_MAX_DEPTH)), "");
 }
 
 static void report_device(const struct pci_dev *d, unsigned depth)
@@ -243,26 +154,22 @@ static void report_device(const struct pci_dev *d, unsigned depth)
 	/* Static, not on the stack: the tree recursion stays small (serialized by report_lock). */
 	static struct line l, bars;
 
-	l.len = bars.len = 0;
-	l.s[0] = bars.s[0] = '\0';
-
-	put_indent(&l, depth);
-	put_identity(&l, d);
-	put_sriov_role(&l, d);
-	put_rids(&l, d);
-	put_caps(&l, &d->caps);
-	put_bars(&bars, d->bars);
-	if (l.len + bars.len <= LINE_MAX_CHARS) {
-		put_str(&l, bars.s);
-		pr_info("%s", l.s);
+	strbuf_init(&l.b, l.s, sizeof(l.s));
+	strbuf_init(&bars.b, bars.s, sizeof(bars.s));
+	put_indent(&l.b, depth);
+	put_identity(&l.b, d);
+	put_sriov_role(&l.b, d);
+	put_rids(&l.b, d);
+	put_caps(&l.b, &d->caps);
+	put_bars(&bars.b, d->bars);
+	if (l.b.len + bars.b.len <= LINE_MAX_CHARS) {
+		pr_info("%s%s", l.s, bars.s);
 		return;
 	}
 	pr_info("%s", l.s);
-	l.len = 0;
-	put_indent(&l, depth + 1);
-	put_bdf(&l, d->seg, d->bus, d->devfn);
-	put_str(&l, bars.s);
-	pr_info("%s", l.s);
+	strbuf_reset(&l.b);
+	put_indent(&l.b, depth + 1);
+	pr_info("%s" PCI_BDF_FMT "%s", l.s, PCI_BDF_ARGS(d->seg, d->bus, d->devfn), bars.s);
 }
 
 /* ---- The tree ---- */

@@ -78,6 +78,78 @@ uint32_t acpi_table_extent(const char *tag, const void *tbl, uint32_t len, const
 	return len;
 }
 
+static uint32_t field_get(const uint8_t *p, uint8_t size)
+{
+	return size == 1 ? p[0] : (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+bool acpi_subtables_walk(const char *tag, const void *tbl, uint32_t start, uint32_t len,
+			 const struct acpi_subtable_format *fmt,
+			 enum acpi_walk (*fn)(void *ctx, const struct acpi_subtable *st), void *ctx)
+{
+	const uint8_t *t = tbl;
+
+	for (uint32_t off = start; off < len;) {
+		struct acpi_subtable st = { .p = t + off, .offset = off };
+		uint32_t left = len - off;
+
+		if (left < fmt->min_length) {
+			log_printf(LOG_WARN, tag, "%u trailing bytes at offset %u, too short for another %s",
+				   left, off, fmt->what);
+			return false;
+		}
+		st.type = (uint16_t)field_get(st.p, fmt->type_size);
+		st.length = (uint16_t)field_get(st.p + fmt->length_offset, fmt->length_size);
+		if (st.length < fmt->min_length || st.length > left) {
+			log_printf(LOG_WARN, tag, fmt->type_hex ?
+				   "%s type 0x%x at offset %u has length %u (%u bytes left), walk stopped" :
+				   "%s type %u at offset %u has length %u (%u bytes left), walk stopped",
+				   fmt->what, st.type, off, st.length, left);
+			return false;
+		}
+		if (fn(ctx, &st) == ACPI_WALK_STOP)
+			return false;
+		off += st.length;
+	}
+	return true;
+}
+
+static struct {
+	const char *name;
+	uint64_t base, end;      /* end exclusive */
+} forbidden[ACPI_MMIO_FORBIDDEN_MAX];
+static unsigned forbidden_count;
+static bool forbidden_overflowed;
+
+int acpi_mmio_forbid(const char *name, uint64_t base, uint64_t end)
+{
+	if (forbidden_count == ACPI_MMIO_FORBIDDEN_MAX) {
+		forbidden_overflowed = true;
+		return -ENOSPC;
+	}
+	forbidden[forbidden_count++] = (typeof(forbidden[0])){ name, base, end };
+	return 0;
+}
+
+void acpi_mmio_forbid_reset(void)
+{
+	forbidden_count = 0;
+	forbidden_overflowed = false;
+}
+
+const char *acpi_mmio_conflict(uint64_t base, uint64_t size)
+{
+	if (size == 0 || range_overflows(base, size))
+		return "the end of the address space";
+	/* Not every RAM range could be recorded: no window can be shown to miss RAM. */
+	if (forbidden_overflowed)
+		return "memory too fragmented to check";
+	for (unsigned i = 0; i < forbidden_count; i++)
+		if (base < forbidden[i].end && forbidden[i].base < base + size)
+			return forbidden[i].name;
+	return NULL;
+}
+
 static void text_copy(char *out, const char *in, size_t n, bool trim)
 {
 	size_t i;

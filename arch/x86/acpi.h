@@ -88,6 +88,59 @@ int acpi_discover(const void *rsdp_copy, uint32_t rsdp_len, struct acpi_info *ai
 uint32_t acpi_table_extent(const char *tag, const void *tbl, uint32_t len, const char sig[4],
 			   uint32_t hdr_size);
 
+/*
+ * Subtables: MADT, DMAR and IVRS are a fixed header followed by
+ * type-length records. Only the header layout differs between them.
+ */
+struct acpi_subtable_format {
+	const char *what;        /* "entry", "structure", "block": the word used in warnings */
+	uint8_t type_size;       /* bytes of the type field at offset 0: 1 or 2 */
+	uint8_t length_offset;   /* where the length field starts */
+	uint8_t length_size;     /* 1 or 2 */
+	uint8_t min_length;      /* the record header itself: no record is shorter */
+	bool type_hex;           /* print the type as 0x%x (IVRS) rather than %u */
+};
+
+struct acpi_subtable {
+	const uint8_t *p;        /* the record, `length` readable bytes */
+	uint32_t offset;         /* from the start of the table, for warnings */
+	uint16_t type;
+	uint16_t length;
+};
+
+enum acpi_walk {
+	ACPI_WALK_NEXT,          /* go on with the next record */
+	ACPI_WALK_STOP,          /* this record cannot be trusted: end the walk */
+};
+
+/*
+ * Walk the records in [start, len) of `tbl`, calling `fn` for each one whose
+ * length is at least the record header and stays inside the table. A record
+ * whose length is impossible ends the walk with a warning under `tag` (the
+ * next record can only be found through it), as does `fn` returning
+ * ACPI_WALK_STOP. Returns true when the walk reached the end of the table.
+ */
+bool acpi_subtables_walk(const char *tag, const void *tbl, uint32_t start, uint32_t len,
+			 const struct acpi_subtable_format *fmt,
+			 enum acpi_walk (*fn)(void *ctx, const struct acpi_subtable *st), void *ctx);
+
+/*
+ * Register windows that firmware tables describe (ECAM in MCFG, VT-d
+ * register sets in DMAR, AMD-Vi register sets in IVRS) are untrusted
+ * addresses the monitor will map uncached and write to. memory_init()
+ * names the memory that can never be a device window: the monitor image,
+ * its pool and every RAM range of the loader's map. A parser asks
+ * acpi_mmio_conflict() before it keeps a window: it returns the name of
+ * the first such range that [base, base+size) touches ("RAM", "the monitor
+ * pool", ...), or NULL. A window that wraps the address space conflicts
+ * with everything. acpi_mmio_forbid() returns -ENOSPC when its table is
+ * full (the caller must then treat every window as suspect).
+ */
+#define ACPI_MMIO_FORBIDDEN_MAX 272   /* a full memory map's RAM and the monitor's own */
+int __must_check acpi_mmio_forbid(const char *name, uint64_t base, uint64_t end);
+void acpi_mmio_forbid_reset(void);
+const char *acpi_mmio_conflict(uint64_t base, uint64_t size);
+
 /* The n-th (0-based) table with signature `sig`, mapped, or NULL. */
 const struct acpi_header *acpi_find(const struct acpi_info *ai, const char sig[4],
 				    unsigned n, uint32_t *len);

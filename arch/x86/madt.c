@@ -136,67 +136,46 @@ static const struct madt_entry_kind *entry_kind(uint8_t type)
 	return NULL;
 }
 
-/*
- * Check the entry at `off` and parse it. Returns its length, or 0 when it
- * is malformed and the walk must stop (its length cannot be trusted to find
- * the next entry).
- */
-static uint32_t entry_parse(struct madt_info *mi, const uint8_t *t, uint32_t off, uint32_t len)
-{
-	const struct madt_entry_kind *k;
-	struct madt_entry_header h;
+static const struct acpi_subtable_format madt_format = {
+	.what = "entry", .type_size = 1, .length_offset = 1, .length_size = 1,
+	.min_length = sizeof(struct madt_entry_header),
+};
 
-	if (len - off < sizeof(h)) {
-		pr_warn("%u trailing bytes at offset %u, not an entry", len - off, off);
-		return 0;
-	}
-	memcpy(&h, t + off, sizeof(h));
-	if (h.length < sizeof(h)) {
-		pr_warn("entry type %u at offset %u has length %u, walk stopped", h.type, off,
-			h.length);
-		return 0;
-	}
-	if (h.length > len - off) {
-		pr_warn("entry type %u at offset %u (length %u) runs past the table end %u, walk stopped",
-			h.type, off, h.length, len);
-		return 0;
-	}
-	k = entry_kind(h.type);
+/*
+ * An entry shorter than its structure stops the walk: its length cannot be
+ * trusted to find the next entry.
+ */
+static enum acpi_walk entry_parse(void *ctx, const struct acpi_subtable *st)
+{
+	const struct madt_entry_kind *k = entry_kind((uint8_t)st->type);
+
 	if (!k) {
-		pr_debug("entry type %u (length %u) at offset %u skipped", h.type, h.length, off);
-		return h.length;
+		pr_debug("entry type %u (length %u) at offset %u skipped", st->type, st->length,
+			 st->offset);
+		return ACPI_WALK_NEXT;
 	}
-	if (h.length < k->min_len) {
-		pr_warn("%s entry at offset %u has length %u, needs %u, walk stopped", k->name, off,
-			h.length, k->min_len);
-		return 0;
+	if (st->length < k->min_len) {
+		pr_warn("%s entry at offset %u has length %u, needs %u, walk stopped", k->name,
+			st->offset, st->length, k->min_len);
+		return ACPI_WALK_STOP;
 	}
-	k->parse(mi, t + off);
-	return h.length;
+	k->parse(ctx, st->p);
+	return ACPI_WALK_NEXT;
 }
 
 int madt_parse(const void *tbl, uint32_t len, struct madt_info *out)
 {
-	const uint8_t *t = tbl;
 	struct acpi_madt m;
 
 	memset(out, 0, sizeof(*out));
 	len = acpi_table_extent(LOG_TAG, tbl, len, "APIC", sizeof(m));
 	if (!len)
 		return -EINVAL;
-	memcpy(&m, t, sizeof(m));
+	memcpy(&m, tbl, sizeof(m));
 	out->lapic_address = m.lapic_address;
 	out->flags = m.flags;
-
-	for (uint32_t off = sizeof(m); off < len;) {
-		uint32_t n = entry_parse(out, t, off, len);
-
-		if (n == 0) {
-			out->truncated = true;
-			break;
-		}
-		off += n;
-	}
+	out->truncated = !acpi_subtables_walk(LOG_TAG, tbl, sizeof(m), len, &madt_format,
+					      entry_parse, out);
 	if (out->cpu_count == 0)
 		pr_warn("no processor entries");
 	return 0;

@@ -8,6 +8,7 @@
 #include "iommu/amdvi/caps.h"
 #include "iommu/amdvi/regs.h"
 #include "kernel/log.h"
+#include "kernel/strbuf.h"
 
 void amdvi_efr_decode(uint64_t efr, struct amdvi_caps *out)
 {
@@ -40,7 +41,7 @@ void amdvi_efr_decode(uint64_t efr, struct amdvi_caps *out)
 	out->pasmax = FIELD_GET(AMDVI_EFR_PASMAX, efr);
 }
 
-/* The names of the supported features, space separated, without stdio. */
+/* The names of the supported features, space separated, or "none". */
 static void feature_names(const struct amdvi_caps *c, char *buf, size_t size)
 {
 	const struct {
@@ -52,21 +53,14 @@ static void feature_names(const struct amdvi_caps *c, char *buf, size_t size)
 		{ c->pc, "PC" }, { c->gio, "GIO" }, { c->ha, "HA" }, { c->eph, "EPH" },
 		{ c->hd, "HD" }, { c->snp, "SNP" },
 	};
-	size_t len = 0;
+	struct strbuf b;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
-		size_t n = strlen(f[i].name);
-
-		if (!f[i].on || len + n + 2 > size)
-			continue;
-		if (len)
-			buf[len++] = ' ';
-		memcpy(buf + len, f[i].name, n + 1);
-		len += n;
-	}
-	if (!len && size > 4)
-		memcpy(buf, "none", 5);
+	strbuf_init(&b, buf, size);
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i].on)
+			strbuf_printf(&b, "%s%s", b.len ? " " : "", f[i].name);
+	if (!b.len)
+		strbuf_printf(&b, "none");
 }
 
 void amdvi_caps_log(paddr_t base, const struct amdvi_caps *c)

@@ -52,8 +52,8 @@ _Static_assert(sizeof(struct amdvi_dte) == 32, "a DTE is 256 bits");
 /*
  * qword 2: interrupt remapping. The pass-through controls sit in DTE bits
  * 184-191 (spec §2.2.2.2; Linux DEV_ENTRY_INIT_PASS = 184), i.e. in this
- * qword, not in qword 3. QEMU 7.2 reads them from qword 3 (a bug,
- * research/qemu-iommu.md §2.7); both are zero here, so it does not matter.
+ * qword, not in qword 3. QEMU 7.2 reads them from qword 3 (a bug, see
+ * docs/ARCHITECTURE.md); both are zero here, so it does not matter.
  */
 #define AMDVI_DTE2_IV               BIT(0)          /* 0: interrupts are not remapped */
 #define AMDVI_DTE2_INT_TAB_LEN      GENMASK(4, 1)
@@ -69,7 +69,7 @@ _Static_assert(sizeof(struct amdvi_dte) == 32, "a DTE is 256 bits");
 /*
  * qword 3 holds only attributes of newer revisions (vIOMMU, attribute
  * overrides); it stays zero. Bits QEMU 7.2 treats as reserved and for which
- * it blocks the device (§2.4 of the research notes), kept for the tests:
+ * it blocks the device (docs/ARCHITECTURE.md), kept for the tests:
  */
 #define AMDVI_DTE0_QEMU_RSVD        (GENMASK(6, 2) | BIT(63))
 #define AMDVI_DTE2_QEMU_RSVD        GENMASK(53, 52)

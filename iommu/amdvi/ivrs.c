@@ -11,13 +11,9 @@
 
 #include "iommu/amdvi/ivrs.h"
 #include "iommu/amdvi/caps.h"
+#include "iommu/amdvi/regs.h"
 #include "kernel/log.h"
-
-#define DEVID_BUS(d) ((unsigned)(d) >> 8)
-#define DEVID_DEV(d) (((unsigned)(d) >> 3) & 0x1f)
-#define DEVID_FN(d)  ((unsigned)(d) & 7)
-#define BDF_FMT      "%02x:%02x.%x"
-#define BDF_ARGS(d)  DEVID_BUS(d), DEVID_DEV(d), DEVID_FN(d)
+#include "pci/regs.h"
 
 /* A START-style entry waiting for its END. */
 struct range_open {
@@ -122,8 +118,8 @@ static void range_end(struct ivrs_ivhd *h, struct range_open *st, uint16_t devid
 	}
 	st->open = false;
 	if (devid < st->r.first) {
-		pr_warn("device range " BDF_FMT "-" BDF_FMT " at offset %u is reversed, ignored",
-			BDF_ARGS(st->r.first), BDF_ARGS(devid), st->off);
+		pr_warn("device range " PCI_RID_FMT "-" PCI_RID_FMT " at offset %u is reversed, ignored",
+			PCI_RID_ARGS(st->r.first), PCI_RID_ARGS(devid), st->off);
 		h->dropped++;
 		return;
 	}
@@ -234,18 +230,18 @@ static struct ivrs_ivhd *ivhd_slot(struct ivrs_info *ii, const struct ivhd_hw *h
 		if (o->devid != h->devid || o->base != h->base || o->segment != h->segment)
 			continue;
 		if (ivhd_rank(h->type) > ivhd_rank(o->type)) {
-			pr_debug("IVHD type 0x%x at offset %u supersedes type 0x%x for IOMMU " BDF_FMT,
-				 h->type, off, o->type, BDF_ARGS(h->devid));
+			pr_debug("IVHD type 0x%x at offset %u supersedes type 0x%x for IOMMU " PCI_RID_FMT,
+				 h->type, off, o->type, PCI_RID_ARGS(h->devid));
 			ii->superseded++;
 			return o;
 		}
 		if (h->type != o->type) {
 			pr_debug("IVHD type 0x%x at offset %u ignored: type 0x%x describes IOMMU "
-				 BDF_FMT, h->type, off, o->type, BDF_ARGS(h->devid));
+				 PCI_RID_FMT, h->type, off, o->type, PCI_RID_ARGS(h->devid));
 			ii->superseded++;
 		} else {
-			pr_warn("IVHD type 0x%x at offset %u describes IOMMU " BDF_FMT " again, ignored",
-				h->type, off, BDF_ARGS(h->devid));
+			pr_warn("IVHD type 0x%x at offset %u describes IOMMU " PCI_RID_FMT " again, ignored",
+				h->type, off, PCI_RID_ARGS(h->devid));
 			ii->rejected++;
 		}
 		return NULL;
@@ -262,12 +258,21 @@ static void ivhd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t len, uin
 		       uint32_t off)
 {
 	struct ivrs_ivhd *d;
+	const char *conflict;
 	struct ivhd_hw h;
 
 	memcpy(&h, p, sizeof(h));
 	if (h.base == 0 || !IS_ALIGNED(h.base, 16 * KiB)) {
 		pr_warn("IVHD at offset %u: base 0x%llx is null or not 16 KiB aligned, skipped", off,
 			(unsigned long long)h.base);
+		ii->rejected++;
+		return;
+	}
+	conflict = acpi_mmio_conflict(h.base, AMDVI_MMIO_SIZE);
+	if (conflict) {
+		pr_err("IVHD at offset %u: register window 0x%llx-0x%llx overlaps %s, skipped", off,
+		       (unsigned long long)h.base, (unsigned long long)(h.base + AMDVI_MMIO_SIZE - 1),
+		       conflict);
 		ii->rejected++;
 		return;
 	}
@@ -305,9 +310,9 @@ static void ivmd_parse(struct ivrs_info *ii, const uint8_t *p, uint32_t off)
 	       m.type == IVRS_TYPE_IVMD_RANGE ? m.aux : m.devid;
 	if (last < first || m.size == 0 || range_overflows(m.start, m.size) ||
 	    !IS_ALIGNED(m.start, PAGE_SIZE) || !IS_ALIGNED(m.size, PAGE_SIZE)) {
-		pr_warn("IVMD type 0x%x at offset %u (devices " BDF_FMT "-" BDF_FMT ", 0x%llx+0x%llx) "
+		pr_warn("IVMD type 0x%x at offset %u (devices " PCI_RID_FMT "-" PCI_RID_FMT ", 0x%llx+0x%llx) "
 			"is reversed, empty, wrapping or not 4 KiB granular, skipped", m.type, off,
-			BDF_ARGS(first), BDF_ARGS(last), (unsigned long long)m.start,
+			PCI_RID_ARGS(first), PCI_RID_ARGS(last), (unsigned long long)m.start,
 			(unsigned long long)m.size);
 		ii->rejected++;
 		return;
@@ -341,60 +346,52 @@ static uint32_t block_header_size(uint8_t type)
 	}
 }
 
-/* Check and parse the block at `off`. Returns its length, 0 to stop the walk. */
-static uint32_t block_parse(struct ivrs_info *ii, const uint8_t *t, uint32_t off, uint32_t len)
-{
-	struct ivrs_block_header b;
-	uint32_t hdr;
+static const struct acpi_subtable_format ivrs_format = {
+	.what = "block", .type_size = 1, .length_offset = 2, .length_size = 2,
+	.min_length = sizeof(struct ivrs_block_header), .type_hex = true,
+};
 
-	if (len - off < sizeof(b)) {
-		pr_warn("%u trailing bytes at offset %u, not a block", len - off, off);
-		return 0;
+/* A known block too short for its fixed header stops the walk. */
+static enum acpi_walk block_parse(void *ctx, const struct acpi_subtable *st)
+{
+	struct ivrs_info *ii = ctx;
+	uint32_t hdr = block_header_size((uint8_t)st->type);
+
+	if (st->length < hdr) {
+		pr_warn("block type 0x%x at offset %u has length %u, needs %u, walk stopped",
+			st->type, st->offset, st->length, hdr);
+		return ACPI_WALK_STOP;
 	}
-	memcpy(&b, t + off, sizeof(b));
-	hdr = block_header_size(b.type);
-	if (b.length < MAX(hdr, (uint32_t)sizeof(b)) || b.length > len - off) {
-		pr_warn("block type 0x%x at offset %u has length %u (header %u, %u bytes left), walk stopped",
-			b.type, off, b.length, hdr, len - off);
-		return 0;
-	}
-	if (b.type == IVRS_TYPE_IVHD_10 || b.type == IVRS_TYPE_IVHD_11 ||
-	    b.type == IVRS_TYPE_IVHD_40) {
-		ivhd_parse(ii, t + off, b.length, hdr, off);
+	if (st->type == IVRS_TYPE_IVHD_10 || st->type == IVRS_TYPE_IVHD_11 ||
+	    st->type == IVRS_TYPE_IVHD_40) {
+		ivhd_parse(ii, st->p, st->length, hdr, st->offset);
 	} else if (hdr) {
-		ivmd_parse(ii, t + off, off);
+		ivmd_parse(ii, st->p, st->offset);
 	} else {
-		pr_debug("block type 0x%x (length %u) at offset %u skipped", b.type, b.length, off);
+		pr_debug("block type 0x%x (length %u) at offset %u skipped", st->type, st->length,
+			 st->offset);
 		ii->unknown_count++;
 	}
-	return b.length;
+	return ACPI_WALK_NEXT;
 }
 
 int ivrs_parse(const void *tbl, uint32_t len, struct ivrs_info *out)
 {
-	const uint8_t *t = tbl;
 	struct acpi_ivrs v;
 
 	memset(out, 0, sizeof(*out));
 	len = acpi_table_extent(LOG_TAG, tbl, len, "IVRS", sizeof(v));
 	if (!len)
 		return -EINVAL;
-	memcpy(&v, t, sizeof(v));
+	memcpy(&v, tbl, sizeof(v));
 	out->ivinfo = v.ivinfo;
 	out->efr_sup = v.ivinfo & IVRS_IVINFO_EFRSUP;
 	out->gva_size = FIELD_GET(IVRS_IVINFO_GVASIZE, v.ivinfo);
 	out->pa_size = FIELD_GET(IVRS_IVINFO_PASIZE, v.ivinfo);
 	out->va_size = FIELD_GET(IVRS_IVINFO_VASIZE, v.ivinfo);
 
-	for (uint32_t off = sizeof(v); off < len;) {
-		uint32_t n = block_parse(out, t, off, len);
-
-		if (n == 0) {
-			out->truncated = true;
-			break;
-		}
-		off += n;
-	}
+	out->truncated = !acpi_subtables_walk(LOG_TAG, tbl, sizeof(v), len, &ivrs_format,
+					      block_parse, out);
 	if (out->ivhd_count == 0)
 		pr_warn("IVRS describes no usable IOMMU");
 	return 0;
@@ -442,28 +439,28 @@ static void ranges_report(const struct ivrs_ivhd *h)
 		const struct ivrs_devrange *r = &h->ranges[i];
 
 		if (r->alias)
-			pr_info("  devices " BDF_FMT "-" BDF_FMT " alias " BDF_FMT " setting 0x%02x",
-				BDF_ARGS(r->first), BDF_ARGS(r->last), BDF_ARGS(r->alias_devid),
+			pr_info("  devices " PCI_RID_FMT "-" PCI_RID_FMT " alias " PCI_RID_FMT " setting 0x%02x",
+				PCI_RID_ARGS(r->first), PCI_RID_ARGS(r->last), PCI_RID_ARGS(r->alias_devid),
 				r->setting);
 		else
-			pr_info("  devices " BDF_FMT "-" BDF_FMT " setting 0x%02x%s",
-				BDF_ARGS(r->first), BDF_ARGS(r->last), r->setting,
+			pr_info("  devices " PCI_RID_FMT "-" PCI_RID_FMT " setting 0x%02x%s",
+				PCI_RID_ARGS(r->first), PCI_RID_ARGS(r->last), r->setting,
 				r->kind == IVHD_DEV_EXT_SELECT || r->kind == IVHD_DEV_EXT_START ?
 					" (extended)" : "");
 	}
 	for (unsigned i = 0; i < h->special_count; i++) {
 		const struct ivrs_special *s = &h->specials[i];
 
-		pr_info("  special %s handle %u devid " BDF_FMT,
+		pr_info("  special %s handle %u devid " PCI_RID_FMT,
 			s->variety == IVHD_SPECIAL_IOAPIC ? "ioapic" :
 			s->variety == IVHD_SPECIAL_HPET ? "hpet" : "unknown",
-			s->handle, BDF_ARGS(s->devid));
+			s->handle, PCI_RID_ARGS(s->devid));
 	}
 	for (unsigned i = 0; i < h->hid_count; i++) {
 		const struct ivrs_hid *d = &h->hids[i];
 
-		pr_info("  acpi hid %s cid %s uid %s devid " BDF_FMT, d->hid,
-			d->cid[0] ? d->cid : "-", d->uid[0] ? d->uid : "-", BDF_ARGS(d->devid));
+		pr_info("  acpi hid %s cid %s uid %s devid " PCI_RID_FMT, d->hid,
+			d->cid[0] ? d->cid : "-", d->uid[0] ? d->uid : "-", PCI_RID_ARGS(d->devid));
 	}
 }
 
@@ -474,9 +471,9 @@ void ivrs_report(const struct ivrs_info *ii)
 	for (unsigned i = 0; i < ii->ivhd_count; i++) {
 		const struct ivrs_ivhd *h = &ii->ivhds[i];
 
-		pr_info("IVHD type 0x%x at 0x%016llx segment %u devid " BDF_FMT
+		pr_info("IVHD type 0x%x at 0x%016llx segment %u devid " PCI_RID_FMT
 			" flags 0x%02x, %u device entries", h->type, (unsigned long long)h->base,
-			h->segment, BDF_ARGS(h->devid), h->flags, h->entry_count);
+			h->segment, PCI_RID_ARGS(h->devid), h->flags, h->entry_count);
 		ranges_report(h);
 		if (h->has_efr) {
 			struct amdvi_caps c;
@@ -488,8 +485,8 @@ void ivrs_report(const struct ivrs_info *ii)
 	for (unsigned i = 0; i < ii->ivmd_count; i++) {
 		const struct ivrs_ivmd *m = &ii->ivmds[i];
 
-		pr_info("IVMD type 0x%x devices " BDF_FMT "-" BDF_FMT " flags 0x%x 0x%016llx len 0x%llx",
-			m->type, BDF_ARGS(m->first), BDF_ARGS(m->last), m->flags,
+		pr_info("IVMD type 0x%x devices " PCI_RID_FMT "-" PCI_RID_FMT " flags 0x%x 0x%016llx len 0x%llx",
+			m->type, PCI_RID_ARGS(m->first), PCI_RID_ARGS(m->last), m->flags,
 			(unsigned long long)m->start, (unsigned long long)m->size);
 	}
 }

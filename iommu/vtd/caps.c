@@ -8,6 +8,7 @@
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/regs.h"
 #include "kernel/log.h"
+#include "kernel/strbuf.h"
 
 void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps *out)
 {
@@ -65,82 +66,52 @@ void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps 
 	out->smts = ecap & VTD_ECAP_SMTS;
 }
 
-/* A bounded text builder: the log line is assembled without stdio. */
-struct text {
-	char buf[128];
-	size_t len;
-};
-
-static void text_put(struct text *t, const char *s)
+/* Append `name` to a space-separated list when `on`. */
+static void put_flag(struct strbuf *t, bool on, const char *name)
 {
-	while (*s && t->len + 1 < sizeof(t->buf))
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-static void text_flag(struct text *t, bool on, const char *name)
-{
-	if (!on)
-		return;
-	if (t->len)
-		text_put(t, " ");
-	text_put(t, name);
-}
-
-static void text_uint(struct text *t, unsigned v)
-{
-	char digits[12];
-	int n = 0;
-
-	do
-		digits[n++] = '0' + v % 10;
-	while ((v /= 10) && n < (int)sizeof(digits));
-	while (n--) {
-		char c[2] = { digits[n], '\0' };
-
-		text_put(t, c);
-	}
+	if (on)
+		strbuf_printf(t, "%s%s", t->len ? " " : "", name);
 }
 
 static void log_geometry(paddr_t base, const struct vtd_caps *c)
 {
 	static const char *const agaw_names[] = { "39-bit/3-level", "48-bit/4-level",
 						  "57-bit/5-level" };
-	struct text agaw = { .len = 0 }, sp = { .len = 0 };
+	char agaw_buf[64], sp_buf[16];
+	struct strbuf agaw, sp;
 
+	strbuf_init(&agaw, agaw_buf, sizeof(agaw_buf));
+	strbuf_init(&sp, sp_buf, sizeof(sp_buf));
 	for (unsigned i = 0; i < c->level_count; i++)
-		text_flag(&agaw, true, agaw_names[c->levels[i] - 3]);
-	if (!agaw.len)
-		text_put(&agaw, "none");
-	text_flag(&sp, c->sp_2m, "2M");
-	text_flag(&sp, c->sp_1g, "1G");
-	if (!sp.len)
-		text_put(&sp, "none");
+		put_flag(&agaw, true, agaw_names[c->levels[i] - 3]);
+	put_flag(&agaw, !agaw.len, "none");
+	put_flag(&sp, c->sp_2m, "2M");
+	put_flag(&sp, c->sp_1g, "1G");
+	put_flag(&sp, !sp.len, "none");
 	pr_info("unit 0x%016llx: VT-d %u.%u, AGAW %s, MGAW %u, superpages %s, %u domains",
-		(unsigned long long)base, c->ver_major, c->ver_minor, agaw.buf, c->mgaw, sp.buf,
+		(unsigned long long)base, c->ver_major, c->ver_minor, agaw_buf, c->mgaw, sp_buf,
 		c->num_domains);
 }
 
 static void log_features(paddr_t base, const struct vtd_caps *c)
 {
-	struct text f = { .len = 0 };
+	char buf[128];
+	struct strbuf f;
 
-	text_flag(&f, c->qi, "QI");
-	text_flag(&f, c->dt, "DT");
-	text_flag(&f, c->ir, "IR");
-	text_flag(&f, c->eim, "EIM");
-	text_flag(&f, c->pt, "PT");
-	text_flag(&f, c->nest, "NEST");
-	text_flag(&f, c->pasid, "PASID");
-	text_flag(&f, c->smts, "SMTS");
-	text_flag(&f, c->pi, "PI");
-	if (c->psi) {
-		text_flag(&f, true, "PSI(MAMV ");
-		text_uint(&f, c->mamv);
-		text_put(&f, ")");
-	}
+	strbuf_init(&f, buf, sizeof(buf));
+	put_flag(&f, c->qi, "QI");
+	put_flag(&f, c->dt, "DT");
+	put_flag(&f, c->ir, "IR");
+	put_flag(&f, c->eim, "EIM");
+	put_flag(&f, c->pt, "PT");
+	put_flag(&f, c->nest, "NEST");
+	put_flag(&f, c->pasid, "PASID");
+	put_flag(&f, c->smts, "SMTS");
+	put_flag(&f, c->pi, "PI");
+	if (c->psi)
+		strbuf_printf(&f, "%sPSI(MAMV %u)", f.len ? " " : "", (unsigned)c->mamv);
 	pr_info("unit 0x%016llx: %s%sCM=%d C=%d SC=%d RWBF=%d, %u fault record%s at 0x%x, IOTLB at 0x%x",
-		(unsigned long long)base, f.buf, f.len ? " " : "", c->cm, c->coherent, c->sc,
+		(unsigned long long)base, buf, f.len ? " " : "", c->cm, c->coherent, c->sc,
 		c->rwbf, c->nfr, c->nfr == 1 ? "" : "s", c->fro, c->iotlb_reg);
 }
 

@@ -11,6 +11,7 @@
 
 #include "iommu/vtd/dmar.h"
 #include "kernel/log.h"
+#include "kernel/strbuf.h"
 
 /* Where parsed scopes go, and the names used in warnings about them. */
 struct scope_sink {
@@ -94,11 +95,22 @@ static void drhd_parse(struct dmar_info *di, const uint8_t *p, uint32_t len, uin
 {
 	struct dmar_drhd_hw h;
 	struct dmar_drhd *d;
+	const char *conflict;
+	uint64_t reg_size;
 
 	memcpy(&h, p, sizeof(h));
 	if (h.address == 0 || !IS_ALIGNED(h.address, PAGE_SIZE)) {
 		pr_warn("DRHD at offset %u: register base 0x%llx is null or not 4 KiB aligned, skipped",
 			off, (unsigned long long)h.address);
+		di->rejected++;
+		return;
+	}
+	reg_size = PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE, h.size);
+	conflict = acpi_mmio_conflict(h.address, reg_size);
+	if (conflict) {
+		pr_err("DRHD at offset %u: register window 0x%llx-0x%llx overlaps %s, skipped", off,
+		       (unsigned long long)h.address, (unsigned long long)(h.address + reg_size - 1),
+		       conflict);
 		di->rejected++;
 		return;
 	}
@@ -118,7 +130,7 @@ static void drhd_parse(struct dmar_info *di, const uint8_t *p, uint32_t len, uin
 	d->flags = h.flags;
 	d->segment = h.segment;
 	d->base = h.address;
-	d->reg_size = PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE, h.size);
+	d->reg_size = reg_size;
 	scopes_parse(&(struct scope_sink){
 			.owner = "DRHD", .index = di->drhd_count, .scopes = d->scopes,
 			.max = DMAR_MAX_DRHD_SCOPES, .count = &d->scope_count,
@@ -226,39 +238,35 @@ static const struct dmar_kind kinds[] = {
 	{ DMAR_TYPE_ANDD, sizeof(struct dmar_andd_hw), "ANDD", andd_parse },
 };
 
-/*
- * Check the structure at `off` and parse it. Returns its length, or 0 when
- * its length is impossible and the walk must stop.
- */
-static uint32_t struct_parse(struct dmar_info *di, const uint8_t *t, uint32_t off, uint32_t len)
-{
-	struct dmar_struct_header h;
+static const struct acpi_subtable_format dmar_format = {
+	.what = "structure", .type_size = 2, .length_offset = 2, .length_size = 2,
+	.min_length = sizeof(struct dmar_struct_header),
+};
 
-	if (len - off < sizeof(h)) {
-		pr_warn("%u trailing bytes at offset %u, not a remapping structure", len - off, off);
-		return 0;
-	}
-	memcpy(&h, t + off, sizeof(h));
-	if (h.length < sizeof(h) || h.length > len - off) {
-		pr_warn("structure type %u at offset %u has length %u (%u bytes left), walk stopped",
-			h.type, off, h.length, len - off);
-		return 0;
-	}
+/*
+ * A known structure too short for its fixed part is skipped: its length is
+ * inside the table, so the next structure can still be found.
+ */
+static enum acpi_walk struct_parse(void *ctx, const struct acpi_subtable *st)
+{
+	struct dmar_info *di = ctx;
+
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		if (kinds[i].type != h.type)
+		if (kinds[i].type != st->type)
 			continue;
-		if (h.length < kinds[i].min_len) {
-			pr_warn("%s at offset %u has length %u, needs %u, skipped", kinds[i].name, off,
-				h.length, kinds[i].min_len);
+		if (st->length < kinds[i].min_len) {
+			pr_warn("%s at offset %u has length %u, needs %u, skipped", kinds[i].name,
+				st->offset, st->length, kinds[i].min_len);
 			di->rejected++;
 		} else {
-			kinds[i].parse(di, t + off, h.length, off);
+			kinds[i].parse(di, st->p, st->length, st->offset);
 		}
-		return h.length;
+		return ACPI_WALK_NEXT;
 	}
-	pr_debug("structure type %u (length %u) at offset %u skipped", h.type, h.length, off);
+	pr_debug("structure type %u (length %u) at offset %u skipped", st->type, st->length,
+		 st->offset);
 	di->unknown_count++;
-	return h.length;
+	return ACPI_WALK_NEXT;
 }
 
 /* §8.3: an INCLUDE_PCI_ALL unit must be the last one listed for its segment. */
@@ -280,106 +288,54 @@ static void include_all_check(const struct dmar_info *di)
 
 int dmar_parse(const void *tbl, uint32_t len, struct dmar_info *out)
 {
-	const uint8_t *t = tbl;
 	struct acpi_dmar d;
 
 	memset(out, 0, sizeof(*out));
 	len = acpi_table_extent(LOG_TAG, tbl, len, "DMAR", sizeof(d));
 	if (!len)
 		return -EINVAL;
-	memcpy(&d, t, sizeof(d));
+	memcpy(&d, tbl, sizeof(d));
 	out->haw = d.haw + 1;
 	out->flags = d.flags;
-
-	for (uint32_t off = sizeof(d); off < len;) {
-		uint32_t n = struct_parse(out, t, off, len);
-
-		if (n == 0) {
-			out->truncated = true;
-			break;
-		}
-		off += n;
-	}
+	out->truncated = !acpi_subtables_walk(LOG_TAG, tbl, sizeof(d), len, &dmar_format,
+					      struct_parse, out);
 	include_all_check(out);
 	if (out->drhd_count == 0)
 		pr_warn("DMAR describes no usable remapping unit");
 	return 0;
 }
 
-/* A bounded line builder: the report is assembled without stdio. */
-struct line {
-	char buf[112];
-	size_t len;
-};
-
-static void put(struct line *l, const char *s)
-{
-	while (*s && l->len + 1 < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
-	l->buf[l->len] = '\0';
-}
-
-static void put_hex(struct line *l, unsigned v, unsigned digits)
-{
-	static const char hex[] = "0123456789abcdef";
-	char s[9] = { 0 };
-
-	digits = MIN(digits, 8u);
-	for (unsigned i = 0; i < digits; i++)
-		s[i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
-	put(l, s);
-}
-
-static void put_dec(struct line *l, unsigned v)
-{
-	char s[11] = { 0 };
-	int n = 10;
-
-	do
-		s[--n] = '0' + v % 10;
-	while ((v /= 10) && n > 0);
-	put(l, s + n);
-}
-
 /* The names of the set bits of `flags` in parentheses, or nothing. */
-static void put_flags(struct line *l, unsigned flags, const char *const names[], unsigned n)
+static void put_flags(struct strbuf *l, unsigned flags, const char *const names[], unsigned n)
 {
 	bool first = true;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (!(flags & BIT(i)) || !names[i])
 			continue;
-		put(l, first ? " (" : " ");
-		put(l, names[i]);
+		strbuf_printf(l, "%s%s", first ? " (" : " ", names[i]);
 		first = false;
 	}
 	if (!first)
-		put(l, ")");
+		strbuf_printf(l, ")");
 }
 
 static void scope_report(const struct dmar_scope *s)
 {
 	static const char *const types[] = { "?", "endpoint", "bridge", "ioapic", "hpet", "acpi" };
-	struct line l = { .len = 0 };
+	char buf[112];
+	struct strbuf l;
 
-	put(&l, "  scope ");
-	put(&l, types[s->type < ARRAY_SIZE(types) ? s->type : 0]);
-	put(&l, " ");
+	strbuf_init(&l, buf, sizeof(buf));
+	strbuf_printf(&l, "  scope %s ", types[s->type < ARRAY_SIZE(types) ? s->type : 0]);
 	if (s->type == DMAR_SCOPE_IOAPIC || s->type == DMAR_SCOPE_HPET ||
-	    s->type == DMAR_SCOPE_ACPI) {
-		put(&l, "id ");
-		put_dec(&l, s->enumeration_id);
-		put(&l, " ");
-	}
+	    s->type == DMAR_SCOPE_ACPI)
+		strbuf_printf(&l, "id %u ", s->enumeration_id);
 	/* The first hop is on start_bus; later hops are behind bridges (bus unknown here). */
-	put_hex(&l, s->start_bus, 2);
-	for (unsigned i = 0; i < s->path_len; i++) {
-		put(&l, i ? "/" : ":");
-		put_hex(&l, s->path[i].dev, 2);
-		put(&l, ".");
-		put_hex(&l, s->path[i].fn, 1);
-	}
-	pr_info("%s", l.buf);
+	strbuf_printf(&l, "%02x", s->start_bus);
+	for (unsigned i = 0; i < s->path_len; i++)
+		strbuf_printf(&l, "%c%02x.%x", i ? '/' : ':', s->path[i].dev, s->path[i].fn);
+	pr_info("%s", buf);
 }
 
 static void scopes_report(const struct dmar_scope *s, unsigned n)
@@ -394,17 +350,19 @@ void dmar_report(const struct dmar_info *di)
 						  "DMA_CTRL_PLATFORM_OPT_IN" };
 	static const char *const drhd_flags[] = { "INCLUDE_PCI_ALL" };
 	static const char *const atsr_flags[] = { "ALL_PORTS" };
-	struct line l = { .len = 0 };
+	char buf[112];
+	struct strbuf l;
 
+	strbuf_init(&l, buf, sizeof(buf));
 	put_flags(&l, di->flags, dmar_flags, ARRAY_SIZE(dmar_flags));
-	pr_info("DMAR HAW %u, flags 0x%x%s", di->haw, di->flags, l.buf);
+	pr_info("DMAR HAW %u, flags 0x%x%s", di->haw, di->flags, buf);
 	for (unsigned i = 0; i < di->drhd_count; i++) {
 		const struct dmar_drhd *d = &di->drhds[i];
 
-		l = (struct line){ .len = 0 };
+		strbuf_reset(&l);
 		put_flags(&l, d->flags, drhd_flags, ARRAY_SIZE(drhd_flags));
 		pr_info("DRHD %u at 0x%016llx segment %u flags 0x%x%s, %u device scopes", i,
-			(unsigned long long)d->base, d->segment, d->flags, l.buf, d->scope_count);
+			(unsigned long long)d->base, d->segment, d->flags, buf, d->scope_count);
 		scopes_report(d->scopes, d->scope_count);
 	}
 	for (unsigned i = 0; i < di->rmrr_count; i++) {
@@ -417,10 +375,10 @@ void dmar_report(const struct dmar_info *di)
 	for (unsigned i = 0; i < di->atsr_count; i++) {
 		const struct dmar_atsr *a = &di->atsrs[i];
 
-		l = (struct line){ .len = 0 };
+		strbuf_reset(&l);
 		put_flags(&l, a->flags, atsr_flags, ARRAY_SIZE(atsr_flags));
 		pr_info("ATSR %u segment %u flags 0x%x%s, %u device scopes", i, a->segment, a->flags,
-			l.buf, a->scope_count);
+			buf, a->scope_count);
 		scopes_report(a->scopes, a->scope_count);
 	}
 	if (di->rhsa_count || di->andd_count || di->unknown_count || di->rejected)

@@ -3,7 +3,7 @@
  * Intel VT-d remapping unit registers (VT-d specification rev 4.x, §11.4).
  * Offsets first, then each register's fields named under it. 32-bit
  * registers must be accessed with 32-bit accesses (an 8-byte write to
- * FECTL/IECTL/IEADDR aborts QEMU 7.2, see research/qemu-iommu.md §1.3).
+ * FECTL/IECTL/IEADDR aborts QEMU 7.2, see docs/ARCHITECTURE.md).
  */
 #ifndef IOMON_VTD_REGS_H
 #define IOMON_VTD_REGS_H

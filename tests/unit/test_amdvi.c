@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * AMD-Vi formats: commands, DTEs and events as the spec lays them out, the
- * reserved bits QEMU 7.2 checks (research/qemu-iommu.md §2.4-2.5), and IVHD
+ * reserved bits QEMU 7.2 checks (docs/ARCHITECTURE.md), and IVHD
  * device-id coverage with aliases.
  */
 #include <errno.h>

@@ -75,7 +75,7 @@ static void scope(uint8_t type, uint8_t enum_id, uint8_t bus, uint8_t dev, uint8
 	put(s, sizeof(s));
 }
 
-/* QEMU q35, intremap on, aw-bits=48 (research/qemu-iommu.md §1.11). */
+/* QEMU 7.2 q35, intremap on, aw-bits=48 (its DMAR: docs/ARCHITECTURE.md). */
 static void q35_dmar(void)
 {
 	dmar_begin(47, DMAR_FLAG_INTR_REMAP);
@@ -93,6 +93,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&t, 0, sizeof(t));
 	log_capture_reset();
+	acpi_mmio_forbid_reset();
 	return 0;
 }
 
@@ -530,10 +531,33 @@ static void test_caps_nd_and_nfr(void **state)
 	assert_true(log_captured("8 fault records at 0x0"));
 }
 
+/* Item 13 of the IOMMU hardening issue: DRHD register windows over memory are refused. */
+static void test_drhd_over_memory_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(acpi_mmio_forbid("the monitor image", 0x200000, 0x400000), 0);
+	assert_int_equal(acpi_mmio_forbid("the monitor pool", 0x1c000000, 0x20000000), 0);
+	assert_int_equal(acpi_mmio_forbid("RAM", 0x100000, 0x20000000), 0);
+	dmar_begin(47, 0);
+	drhd_open(0, 0, 0x300000);               /* inside the monitor image */
+	close_struct();
+	drhd_open(0, 0, 0x1fff0000);             /* page tables in the pool */
+	close_struct();
+	drhd_open(DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0xfed90000);
+	close_struct();
+	assert_int_equal(dmar_parse(t.buf, dmar_end(), &di), 0);
+	assert_int_equal(di.drhd_count, 1);
+	assert_int_equal(di.drhds[0].base, 0xfed90000);
+	assert_int_equal(di.rejected, 2);
+	assert_true(log_captured("E/vtd: DRHD at offset 48: register window 0x300000-0x300fff overlaps the monitor image, skipped"));
+	assert_true(log_captured("E/vtd: DRHD at offset 64: register window 0x1fff0000-0x1fff0fff overlaps the monitor pool, skipped"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_q35, setup),
+		cmocka_unit_test_setup(test_drhd_over_memory_refused, setup),
 		cmocka_unit_test_setup(test_register_size_field, setup),
 		cmocka_unit_test_setup(test_rmrr, setup),
 		cmocka_unit_test_setup(test_scope_runs_past_structure, setup),

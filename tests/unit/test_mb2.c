@@ -421,7 +421,88 @@ static void test_mmap_too_many_entries(void **state)
 	assert_int_equal(bi.legacy_mmap_entries, ARRAY_SIZE(map));
 	assert_int_equal(bi.mmap[0].base, 0);
 	assert_int_equal(bi.mmap[BOOT_MMAP_MAX - 1].base, (uint64_t)(BOOT_MMAP_MAX - 1) << 20);
-	assert_true(log_captured("memory map has 300 entries, only the first 256"));
+	assert_int_equal(bi.mmap_ram_dropped, 44);
+	assert_true(log_captured("legacy memory map has 300 entries, more than 256: 44 available ranges left unused"));
+}
+
+/* Is [base, base+len) inside some entry of the parsed map that is not RAM? */
+static bool kept_as_reserved(uint64_t base, uint64_t len)
+{
+	for (unsigned i = 0; i < bi.mmap_count; i++) {
+		const struct mem_range *r = &bi.mmap[i];
+
+		if (r->type != MEM_AVAILABLE && r->base <= base && base + len <= r->base + r->len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Item 12 of the IOMMU hardening issue: reserved entries past the cap were
+ * dropped, and the frame allocator then handed out the RAM they carve out
+ * of earlier available entries.
+ */
+static void test_mmap_overflow_keeps_reservations(void **state)
+{
+	static struct mb2_mmap_entry map[BOOT_MMAP_MAX + 44];
+	(void)state;
+
+	for (unsigned i = 0; i < BOOT_MMAP_MAX; i++)
+		map[i] = (struct mb2_mmap_entry){ (uint64_t)i << 20, 1 << 20, MEM_AVAILABLE, 0 };
+	for (unsigned i = BOOT_MMAP_MAX; i < ARRAY_SIZE(map); i++)
+		map[i] = (struct mb2_mmap_entry){ ((uint64_t)(i - BOOT_MMAP_MAX) << 20) + 0x3000,
+						  0x1000, i % 2 ? MEM_RESERVED : MEM_ACPI_NVS, 0 };
+	blob_mmap(&blob, map, ARRAY_SIZE(map));
+	blob_finish(&blob);
+
+	assert_int_equal(parse(&blob), 0);
+	assert_int_equal(bi.mmap_count, BOOT_MMAP_MAX);
+	for (unsigned i = BOOT_MMAP_MAX; i < ARRAY_SIZE(map); i++)
+		assert_true(kept_as_reserved(map[i].base_addr, map[i].length));
+	assert_int_equal(bi.mmap_ram_dropped, 44);
+	assert_int_equal(bi.mmap_folded, 0);
+	assert_true(log_captured("W/mb2: legacy memory map has 300 entries, more than 256"));
+}
+
+/* With no RAM slot to give up, the extra reservations widen their nearest neighbour. */
+static void test_mmap_overflow_all_reserved(void **state)
+{
+	static struct mb2_mmap_entry map[BOOT_MMAP_MAX + 10];
+	(void)state;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
+		map[i] = (struct mb2_mmap_entry){ (uint64_t)i << 20, 0x1000,
+						  i < 5 ? MEM_ACPI_RECLAIM : MEM_RESERVED, 0 };
+	blob_mmap(&blob, map, ARRAY_SIZE(map));
+	blob_finish(&blob);
+
+	assert_int_equal(parse(&blob), 0);
+	assert_int_equal(bi.mmap_count, BOOT_MMAP_MAX);
+	for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
+		assert_true(kept_as_reserved(map[i].base_addr, map[i].length));
+	assert_int_equal(bi.mmap_folded, 10);
+	assert_int_equal(bi.mmap_ram_dropped, 0);
+	assert_true(log_captured("10 reserved ranges merged into a neighbour"));
+}
+
+/* The EFI map takes the same path: runtime-services memory past the cap stays reserved. */
+static void test_efi_mmap_overflow_keeps_reservations(void **state)
+{
+	static struct efi_memory_descriptor d[2 * BOOT_MMAP_MAX];
+	(void)state;
+
+	/* Alternating conventional (7) and runtime-services data (6) pages with gaps: no merging. */
+	for (unsigned i = 0; i < ARRAY_SIZE(d); i++)
+		d[i] = (struct efi_memory_descriptor){ i % 2 ? 6u : 7u, 0,
+						       (uint64_t)i << 20, 0, 1, 0 };
+	blob_map_tag(&blob, MB2_TAG_EFI_MMAP, sizeof(d[0]), 1, d, sizeof(d));
+	blob_finish(&blob);
+
+	assert_int_equal(parse(&blob), 0);
+	assert_int_equal(bi.mmap_count, BOOT_MMAP_MAX);
+	for (unsigned i = 1; i < ARRAY_SIZE(d); i += 2)
+		assert_true(kept_as_reserved(d[i].physical_start, 0x1000));
+	assert_true(log_captured("W/mb2: EFI memory map has 512 entries, more than 256"));
 }
 
 static void test_unterminated_cmdline(void **state)
@@ -632,6 +713,9 @@ int main(void)
 		T(test_mmap_bad_entry_size),
 		T(test_mmap_larger_entry_size),
 		T(test_mmap_too_many_entries),
+		T(test_mmap_overflow_keeps_reservations),
+		T(test_mmap_overflow_all_reserved),
+		T(test_efi_mmap_overflow_keeps_reservations),
 		T(test_unterminated_cmdline),
 		T(test_overlong_cmdline_truncated),
 		T(test_unknown_tags_skipped),

@@ -34,6 +34,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&t, 0, sizeof(t));
 	log_capture_reset();
+	acpi_mmio_forbid_reset();
 	return 0;
 }
 
@@ -186,10 +187,39 @@ static void test_header_checks(void **state)
 	assert_true(log_captured("W/pci: table signature is not MCFG"));
 }
 
+/*
+ * Item 13 of the IOMMU hardening issue: an ECAM window over RAM or the
+ * monitor would have config writes land in memory. Only the window the
+ * entry's buses use counts (bus 0 of a segment starting at bus 0x80 may be RAM).
+ */
+static void test_ecam_over_memory_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(acpi_mmio_forbid("the monitor image", 0x200000, 0x400000), 0);
+	assert_int_equal(acpi_mmio_forbid("the monitor pool", 0x1c000000, 0x1e000000), 0);
+	assert_int_equal(acpi_mmio_forbid("RAM", 0x100000, 0x20000000), 0);
+	mcfg_begin();
+	add(0x100000, 0, 0, 0);                  /* bus 0 in RAM below the image */
+	add(0x1c000000, 1, 0, 63);               /* the pool */
+	add(0x1ff00000, 2, 0, 1);                /* runs from RAM into the hole */
+	add(0x18000000, 3, 0x80, 0xff);          /* buses 80-ff at 0x20000000 and up: fine */
+	add(0xb0000000, 0, 0, 255);              /* q35: fine */
+	assert_int_equal(mcfg_parse(t.buf, mcfg_end(), &mi), 0);
+	assert_int_equal(mi.count, 2);
+	assert_int_equal(mi.rejected, 3);
+	assert_int_equal(mi.ranges[0].segment, 3);
+	assert_int_equal(mi.ranges[1].base, 0xb0000000);
+	assert_int_equal(log_captured_count(LOG_ERR), 3);
+	assert_true(log_captured("E/pci: MCFG entry 0 (segment 0 buses 00-00): ECAM 0x100000-0x1fffff overlaps RAM, rejected"));
+	assert_true(log_captured("E/pci: MCFG entry 1 (segment 1 buses 00-3f): ECAM 0x1c000000-0x1fffffff overlaps the monitor pool, rejected"));
+	assert_true(log_captured("E/pci: MCFG entry 2 (segment 2 buses 00-01): ECAM 0x1ff00000-0x200fffff overlaps RAM"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_q35, setup),
+		cmocka_unit_test_setup(test_ecam_over_memory_refused, setup),
 		cmocka_unit_test_setup(test_bus_range_reversed, setup),
 		cmocka_unit_test_setup(test_unaligned_base, setup),
 		cmocka_unit_test_setup(test_null_base, setup),

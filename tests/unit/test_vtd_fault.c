@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* VT-d fault-record decoding, on the record QEMU 7.2 wrote in research/platform.md §4. */
+/* VT-d fault-record decoding, on a record QEMU 7.2 wrote (edu DMA to an unmapped page). */
 #include "tests/unit/harness.h"
 #include "iommu/vtd/fault.h"
 
