@@ -112,10 +112,10 @@ GASFLAGS := $(filter-out -std=gnu11 -MMD -MP,$(GCFLAGS)) -D__ASSEMBLY__ -MMD -MP
 GSRC := $(wildcard tests/guest/*.c tests/guest/*.S)
 GOBJ := $(patsubst %,$(BUILD)/guest/%.o,$(GSRC))
 guest: $(BUILD)/guest/guest.elf
-$(BUILD)/guest/guest.elf: $(GOBJ) tests/guest/guest.ld
+$(BUILD)/guest/guest.elf: $(GOBJ) tests/guest/guest.ld tools/check-elf.sh
 	ld -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 		-T tests/guest/guest.ld -o $@ $(GOBJ)
-	grub-file --is-x86-multiboot2 $@
+	tools/check-elf.sh $@
 $(BUILD)/guest/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GCFLAGS) -c $< -o $@

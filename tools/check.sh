@@ -42,6 +42,11 @@ for src in tests/unit/test_*.c; do
 	echo "unit/$name: $ok passed, $bad failed"
 done
 
+echo "== test guest booted directly by GRUB, no monitor (QEMU)"
+while read -r p f; do
+	passed=$((passed + p)); failed=$((failed + f))
+done < <(tests/guest/bare.sh --summary-fd 3 3>&1 1>&2)
+
 echo "== integration scenarios (QEMU)"
 if make -s monitor guest > "$BUILD/monitor.build.log" 2>&1; then
 	while read -r p f; do

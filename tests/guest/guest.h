@@ -64,14 +64,22 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/*
+ * MMIO as Linux's readl/writel do it: one mov with a ModRM memory operand.
+ * A plain volatile access could compile to the moffs64 form (A1/A3) for a
+ * constant address such as the xAPIC's, which is not what guests emit.
+ */
 static inline uint32_t mmio_read32(uint64_t pa)
 {
-	return *(volatile uint32_t *)(uintptr_t)pa;
+	uint32_t v;
+
+	__asm__ volatile("movl %1, %0" : "=r"(v) : "m"(*(volatile uint32_t *)(uintptr_t)pa) : "memory");
+	return v;
 }
 
 static inline void mmio_write32(uint64_t pa, uint32_t v)
 {
-	*(volatile uint32_t *)(uintptr_t)pa = v;
+	__asm__ volatile("movl %0, %1" : : "r"(v), "m"(*(volatile uint32_t *)(uintptr_t)pa) : "memory");
 }
 
 /* Saved by trap_common (entry.S), lowest address first. */

@@ -11,6 +11,7 @@
 #define WHY_MAX        192
 #define HOLD_UNIT      1000000ULL   /* hold=N is N million pause iterations */
 #define HOLD_REPORT    10           /* a "# still running" line every 10 million */
+#define TESTS_MAX      32
 
 static struct guest_ctx ctx;
 static char mb2_why[WHY_MAX];
@@ -133,12 +134,14 @@ struct guest_test {
 	bool enabled;
 };
 
-static unsigned build_tests(struct guest_test *t, const struct guest_opts *o)
+/* The whole table, in the order the tests run; `enabled` says which are planned. */
+static unsigned build_tests(struct guest_test t[TESTS_MAX], const struct guest_opts *o)
 {
 	bool child = o->role == ROLE_CHILD;
 	unsigned n = 0;
 
-#define TEST(cond, fn, name) (t[n++] = (struct guest_test){ name, fn, cond })
+#define TEST(cond, fn, name) \
+	do { if (n < TESTS_MAX) t[n++] = (struct guest_test){ name, fn, cond }; } while (0)
 	TEST(true, t_uart, "COM1 16550: divisor latch, LCR and scratch register read back");
 	TEST(true, t_mb2, "multiboot2 info well-formed (magic, total_size, tag alignment, end tag)");
 	TEST(true, t_mmap, "memory map present, entries sane, available ranges disjoint");
@@ -176,7 +179,7 @@ static const char *const role_names[] = { "root", "child" };
 
 void guest_main(uint32_t magic, uint32_t info_pa)
 {
-	static struct guest_test tests[32];
+	static struct guest_test tests[TESTS_MAX];
 	unsigned i, count, planned = 0, num = 0;
 	char why[WHY_MAX];
 
