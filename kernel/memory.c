@@ -134,6 +134,17 @@ unsigned memory_root_ram(const struct phys_range **out)
 	return root_count;
 }
 
+unsigned memory_monitor_ranges(const struct phys_range **out)
+{
+	static struct phys_range monitor[2];
+
+	monitor[0] = (struct phys_range){ ALIGN_DOWN((uintptr_t)_phys_start, PAGE_SIZE),
+					  ALIGN_UP((uintptr_t)_phys_end, PAGE_SIZE) };
+	monitor[1] = pool;
+	*out = monitor;
+	return 2;
+}
+
 bool memory_is_monitor(paddr_t pa)
 {
 	for (unsigned i = 0; i < root_count; i++)

@@ -20,6 +20,8 @@ void memory_init(const struct boot_info *bi, const struct acpi_info *ai);
  */
 unsigned memory_root_ram(const struct phys_range **out);
 bool memory_is_monitor(paddr_t pa);
+/* The monitor's own memory: its image and its pool (never DMA-able, never in a partition). */
+unsigned memory_monitor_ranges(const struct phys_range **out);
 
 #define MONITOR_POOL_DEFAULT (64 * MiB)
 
