@@ -180,11 +180,10 @@ expect '^W/iommu: DMA fault at unit 0x00000000fed90000: 0000:02:03\.0 write 0x[0
 expect '^# fault: 02:00\.0 write 0x40000000 reason 0x5 .*, from 02:03\.0'
 reject 'DMA fault at unit 0x[0-9a-f]+: 0000:02:00\.0'
 
-scenario dma-amd-bridge 33 "FW=bios IOMMU=amd" "exit=qemu selftest=dma"
-qemu_extra "$bridge_edu"
-dma_ok 16
-expect '^# .*; edu 0000:02:03\.0;'
-expect '^I/iommu:   0000:02:03\.0 -> default domain 0x0 via unit 0x00000000fed80000 \(2 requester ids, group [0-9]+, shared\)'
+# No AMD-Vi twin: QEMU 7.2's amd-iommu names a device's address space by the
+# bus number it had when the device was created, before firmware numbered the
+# buses, so edu at 02:03.0 is translated with the device table entry of
+# 00:00.0 (moving edu's group to the null domain does not block its DMA there).
 
 # Without an IOMMU the DMA self-test must fail, not pass vacuously.
 scenario dma-no-iommu 35 "FW=bios IOMMU=none" "exit=qemu selftest=dma"
