@@ -1,33 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The domain layer: default, null and paging domains over the vendor seam.
- * Policy lives here; register programming lives in iommu/vtd and iommu/amdvi.
+ * The domain layer: default, null and paging domains over the vendor seam,
+ * device groups moved all or nothing, the DMA-able memory set, firmware
+ * unity ranges. Policy lives here; register programming lives in iommu/vtd
+ * and iommu/amdvi; fault attribution in iommu/fault.c.
  */
 #define LOG_TAG "iommu"
 #include <errno.h>
 #include <string.h>
 
 #include "iommu/iommu.h"
+#include "iommu/internal.h"
+#include "iommu/rangeset.h"
 #include "arch/x86/io.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
 #include "kernel/spinlock.h"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
 
-#define FAULT_LOG_PER_DEVICE 8   /* then only counted: a guest can fault at will */
-#define FAULT_LOG_UNKNOWN    32  /* faults from requester ids the registry does not know */
-
-static const struct iommu_ops *ops;
+const struct iommu_ops *iommu_vendor;
 static struct iommu_limits limits;
 static struct iommu_domain domains[IOMMU_MAX_DOMAINS];
-static spinlock_t domains_lock = SPINLOCK_INIT;
-static struct iommu_unity unity[IOMMU_MAX_UNITY];
-static unsigned nunity;
-static struct iommu_fault last_fault;
-static bool have_last_fault;
+static spinlock_t iommu_lock = SPINLOCK_INIT;
+static struct rangeset dma_ram;        /* what devices may be given */
+static struct rangeset monitor_mem;    /* what no device may ever reach */
+
+#define ops iommu_vendor
 
 static paddr_t pool_alloc(void *ctx) { (void)ctx; return frame_alloc(); }
 static void pool_free(void *ctx, paddr_t pa) { (void)ctx; frames_free(pa, 1); }
@@ -44,182 +46,499 @@ const char *iommu_name(void) { return ops ? ops->name : "none"; }
 struct iommu_domain *iommu_domain_default(void) { return &domains[0]; }
 struct iommu_domain *iommu_domain_null(void) { return &domains[1]; }
 
+/* ---- Tables: one per depth the units walk ------------------------------------ */
+
 static int domain_tables_init(struct iommu_domain *d, const struct pt_pool *pool)
 {
-	return pt_init(&d->pt, ops->pt_format, limits.pt_levels, limits.addr_width,
-		       limits.page_sizes, pool, limits.coherent ? NULL : flush_cache_range);
+	void (*flush)(void *, size_t) = limits.coherent ? NULL : flush_cache_range;
+	int rc = pt_init(&d->pt, ops->pt_format, limits.pt_levels, limits.addr_width,
+			 limits.page_sizes, pool, flush);
+
+	if (rc < 0 || !limits.alt_levels)
+		return rc;
+	rc = pt_init(&d->pt_alt, ops->pt_format, limits.alt_levels, limits.alt_addr_width,
+		     limits.page_sizes, pool, flush);
+	if (rc < 0)
+		pt_destroy(&d->pt);
+	return rc;
+}
+
+static void domain_tables_destroy(struct iommu_domain *d)
+{
+	pt_destroy(&d->pt);
+	if (d->pt_alt.root)
+		pt_destroy(&d->pt_alt);
+	d->pt.root = d->pt_alt.root = 0;
+}
+
+const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned levels)
+{
+	if (d->pt.root && d->pt.levels == levels)
+		return &d->pt;
+	if (d->pt_alt.root && d->pt_alt.levels == levels)
+		return &d->pt_alt;
+	return NULL;
+}
+
+/* How much of [iova, iova+size) -> pa a narrower table can hold: a prefix, maybe empty. */
+static uint64_t alt_span(const struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size)
+{
+	if (iova >= t->iova_limit || pa >= t->pa_limit)
+		return 0;
+	return MIN(size, MIN(t->iova_limit - iova, t->pa_limit - pa));
+}
+
+/* Map into every table of d; all or nothing when the second table fails. */
+int iommu_dom_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
+		  unsigned perms, uint64_t *mapped)
+{
+	uint64_t span, alt_done = 0;
+	int rc = pt_map_range(&d->pt, iova, pa, size, perms, mapped);
+
+	if (!d->pt_alt.root)
+		return rc;
+	span = alt_span(&d->pt_alt, iova, pa, *mapped);
+	if (!span)
+		return rc;
+	if (pt_map_range(&d->pt_alt, iova, pa, span, perms, &alt_done) < 0) {
+		uint64_t ignored;
+
+		pt_unmap_range(&d->pt_alt, iova, alt_done, &ignored);
+		pt_unmap_range(&d->pt, iova, *mapped, &ignored);
+		*mapped = 0;
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	return rc;
+}
+
+int iommu_dom_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
+{
+	int rc = pt_unmap_range(&d->pt, iova, size, unmapped);
+	uint64_t span, done;
+
+	if (d->pt_alt.root && (span = alt_span(&d->pt_alt, iova, 0, *unmapped)))
+		pt_unmap_range(&d->pt_alt, iova, span, &done);
+	return rc;
+}
+
+/* Identity-map the parts of [base, end) that `skip` does not hold (those are mapped already). */
+int iommu_dom_map_identity_outside(struct iommu_domain *d, const struct rangeset *skip,
+				   paddr_t base, paddr_t end)
+{
+	while (base < end) {
+		paddr_t next = end;
+		uint64_t done;
+		int rc;
+
+		for (unsigned i = 0; i < skip->n; i++) {
+			if (skip->r[i].base <= base && base < skip->r[i].end) {
+				next = 0;
+				base = MIN(skip->r[i].end, end);
+				break;
+			}
+			if (skip->r[i].base > base)
+				next = MIN(next, skip->r[i].base);
+		}
+		if (!next)
+			continue;
+		rc = iommu_dom_map(d, base, base, next - base, PT_READ | PT_WRITE, &done);
+		if (rc < 0)
+			return rc;
+		base = next;
+	}
+	return 0;
+}
+
+/* ---- The default and null domains ---------------------------------------------- */
+
+/* Root RAM the tables cannot reach is logged, never cut silently. */
+static uint64_t identity_end(const struct iommu_domain *d, const struct phys_range *r)
+{
+	uint64_t limit = MIN(d->pt.iova_limit, d->pt.pa_limit);
+
+	if (r->base >= limit)
+		pr_warn("root RAM 0x%llx-0x%llx lies beyond the %u-bit IOVA space: no DMA there",
+			(unsigned long long)r->base, (unsigned long long)r->end - 1, limits.addr_width);
+	else if (r->end > limit)
+		pr_warn("root RAM 0x%llx-0x%llx crosses the %u-bit IOVA limit: no DMA to 0x%llx-0x%llx",
+			(unsigned long long)r->base, (unsigned long long)r->end - 1, limits.addr_width,
+			(unsigned long long)limit, (unsigned long long)r->end - 1);
+	if (d->pt_alt.root && r->end > d->pt_alt.iova_limit)
+		pr_warn("root RAM 0x%llx-0x%llx: devices behind %u-level units reach it only below 0x%llx",
+			(unsigned long long)r->base, (unsigned long long)r->end - 1, d->pt_alt.levels,
+			(unsigned long long)d->pt_alt.iova_limit);
+	return MIN(r->end, limit);
 }
 
 /* The default S2 domain: identity over root RAM, so monitor memory is simply absent. */
-static int default_domain_init(const struct phys_range *ram, unsigned n)
+static int default_domain_init(const struct iommu_memory *mem)
 {
 	struct iommu_domain *d = &domains[0];
 	uint64_t total = 0;
 	int rc;
 
 	*d = (struct iommu_domain){ .id = IOMMU_DOMAIN_DEFAULT_ID, .kind = IOMMU_DOMAIN_IDENTITY,
-				    .hw_id = 1, .in_use = true };
+				    .hw_id = IOMMU_DOMAIN_DEFAULT_HW_ID, .in_use = true };
 	rc = domain_tables_init(d, &monitor_pool);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t end = MIN(ram[i].end, d->pt.iova_limit), mapped = 0;
+	for (unsigned i = 0; i < mem->nr_ram; i++) {
+		const struct phys_range *r = &mem->ram[i];
+		uint64_t end = identity_end(d, r), mapped = 0;
 
-		if (ram[i].base >= end) {
-			pr_warn("root RAM 0x%llx-0x%llx lies beyond the %u-bit IOVA space: no DMA there",
-				(unsigned long long)ram[i].base, (unsigned long long)ram[i].end, limits.addr_width);
+		if (r->base >= end)
 			continue;
-		}
-		rc = pt_map_range(&d->pt, ram[i].base, ram[i].base, end - ram[i].base,
-				  PT_READ | PT_WRITE, &mapped);
+		rc = iommu_dom_map(d, r->base, r->base, end - r->base, PT_READ | PT_WRITE, &mapped);
 		if (rc < 0)
 			return rc;
 		total += mapped;
 	}
-	pr_info("default S2 domain 0: identity over %llu MiB of root RAM, %u-level %s tables, %llu table pages",
+	pr_info("default S2 domain 0: identity over %llu MiB of root RAM, %u-level %s tables%s, %llu table pages",
 		(unsigned long long)(total / MiB), d->pt.levels, ops->name,
-		(unsigned long long)d->pt.stats.tables);
+		d->pt_alt.root ? " (and a 3-level copy)" : "", (unsigned long long)d->pt.stats.tables);
 	return 0;
 }
 
 static void null_domain_init(void)
 {
 	domains[1] = (struct iommu_domain){ .id = IOMMU_DOMAIN_NULL_ID, .kind = IOMMU_DOMAIN_BLOCKED,
-					    .hw_id = 2, .in_use = true };
+					    .hw_id = IOMMU_DOMAIN_NULL_HW_ID, .in_use = true };
 }
 
-static bool unity_applies(const struct iommu_unity *u, const struct pci_dev *dev)
+/* The DMA-able set starts as root RAM; monitor memory is never in it. */
+static int memory_sets_init(const struct iommu_memory *mem)
 {
-	for (unsigned i = 0; i < dev->nr_rids; i++)
-		if (u->seg == dev->seg && dev->rids[i] >= u->rid_first && dev->rids[i] <= u->rid_last)
-			return true;
-	return false;
-}
-
-static bool overlaps_held_unity(const struct iommu_domain *d, uint64_t iova, uint64_t size)
-{
-	for (unsigned i = 0; i < nunity; i++)
-		if (d->unity_refs[i] && iova < unity[i].end && unity[i].base < iova + size)
-			return true;
-	return false;
-}
-
-/* The last device needing a unity range left d: the range goes too (ranges [0, upto) only). */
-static void unity_put_upto(struct iommu_domain *d, const struct pci_dev *dev, unsigned upto)
-{
-	for (unsigned i = 0; i < upto; i++) {
-		uint64_t done;
-
-		if (!unity_applies(&unity[i], dev) || !d->unity_refs[i] || --d->unity_refs[i])
-			continue;
-		if (d->kind != IOMMU_DOMAIN_PAGING)
-			continue;   /* the default domain keeps firmware ranges for good */
-		pt_unmap_range(&d->pt, unity[i].base, unity[i].end - unity[i].base, &done);
-		if (iommu_flush(d, unity[i].base, unity[i].end - unity[i].base) < 0)
-			pr_err("unity range 0x%llx-0x%llx: IOTLB flush failed", (unsigned long long)unity[i].base,
-			       (unsigned long long)unity[i].end);
+	rangeset_clear(&dma_ram);
+	rangeset_clear(&monitor_mem);
+	for (unsigned i = 0; i < mem->nr_monitor; i++)
+		if (rangeset_add(&monitor_mem, ALIGN_DOWN(mem->monitor[i].base, PAGE_SIZE),
+				 ALIGN_UP(mem->monitor[i].end, PAGE_SIZE)) < 0)
+			return -ENOSPC;
+	for (unsigned i = 0; i < mem->nr_ram; i++) {
+		if (rangeset_overlaps(&monitor_mem, mem->ram[i].base, mem->ram[i].end)) {
+			pr_err("root RAM 0x%llx-0x%llx overlaps monitor memory: not DMA-able",
+			       (unsigned long long)mem->ram[i].base, (unsigned long long)mem->ram[i].end - 1);
+			return -EINVAL;
+		}
+		if (rangeset_add(&dma_ram, mem->ram[i].base, mem->ram[i].end) < 0)
+			return -ENOSPC;
 	}
+	return 0;
 }
 
-static void unity_put(struct iommu_domain *d, const struct pci_dev *dev)
+/* ---- Devices and groups ----------------------------------------------------------- */
+
+struct iommu_domain *iommu_domain_of(const struct pci_dev *dev)
 {
-	unity_put_upto(d, dev, nunity);
+	return dev->domain ? dev->domain : &domains[0];
 }
 
-/* Identity-map the device's unity ranges into d, counting users per range; all or nothing. */
-static int unity_get(struct iommu_domain *d, const struct pci_dev *dev)
+static void set_domain(struct pci_dev *dev, struct iommu_domain *d)
 {
-	for (unsigned i = 0; i < nunity; i++) {
-		uint64_t done, undone;
-		int rc;
+	dev->domain = d == &domains[0] ? NULL : d;
+}
 
-		if (!unity_applies(&unity[i], dev) || d->unity_refs[i]++)
-			continue;
-		rc = pt_map_range(&d->pt, unity[i].base, unity[i].base, unity[i].end - unity[i].base,
-				  PT_READ | PT_WRITE, &done);
-		if (rc == -EEXIST && d->kind == IOMMU_DOMAIN_IDENTITY)
-			continue;   /* already inside the identity map of root RAM */
+static void bus_master_off(struct pci_dev *dev)
+{
+	uint16_t cmd = pci_cfg_read(dev->seg, dev->bus, dev->devfn, PCI_COMMAND, 2);
+
+	pci_cfg_write(dev->seg, dev->bus, dev->devfn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_BUS_MASTER);
+}
+
+/* Every distinct (unit, requester id) of a group, in a buffer the lock guards. */
+struct rid_slot {
+	void *unit;
+	uint16_t rid;
+};
+static struct rid_slot move_rids[PCI_DEV_POOL_SIZE * PCI_DEV_MAX_RIDS];
+
+static unsigned group_rids(const struct pci_group *g)
+{
+	unsigned n = 0;
+
+	for (const struct pci_dev *m = g->devs; m; m = m->group_next)
+		for (unsigned i = 0; i < m->nr_rids; i++) {
+			unsigned j = 0;
+
+			while (j < n && (move_rids[j].unit != m->iommu || move_rids[j].rid != m->rids[i]))
+				j++;
+			if (j == n && n < ARRAY_SIZE(move_rids))
+				move_rids[n++] = (struct rid_slot){ m->iommu, m->rids[i] };
+		}
+	return n;
+}
+
+/* Point rids [0, n) at d; the index that failed in *failed. */
+static int point_rids(unsigned n, const struct iommu_domain *d, unsigned *failed)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int rc = ops->set_rid(move_rids[i].unit, move_rids[i].rid, d);
+
 		if (rc < 0) {
-			pt_unmap_range(&d->pt, unity[i].base, done, &undone);
-			d->unity_refs[i]--;
-			unity_put_upto(d, dev, i);
+			*failed = i;
 			return rc;
 		}
 	}
 	return 0;
 }
 
-static int set_all_rids(struct pci_dev *dev, const struct iommu_domain *d)
+static void group_set_domain(struct pci_group *g, struct iommu_domain *from, struct iommu_domain *to)
 {
-	int rc = 0;
+	for (struct pci_dev *m = g->devs; m; m = m->group_next)
+		set_domain(m, to);
+	from->devices -= g->nr_devs;
+	to->devices += g->nr_devs;
+}
 
-	for (unsigned i = 0; i < dev->nr_rids && dev->iommu; i++) {
-		int r = ops->set_rid(dev->iommu, dev->rids[i], d);
+/*
+ * A move failed and so did the way back: no domain can be trusted for this
+ * group. Block every id; an id that cannot even be blocked may still point
+ * at `to` or `from`, so both are pinned and their tables stay allocated.
+ */
+static void group_quarantine(struct pci_group *g, unsigned nrids, struct iommu_domain *from,
+			     struct iommu_domain *to)
+{
+	struct iommu_domain *null = &domains[1];
+	unsigned stuck = 0;
 
-		if (r < 0)
-			rc = r;
+	for (unsigned i = 0; i < nrids; i++)
+		if (ops->set_rid(move_rids[i].unit, move_rids[i].rid, null) < 0)
+			stuck++;
+	if (stuck)
+		from->pinned = to->pinned = true;
+	iommu_unity_put_group(from, g);
+	group_set_domain(g, from, null);
+	for (struct pci_dev *m = g->devs; m; m = m->group_next)
+		bus_master_off(m);
+	pr_err("group %u (" PCI_BDF_FMT "): move from domain 0x%x to 0x%x failed and could not be undone: "
+	       "null domain, bus mastering off%s", g->id, PCI_BDF_ARGS(g->devs->seg, g->devs->bus,
+	       g->devs->devfn), from->id, to->id,
+	       stuck ? "; a unit may still walk the old tables, which are kept" : "");
+}
+
+static int group_attach_locked(struct iommu_domain *d, struct pci_group *g)
+{
+	struct iommu_domain *old;
+	unsigned nrids, failed = 0, undo_failed;
+	int rc;
+
+	if (!g || !g->devs)
+		return -ENODEV;
+	old = iommu_domain_of(g->devs);
+	for (const struct pci_dev *m = g->devs; m; m = m->group_next) {
+		if (!m->iommu)
+			return -ENODEV;
+		if (iommu_domain_of(m) != old)
+			return -EIO;   /* cannot happen: groups move as one */
 	}
+	if (!d->in_use)
+		return -ENOENT;
+	if (old == d)
+		return -EALREADY;
+	/* Unity ranges first, so a device never loses them, not even for one request. */
+	if (d->kind != IOMMU_DOMAIN_BLOCKED && (rc = iommu_unity_get_group(d, g)) < 0)
+		return rc;
+	nrids = group_rids(g);
+	rc = point_rids(nrids, d, &failed);
+	if (rc < 0) {
+		/* Back, including the one that failed: it may have been left blocked. */
+		if (point_rids(failed + 1, old, &undo_failed) < 0) {
+			if (d->kind != IOMMU_DOMAIN_BLOCKED)
+				iommu_unity_put_group(d, g);
+			group_quarantine(g, nrids, old, d);
+			return rc;
+		}
+		if (d->kind != IOMMU_DOMAIN_BLOCKED)
+			iommu_unity_put_group(d, g);
+		return rc;
+	}
+	iommu_unity_put_group(old, g);
+	group_set_domain(g, old, d);
+	return 0;
+}
+
+int iommu_group_attach(struct iommu_domain *d, struct pci_group *g)
+{
+	int rc;
+
+	if (!ops)
+		return -ENODEV;
+	pci_dev_registry_lock();
+	spin_lock(&iommu_lock);
+	rc = group_attach_locked(d, g);
+	spin_unlock(&iommu_lock);
+	pci_dev_registry_unlock();
 	return rc;
 }
+
+int iommu_attach(struct iommu_domain *d, struct pci_dev *dev)
+{
+	int rc;
+
+	if (!ops || !dev->iommu)
+		return -ENODEV;
+	pci_dev_registry_lock();
+	spin_lock(&iommu_lock);
+	rc = dev->group && dev->group->nr_devs == 1 ? group_attach_locked(d, dev->group) : -EXDEV;
+	spin_unlock(&iommu_lock);
+	pci_dev_registry_unlock();
+	return rc;
+}
+
+int iommu_group_detach(struct pci_group *g)
+{
+	int rc = iommu_group_attach(&domains[0], g);
+
+	return rc == -EALREADY ? 0 : rc;
+}
+
+int iommu_detach(struct pci_dev *dev)
+{
+	int rc = iommu_attach(&domains[0], dev);
+
+	return rc == -EALREADY ? 0 : rc;
+}
+
+/* ---- Registry hooks: a function arrives or leaves ------------------------------ */
+
+/* A new function joins its group's domain (the default one for a new group). */
+static void device_added_locked(struct pci_dev *dev)
+{
+	struct iommu_domain *d = &domains[0];
+	bool failed = false;
+
+	dev->iommu = ops->unit_for(dev->seg, pci_dev_rid(dev), &failed);
+	if (!dev->iommu) {
+		if (failed)
+			pr_err(PCI_BDF_FMT " is in the scope of a unit that failed bring-up: its DMA is NOT translated",
+			       PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn));
+		else
+			pr_warn(PCI_BDF_FMT " is behind no IOMMU unit: its DMA is not translated",
+				PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn));
+		return;
+	}
+	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next)
+		if (m != dev && m->iommu)
+			d = iommu_domain_of(m);
+	if (d->kind != IOMMU_DOMAIN_BLOCKED && iommu_unity_get(d, dev) < 0) {
+		pr_err(PCI_BDF_FMT ": cannot map its unity ranges into domain 0x%x: blocked",
+		       PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), d->id);
+		d = &domains[1];
+	}
+	for (unsigned i = 0; i < dev->nr_rids; i++)
+		if (ops->set_rid(dev->iommu, dev->rids[i], d) < 0) {
+			pr_err(PCI_BDF_FMT ": cannot point requester id %02x:%02x.%u at domain 0x%x: "
+			       "null domain, bus mastering off", PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
+			       PCI_RID_BUS(dev->rids[i]), PCI_DEV(PCI_RID_DEVFN(dev->rids[i])),
+			       PCI_FN(PCI_RID_DEVFN(dev->rids[i])), d->id);
+			iommu_unity_put(d, dev);
+			for (unsigned j = 0; j < dev->nr_rids; j++)
+				ops->set_rid(dev->iommu, dev->rids[j], &domains[1]);
+			bus_master_off(dev);
+			d = &domains[1];
+			break;
+		}
+	set_domain(dev, d);
+	d->devices++;
+}
+
+static bool rid_used_by_others(const struct pci_dev *dev, uint16_t rid)
+{
+	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next)
+		for (unsigned i = 0; m != dev && i < m->nr_rids; i++)
+			if (m->rids[i] == rid)
+				return true;
+	return false;
+}
+
+/* A function leaves (VFs disabled, hot removal): its ids are blocked, its counts dropped. */
+static void device_removing_locked(struct pci_dev *dev)
+{
+	struct iommu_domain *d = iommu_domain_of(dev);
+
+	if (!dev->iommu)
+		return;
+	for (unsigned i = 0; i < dev->nr_rids; i++)
+		if (!rid_used_by_others(dev, dev->rids[i]) &&
+		    ops->set_rid(dev->iommu, dev->rids[i], &domains[1]) < 0)
+			pr_err(PCI_BDF_FMT ": removed, but requester id %02x:%02x.%u could not be blocked",
+			       PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), PCI_RID_BUS(dev->rids[i]),
+			       PCI_DEV(PCI_RID_DEVFN(dev->rids[i])), PCI_FN(PCI_RID_DEVFN(dev->rids[i])));
+	iommu_unity_put(d, dev);
+	d->devices--;
+	dev->domain = NULL;
+	dev->iommu = NULL;
+}
+
+static void hook_added(struct pci_dev *dev)
+{
+	spin_lock(&iommu_lock);
+	device_added_locked(dev);
+	spin_unlock(&iommu_lock);
+}
+
+static void hook_removing(struct pci_dev *dev)
+{
+	spin_lock(&iommu_lock);
+	device_removing_locked(dev);
+	spin_unlock(&iommu_lock);
+}
+
+static const struct pci_dev_hooks iommu_pci_hooks = { hook_added, hook_removing };
 
 static int attach_at_boot(struct pci_dev *dev, void *ctx)
 {
 	(void)ctx;
-	dev->iommu = ops->unit_for(dev->seg, pci_dev_rid(dev));
-	if (!dev->iommu) {
-		pr_warn("%04x:%02x:%02x.%u is behind no IOMMU unit: its DMA is not translated",
-			dev->seg, dev->bus, PCI_DEV(dev->devfn), PCI_FN(dev->devfn));
-		return 0;
-	}
-	domains[0].devices++;
-	if (unity_get(&domains[0], dev) < 0 || set_all_rids(dev, &domains[0]) < 0)
-		pr_err("%04x:%02x:%02x.%u: cannot attach to the default domain", dev->seg, dev->bus,
-		       PCI_DEV(dev->devfn), PCI_FN(dev->devfn));
+	hook_added(dev);
 	return 0;
 }
 
 static int report_device(struct pci_dev *dev, void *ctx)
 {
 	const struct iommu_domain *d = iommu_domain_of(dev);
+	unsigned gid = dev->group ? dev->group->id : 0, gn = dev->group ? dev->group->nr_devs : 1;
 
 	(void)ctx;
 	if (!dev->iommu) {
-		pr_info("  %04x:%02x:%02x.%u -> no IOMMU unit: untranslated", dev->seg, dev->bus,
-			PCI_DEV(dev->devfn), PCI_FN(dev->devfn));
+		pr_info("  " PCI_BDF_FMT " -> no IOMMU unit: untranslated (group %u)",
+			PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), gid);
 		return 0;
 	}
-	pr_info("  %04x:%02x:%02x.%u -> %s domain 0x%x via unit 0x%016llx (%u requester id%s)",
-		dev->seg, dev->bus, PCI_DEV(dev->devfn), PCI_FN(dev->devfn),
+	pr_info("  " PCI_BDF_FMT " -> %s domain 0x%x via unit 0x%016llx (%u requester id%s, group %u%s)",
+		PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
 		d->kind == IOMMU_DOMAIN_IDENTITY ? "default" :
 		d->kind == IOMMU_DOMAIN_BLOCKED ? "null" : "paging", d->id,
 		(unsigned long long)ops->unit_base(dev->iommu), dev->nr_rids,
-		dev->nr_rids == 1 ? "" : "s");
+		dev->nr_rids == 1 ? "" : "s", gid, gn > 1 ? ", shared" : "");
 	return 0;
 }
 
-int iommu_init(const struct acpi_info *ai, const struct phys_range *root_ram, unsigned n)
+int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 {
 	int rc;
 
+	pci_dev_set_hooks(NULL);
 	memset(domains, 0, sizeof(domains));
-	nunity = 0;
 	ops = NULL;
+	memset(&limits, 0, sizeof(limits));
 	if (vtd_iommu_ops.probe(ai, &limits))
 		ops = &vtd_iommu_ops;
 	else if (amdvi_iommu_ops.probe(ai, &limits))
 		ops = &amdvi_iommu_ops;
 	else
 		return -ENODEV;
-	rc = default_domain_init(root_ram, n);
+	rc = memory_sets_init(mem);
+	if (rc == 0)
+		rc = default_domain_init(mem);
 	if (rc < 0) {
 		pr_err("cannot build the default domain (%d); DMA remapping stays off", rc);
 		ops = NULL;
 		return rc;
 	}
 	null_domain_init();
-	if (ops->unity_ranges)
-		nunity = ops->unity_ranges(unity, IOMMU_MAX_UNITY);
+	iommu_unity_init(&domains[0], &dma_ram, &monitor_mem);
 	pci_dev_for_each(attach_at_boot, NULL);
+	pci_dev_set_hooks(&iommu_pci_hooks);
 	rc = ops->enable();
 	if (rc < 0) {
 		pr_err("cannot enable DMA remapping (%d)", rc);
@@ -232,114 +551,121 @@ int iommu_init(const struct acpi_info *ai, const struct phys_range *root_ram, un
 	return 0;
 }
 
-struct iommu_domain *iommu_domain_of(const struct pci_dev *dev)
+/* ---- Paging domains ------------------------------------------------------------------ */
+
+static struct iommu_domain *find_locked(uint32_t id)
 {
-	return dev->domain ? dev->domain : &domains[0];
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++)
+		if (domains[i].in_use && domains[i].id == id)
+			return &domains[i];
+	return NULL;
 }
 
 struct iommu_domain *iommu_domain_find(uint32_t id)
 {
-	struct iommu_domain *found = NULL;
+	struct iommu_domain *found;
 
-	spin_lock(&domains_lock);
-	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS && !found; i++)
-		if (domains[i].in_use && domains[i].id == id)
-			found = &domains[i];
-	spin_unlock(&domains_lock);
+	spin_lock(&iommu_lock);
+	found = find_locked(id);
+	spin_unlock(&iommu_lock);
 	return found;
+}
+
+static struct iommu_domain *create_locked(uint32_t id, const struct pt_pool *pool, int *err)
+{
+	struct iommu_domain *d = NULL;
+
+	*err = -EEXIST;
+	if (id == IOMMU_DOMAIN_DEFAULT_ID || id == IOMMU_DOMAIN_NULL_ID || find_locked(id))
+		return NULL;
+	/* hw_id = slot + 1, so DID 0 stays unused (reserved under VT-d caching mode). */
+	for (unsigned i = 2; i < IOMMU_MAX_DOMAINS && i + 1 < limits.domain_ids && !d; i++)
+		if (!domains[i].in_use)
+			d = &domains[i];
+	*err = -ENOSPC;
+	if (!d)
+		return NULL;
+	*d = (struct iommu_domain){ .id = id, .kind = IOMMU_DOMAIN_PAGING,
+				    .hw_id = (uint16_t)(d - domains + 1) };
+	*err = domain_tables_init(d, pool ? pool : &monitor_pool);
+	if (*err < 0)
+		return NULL;
+	d->in_use = true;
+	return d;
 }
 
 struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool, int *err)
 {
-	struct iommu_domain *d = NULL;
+	struct iommu_domain *d;
 
 	*err = -ENODEV;
 	if (!ops)
 		return NULL;
-	*err = -EEXIST;
-	if (id == IOMMU_DOMAIN_DEFAULT_ID || id == IOMMU_DOMAIN_NULL_ID || iommu_domain_find(id))
-		return NULL;
-	spin_lock(&domains_lock);
-	/* hw_id = slot + 1, and DID 0 stays unused (reserved under VT-d caching mode). */
-	for (unsigned i = 2; i < IOMMU_MAX_DOMAINS && i + 1 < limits.domain_ids && !d; i++)
-		if (!domains[i].in_use) {
-			d = &domains[i];
-			*d = (struct iommu_domain){ .id = id, .kind = IOMMU_DOMAIN_PAGING,
-						    .hw_id = (uint16_t)(i + 1), .in_use = true };
-		}
-	spin_unlock(&domains_lock);
-	*err = -ENOSPC;
-	if (!d)
-		return NULL;
-	*err = domain_tables_init(d, pool ? pool : &monitor_pool);
-	if (*err < 0) {
-		d->in_use = false;
-		return NULL;
-	}
+	spin_lock(&iommu_lock);
+	d = create_locked(id, pool, err);
+	spin_unlock(&iommu_lock);
 	return d;
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)
 {
-	if (d->kind != IOMMU_DOMAIN_PAGING)
-		return -EPERM;
-	if (d->devices)
-		return -EBUSY;
-	/* No device points at it any more and every unit was invalidated on detach. */
-	pt_destroy(&d->pt);
-	spin_lock(&domains_lock);
-	d->in_use = false;
-	spin_unlock(&domains_lock);
-	return 0;
-}
+	int rc = 0;
 
-int iommu_attach(struct iommu_domain *d, struct pci_dev *dev)
-{
-	struct iommu_domain *old = iommu_domain_of(dev);
-	int rc;
-
-	if (!ops || !dev->iommu)
-		return -ENODEV;
-	if (old == d)
-		return -EALREADY;
-	/* Unity ranges first, so the device never loses them, not even for one request. */
-	if (d->kind != IOMMU_DOMAIN_BLOCKED && (rc = unity_get(d, dev)) < 0)
-		return rc;
-	rc = set_all_rids(dev, d);
-	if (rc < 0) {
-		if (d->kind != IOMMU_DOMAIN_BLOCKED)
-			unity_put(d, dev);
-		return rc;
+	spin_lock(&iommu_lock);
+	if (d->kind != IOMMU_DOMAIN_PAGING || !d->in_use)
+		rc = -EPERM;
+	else if (d->devices || d->pinned)
+		rc = -EBUSY;
+	if (rc == 0) {
+		/* No requester id points at it any more and every unit was invalidated on the move. */
+		domain_tables_destroy(d);
+		d->in_use = false;
 	}
-	unity_put(old, dev);
-	old->devices--;
-	d->devices++;
-	dev->domain = d == &domains[0] ? NULL : d;
-	return 0;
+	spin_unlock(&iommu_lock);
+	return rc;
 }
 
-int iommu_detach(struct pci_dev *dev)
+/* ---- Map, unmap, flush ----------------------------------------------------------------- */
+
+static bool pa_range_ok(paddr_t pa, uint64_t size)
 {
-	if (!dev->domain)
-		return 0;
-	return iommu_attach(&domains[0], dev);
+	return size && pa + size > pa &&
+	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
 }
 
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped)
 {
+	int rc;
+
 	*mapped = 0;
-	if (d->kind != IOMMU_DOMAIN_PAGING || overlaps_held_unity(d, iova, size))
+	if (d->kind != IOMMU_DOMAIN_PAGING)
 		return -EPERM;
-	return pt_map_range(&d->pt, iova, pa, size, perms, mapped);
+	spin_lock(&iommu_lock);
+	if (!d->in_use || iommu_unity_held(d, iova, size))
+		rc = -EPERM;
+	else if (!pa_range_ok(pa, size))
+		rc = -EACCES;
+	else
+		rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
+	spin_unlock(&iommu_lock);
+	return rc;
 }
 
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
 {
+	int rc;
+
 	*unmapped = 0;
-	if (d->kind != IOMMU_DOMAIN_PAGING || overlaps_held_unity(d, iova, size))
+	if (d->kind != IOMMU_DOMAIN_PAGING)
 		return -EPERM;
-	return pt_unmap_range(&d->pt, iova, size, unmapped);
+	spin_lock(&iommu_lock);
+	if (!d->in_use || iommu_unity_held(d, iova, size))
+		rc = -EPERM;
+	else
+		rc = iommu_dom_unmap(d, iova, size, unmapped);
+	spin_unlock(&iommu_lock);
+	return rc;
 }
 
 int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -349,51 +675,63 @@ int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	return 0;
 }
 
-unsigned iommu_fault_poll(void)
+
+/* ---- The DMA-able set ----------------------------------------------------------------- */
+
+bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)
 {
-	return ops ? ops->fault_poll() : 0;
+	bool ok;
+
+	spin_lock(&iommu_lock);
+	ok = pa_range_ok(base, size);
+	spin_unlock(&iommu_lock);
+	return ok;
 }
 
-bool iommu_last_fault(struct iommu_fault *out)
+int iommu_ram_add(paddr_t base, uint64_t size, bool root)
 {
-	bool had = have_last_fault;
+	static struct rangeset before;   /* guarded by iommu_lock */
+	paddr_t end = base + size;
+	int rc;
 
-	if (had)
-		*out = last_fault;
-	have_last_fault = false;
-	return had;
+	if (!ops)
+		return -ENODEV;
+	if (!size || end < base || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	before = dma_ram;
+	if (rangeset_overlaps(&monitor_mem, base, end))
+		rc = -EACCES;
+	else
+		rc = rangeset_add(&dma_ram, base, end);
+	/* Root RAM again: back into the default domain's identity map, where it was not. */
+	if (rc == 0 && root && (rc = iommu_dom_map_identity_outside(&domains[0], &before, base, end)) < 0)
+		dma_ram = before;
+	spin_unlock(&iommu_lock);
+	if (rc == 0 && root)
+		rc = ops->flush(&domains[0], base, size);
+	return rc;
 }
 
-/* A device that keeps faulting is either broken or hostile: stop its DMA at the source. */
-static void fault_storm(struct pci_dev *dev)
+int iommu_ram_remove(paddr_t base, uint64_t size)
 {
-	uint16_t cmd = pci_cfg_read(dev->seg, dev->bus, dev->devfn, PCI_COMMAND, 2);
+	static struct rangeset before;   /* guarded by iommu_lock */
+	uint64_t done = 0;
+	int rc;
 
-	pci_cfg_write(dev->seg, dev->bus, dev->devfn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_BUS_MASTER);
-	pr_warn("%04x:%02x:%02x.%u: more than %u DMA faults, bus mastering turned off", dev->seg,
-		dev->bus, PCI_DEV(dev->devfn), PCI_FN(dev->devfn), IOMMU_FAULT_STORM);
-}
-
-void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_fault *f)
-{
-	struct pci_dev *dev = pci_dev_find(f->seg, f->rid >> 8, f->rid & 0xff);
-	uint64_t n = dev ? ++dev->dma_faults : 0;
-
-	(void)unit;
-	last_fault = *f;
-	have_last_fault = true;
-	static unsigned unknown_logged;
-
-	if (dev ? n <= FAULT_LOG_PER_DEVICE : unknown_logged++ < FAULT_LOG_UNKNOWN)
-		pr_warn("DMA fault at unit 0x%016llx: %04x:%02x:%02x.%u %s 0x%llx: reason 0x%x, %s",
-			(unsigned long long)unit_base, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1f,
-			f->rid & 7, f->is_write ? "write" : "read", (unsigned long long)f->addr,
-			f->reason, f->reason_name);
-	else if (n == FAULT_LOG_PER_DEVICE + 1)
-		pr_warn("%04x:%02x:%02x.%u: further DMA faults are counted, not logged", f->seg,
-			f->rid >> 8, (f->rid >> 3) & 0x1f, f->rid & 7);
-	if (dev && n == IOMMU_FAULT_STORM + 1)
-		fault_storm(dev);
-	if (dev)
-		pci_dev_put(dev);
+	if (!ops)
+		return -ENODEV;
+	if (!size || base + size < base || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	before = dma_ram;
+	rc = rangeset_remove(&dma_ram, base, base + size);
+	if (rc == 0 && base < domains[0].pt.iova_limit)
+		rc = iommu_dom_unmap(&domains[0], base, MIN(size, domains[0].pt.iova_limit - base), &done);
+	if (rc < 0)
+		dma_ram = before;   /* the caller must not use the pages: still the root's */
+	spin_unlock(&iommu_lock);
+	if (rc == 0)
+		rc = ops->flush(&domains[0], base, size);
+	return rc;
 }

@@ -7,9 +7,42 @@
  *     may use, monitor memory excluded; every device starts there;
  *   - the null domain (id 0xFFFFFFFF): blocks all DMA;
  *   - paging domains: their own IOMMU page tables, filled by map/unmap.
- * Moving a device is one step (rewrite its context entry / DTE, then
- * invalidate), so it is never without translation or protection. Callers
- * batch: map or unmap any number of ranges, then one iommu_flush().
+ *
+ * Groups. Functions the IOMMU cannot isolate from each other (shared
+ * requester ids, no ACS; pci/group.h) form a group, and a group is always in
+ * one domain: iommu_group_attach() moves every requester id of every member,
+ * iommu_attach() moves a function that is alone in its group and refuses
+ * (-EXDEV) one that is not.
+ *
+ * Moves are all or nothing. Each requester id is pointed at the new domain
+ * in turn (the vendor rewrites one context entry / DTE and invalidates); if
+ * one fails, every id already moved is pointed back, so hardware and
+ * software both still say "old domain". If even that fails, the group goes
+ * to the null domain with bus mastering off and an error line, and a domain
+ * the hardware may still walk is pinned: never destroyed, so no unit ever
+ * walks freed table pages. Callers batch: map or unmap any number of
+ * ranges, then one iommu_flush().
+ *
+ * DMA-able memory (invariant: no DMA to monitor memory or page tables).
+ * iommu_init() is given the root partition's RAM, which is the initial set
+ * of memory devices may reach, and the monitor's own memory (image and
+ * pool), which no device may ever reach. iommu_map_range() refuses, with
+ * -EACCES, any physical range that is not wholly inside the set, whatever
+ * the domain, so page-table pages, the monitor and MMIO can never be
+ * mapped. The hypercall layer keeps the set current:
+ *   iommu_ram_remove()  pages the root deposits to the monitor (they become
+ *                       page tables): out of the set and out of the default
+ *                       domain's identity map, IOTLB flushed;
+ *   iommu_ram_add()     pages given back, or a child partition's RAM: into
+ *                       the set (and back into the default domain's identity
+ *                       map when they are root RAM again).
+ * Removing pages that some paging domain still maps is the caller's to
+ * prevent (it knows what it mapped; the IOMMU tables are not reverse-mapped).
+ *
+ * Locking: one lock serialises domain creation and destruction, moves,
+ * map/unmap and the device counts. Lock order: PCI registry, this lock, a
+ * unit's lock, a table's lock. Fault reports take none of them but the
+ * registry's (they run under a unit's lock).
  */
 #ifndef IOMON_IOMMU_H
 #define IOMON_IOMMU_H
@@ -22,8 +55,13 @@
 
 #define IOMMU_DOMAIN_DEFAULT_ID 0u
 #define IOMMU_DOMAIN_NULL_ID    0xFFFFFFFFu
+/* Hardware domain ids (VT-d DID, AMD-Vi DomainID): named here and nowhere else. */
+#define IOMMU_DOMAIN_DEFAULT_HW_ID 1u
+#define IOMMU_DOMAIN_NULL_HW_ID    2u
 #define IOMMU_MAX_DOMAINS       64
-#define IOMMU_MAX_UNITY         16
+#define IOMMU_MAX_UNITY         16   /* distinct unity ranges */
+#define IOMMU_UNITY_MAX_RIDS    8    /* requester-id ranges sharing one unity range */
+#define IOMMU_UNITY_MAX_PAIRS   128  /* (range, requester ids) pairs read from firmware */
 
 enum iommu_domain_kind {
 	IOMMU_DOMAIN_IDENTITY,   /* the default S2 domain */
@@ -34,30 +72,42 @@ enum iommu_domain_kind {
 struct iommu_domain {
 	uint32_t id;                 /* the ABI's id */
 	enum iommu_domain_kind kind;
-	uint16_t hw_id;              /* VT-d DID / AMD-Vi DomainID; the same on every unit */
-	struct pt_table pt;          /* IDENTITY and PAGING: the table the units walk */
+	uint16_t hw_id;              /* the same on every unit */
+	/*
+	 * IDENTITY and PAGING: the tables the units walk. Units that disagree on
+	 * depth (one walks only 4 levels, another only 3) each get a table of
+	 * their depth: pt for limits.pt_levels, pt_alt (root 0 when unused) for
+	 * limits.alt_levels, kept in step by every map and unmap.
+	 */
+	struct pt_table pt;
+	struct pt_table pt_alt;
 	unsigned devices;            /* functions attached */
-	uint16_t unity_refs[IOMMU_MAX_UNITY];   /* attached devices that need each unity range */
+	uint16_t unity_refs[IOMMU_MAX_UNITY];   /* attached functions that need each unity range */
 	bool in_use;
+	bool pinned;                 /* a unit may still walk it after a failed rollback: never freed */
 };
 
 /*
- * A firmware unity range (VT-d RMRR, AMD-Vi IVMD): memory that devices with
- * requester ids in [rid_first, rid_last] keep reaching at its own address,
- * whatever domain they are in (USB legacy emulation, GPU stolen memory).
+ * A firmware unity range (VT-d RMRR, AMD-Vi IVMD) as the vendor reports it:
+ * memory that devices with requester ids in [rid_first, rid_last] keep
+ * reaching at its own address, whatever domain they are in. The domain
+ * layer treats these as hostile input (see iommu_init).
  */
 struct iommu_unity {
 	uint16_t seg;
 	uint16_t rid_first, rid_last;
-	paddr_t base, end;           /* page aligned, end exclusive */
+	paddr_t base, end;           /* end exclusive */
 };
 
 struct pci_dev;
+struct pci_group;
 
-/* What every unit of a platform accepts, known once the units are probed. */
+/* What the units of a platform accept, known once the units are probed. */
 struct iommu_limits {
-	unsigned pt_levels;          /* table depth */
-	unsigned addr_width;         /* IOVA bits */
+	unsigned pt_levels;          /* table depth of pt */
+	unsigned addr_width;         /* IOVA bits of pt */
+	unsigned alt_levels;         /* 0, or a second depth some units need (pt_alt) */
+	unsigned alt_addr_width;
 	uint32_t page_sizes;         /* PT_SIZE_* leaves */
 	bool coherent;               /* every unit's walker snoops CPU caches */
 	uint32_t domain_ids;         /* hardware domain ids every unit has (VT-d CAP.ND) */
@@ -76,11 +126,20 @@ struct iommu_ops {
 	 * they all accept; false when the firmware describes no usable unit.
 	 */
 	bool (*probe)(const struct acpi_info *ai, struct iommu_limits *limits);
-	/* The unit translating (seg, rid), or NULL when no unit covers it. */
-	void *(*unit_for)(uint16_t seg, uint16_t rid);
+	/*
+	 * The unit translating (seg, rid), or NULL when none does. *failed is set
+	 * when the firmware puts rid under a unit that failed bring-up (its DMA
+	 * passes untranslated).
+	 */
+	void *(*unit_for)(uint16_t seg, uint16_t rid, bool *failed);
 	/* The unit's register base, to name it in logs. */
 	paddr_t (*unit_base)(const void *unit);
-	/* Point rid at domain d (NULL or BLOCKED: block it) and invalidate what the unit cached. */
+	/*
+	 * Point rid at domain d (never NULL; the null domain blocks) and
+	 * invalidate what the unit cached, using iommu_domain_table(d, depth of
+	 * the unit). On failure (a negative errno) rid is left as it was, or
+	 * blocked; never half-written.
+	 */
 	int (*set_rid)(void *unit, uint16_t rid, const struct iommu_domain *d);
 	/*
 	 * Invalidate [iova, iova+size) of d on every unit (size 0: the whole domain).
@@ -91,48 +150,86 @@ struct iommu_ops {
 	unsigned (*fault_poll)(void);
 	/* A line per unit for the boot report. */
 	void (*report)(void);
-	/* The firmware's unity ranges, resolved to requester ids; NULL when none exist. */
+	/*
+	 * The firmware's unity ranges as (range, requester ids) pairs, at most
+	 * max of them; returning max means there may be more (an error line).
+	 */
 	unsigned (*unity_ranges)(struct iommu_unity *out, unsigned max);
 };
 
 extern const struct iommu_ops vtd_iommu_ops;
 extern const struct iommu_ops amdvi_iommu_ops;
 
+struct iommu_memory {
+	const struct phys_range *ram;       /* root partition RAM: DMA-able, identity in the default domain */
+	unsigned nr_ram;
+	const struct phys_range *monitor;   /* monitor image and pool: never DMA-able */
+	unsigned nr_monitor;
+};
+
 /*
  * Bring up the platform's IOMMU: probe units, build the default domain over
- * `root_ram` (monitor memory is not in it), attach every registered PCI
- * function to it, map firmware unity ranges, then enable translation.
+ * mem->ram, read the firmware's unity ranges (each page aligned; refused
+ * with an error line when it overlaps monitor memory, lies beyond the IOVA
+ * space or is malformed; pairs with the same range share one entry with a
+ * list of requester ids), attach every registered PCI function (group) to
+ * the default domain, then enable translation. Functions added or removed
+ * later are attached / released through the PCI registry's hooks.
  * Returns 0, -ENODEV when there is no IOMMU.
  */
-int iommu_init(const struct acpi_info *ai, const struct phys_range *root_ram, unsigned n);
+int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem);
 bool iommu_present(void);
 const char *iommu_name(void);
+
+/* The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES (monitor memory). */
+int __must_check iommu_ram_add(paddr_t base, uint64_t size, bool root);
+int __must_check iommu_ram_remove(paddr_t base, uint64_t size);
+bool iommu_ram_is_dma_able(paddr_t base, uint64_t size);
 
 struct iommu_domain *iommu_domain_default(void);
 struct iommu_domain *iommu_domain_null(void);
 /* A paging domain with ABI id `id` whose table pages come from `pool`; NULL with *err set. */
 struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool, int *err);
-/* -EBUSY while devices are attached. */
+/* -EBUSY while devices are attached or the domain is pinned. */
 int iommu_domain_destroy(struct iommu_domain *d);
 struct iommu_domain *iommu_domain_find(uint32_t id);
+/* The table a unit walking `levels` levels uses for d; NULL when d has none of that depth. */
+const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned levels);
 
-/* Move a function (every requester id it uses) into d in one step per id. */
+/*
+ * Move every function of g, every requester id it uses, into d, all or
+ * nothing. 0; -EALREADY; -ENODEV (a member is behind no unit); the vendor's
+ * error when a requester id could not be moved (everything back in the old
+ * domain, or, when even that failed, in the null domain: see above).
+ */
+int iommu_group_attach(struct iommu_domain *d, struct pci_group *g);
+/* iommu_group_attach for a function alone in its group; -EXDEV when it has company. */
 int iommu_attach(struct iommu_domain *d, struct pci_dev *dev);
 /* Back to the default domain. */
+int iommu_group_detach(struct pci_group *g);
 int iommu_detach(struct pci_dev *dev);
 struct iommu_domain *iommu_domain_of(const struct pci_dev *dev);
 
-/* -EPERM for a range that overlaps a unity range the domain holds: firmware owns it. */
+/*
+ * Map [iova, iova+size) to [pa, pa+size) in a paging domain. -EPERM: not a
+ * paging domain, or the IOVA range overlaps a unity range the domain holds
+ * (firmware owns it); -EACCES: [pa, pa+size) is not wholly DMA-able RAM.
+ */
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped);
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
 int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
+/* Drain every unit's fault records and attribute them (see below); how many were attributed. */
 unsigned iommu_fault_poll(void);
 
 /*
- * Vendors report each DMA fault here: it is counted against the device,
- * logged (rate-limited: faults are guest-triggerable), and a device that
- * faults more than IOMMU_FAULT_STORM times loses bus mastering.
+ * Vendors report each DMA fault here (with their unit's lock held, if they
+ * like: the fault is only queued). iommu_fault_poll() then attributes it to the function that
+ * owns the requester id, whichever of its ids (own or alias) it is: counted
+ * against it, logged with its name and group (rate-limited: faults are
+ * guest-triggerable), and when a function faults more than
+ * IOMMU_FAULT_STORM times, every function that may issue that requester id
+ * loses bus mastering.
  */
 #define IOMMU_FAULT_STORM 1000
 struct iommu_fault {
@@ -141,6 +238,9 @@ struct iommu_fault {
 	bool is_write;
 	uint8_t reason;
 	const char *reason_name;
+	/* Filled in by the domain layer: */
+	paddr_t unit_base;
+	uint16_t dev_rid;            /* the owner's own id (rid when no function carries it) */
 };
 void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_fault *f);
 /* The most recent fault reported (for self-tests); false when none since the last call. */

@@ -73,9 +73,12 @@ static void apply_command_line(void)
 /* Every device into the default domain, then translation on. */
 static void start_iommu(void)
 {
-	const struct phys_range *ram;
-	unsigned n = memory_root_ram(&ram);
-	int rc = iommu_init(&acpi_info, ram, n);
+	struct iommu_memory mem;
+	int rc;
+
+	mem.nr_ram = memory_root_ram(&mem.ram);
+	mem.nr_monitor = memory_monitor_ranges(&mem.monitor);
+	rc = iommu_init(&acpi_info, &mem);
 
 	if (rc == -ENODEV)
 		pr_info("no IOMMU described by the firmware (no DMAR or IVRS table): DMA is not remapped");

@@ -137,11 +137,15 @@ unsigned memory_root_ram(const struct phys_range **out)
 	return root_count;
 }
 
-void memory_monitor_ranges(struct phys_range *image, struct phys_range *pool_out)
+unsigned memory_monitor_ranges(const struct phys_range **out)
 {
-	image->base = ALIGN_DOWN((uintptr_t)_phys_start, PAGE_SIZE);
-	image->end = ALIGN_UP((uintptr_t)_phys_end, PAGE_SIZE);
-	*pool_out = pool;
+	static struct phys_range monitor[2];
+
+	monitor[0] = (struct phys_range){ ALIGN_DOWN((uintptr_t)_phys_start, PAGE_SIZE),
+					  ALIGN_UP((uintptr_t)_phys_end, PAGE_SIZE) };
+	monitor[1] = pool;
+	*out = monitor;
+	return 2;
 }
 
 /* Remove [base, end) from root RAM (it lies wholly inside range i). */

@@ -20,6 +20,8 @@ void memory_init(const struct boot_info *bi, const struct acpi_info *ai);
  */
 unsigned memory_root_ram(const struct phys_range **out);
 bool memory_is_monitor(paddr_t pa);
+/* The monitor's own memory: its image and its pool (never DMA-able, never in a partition). */
+unsigned memory_monitor_ranges(const struct phys_range **out);
 
 /*
  * Take `size` bytes (a multiple of 2 MiB) of root RAM for a child partition,
@@ -30,8 +32,6 @@ bool memory_is_monitor(paddr_t pa);
 unsigned memory_take_from_root(uint64_t size, struct phys_range *out, unsigned max);
 /* Hand memory the monitor no longer needs (loaded boot modules) to the root. */
 void memory_give_to_root(paddr_t base, paddr_t end);
-/* The monitor's own memory: its image and its pool. */
-void memory_monitor_ranges(struct phys_range *image, struct phys_range *pool);
 
 #define MONITOR_POOL_DEFAULT (64 * MiB)
 

@@ -48,6 +48,9 @@
 #include "pci/ids.h"
 #include "pci/regs.h"
 
+struct iommu_domain;
+struct pci_group;
+
 #define PCI_DEV_POOL_SIZE  512   /* functions, VFs included */
 #define PCI_DEV_MAX_RIDS   4     /* own requester id + aliases */
 
@@ -143,9 +146,13 @@ struct pci_dev {
 	struct pci_dev *vf_next;       /* VF: the next VF of the same PF */
 	uint16_t vf_index;             /* VF */
 
+	/* Its device group (pci/group.h): functions the IOMMU cannot isolate from it. */
+	struct pci_group *group;
+	struct pci_dev *group_next;    /* next member of the same group */
+
 	/* Hooks for the IOMMU layer; a device with domain != NULL is busy. */
 	void *iommu;                   /* the IOMMU unit translating its DMA */
-	void *domain;                  /* its domain, when not the default one */
+	struct iommu_domain *domain;   /* its domain, when not the default one */
 	uint64_t dma_faults;           /* faults the IOMMU recorded for it */
 
 	/* Registry-private. */
@@ -196,6 +203,26 @@ struct pci_dev *pci_dev_find_by_guid(const uint8_t guid[PCI_GUID_LEN]);
 int pci_dev_for_each(int (*cb)(struct pci_dev *d, void *ctx), void *ctx);
 
 unsigned pci_dev_count(void);
+
+/*
+ * What the IOMMU layer is told, with the registry lock held (so the hooks
+ * must call no registry function): `added` once a device is registered and
+ * in its group, `removing` just before a removable device (in the default
+ * domain) leaves its group and is freed. NULL hooks: nobody listens.
+ */
+struct pci_dev_hooks {
+	void (*added)(struct pci_dev *d);
+	void (*removing)(struct pci_dev *d);
+};
+void pci_dev_set_hooks(const struct pci_dev_hooks *hooks);
+
+/*
+ * The registry lock, for a caller that must see group membership stand
+ * still across several steps (the IOMMU layer moving a group). Lock order:
+ * registry, then the IOMMU layer's lock.
+ */
+void pci_dev_registry_lock(void);
+void pci_dev_registry_unlock(void);
 
 /* Forget every device and refill the pool (unit tests; never after boot). */
 void pci_dev_registry_reset(void);

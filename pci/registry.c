@@ -7,6 +7,7 @@
  */
 #define LOG_TAG "pci"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
@@ -23,6 +24,17 @@ static struct pci_dev *devices;      /* registered, sorted by (seg, bus, devfn) 
 static unsigned ndevices;
 static bool pool_ready;
 static spinlock_t registry_lock = SPINLOCK_INIT;
+static const struct pci_dev_hooks *hooks;
+
+void pci_dev_set_hooks(const struct pci_dev_hooks *h)
+{
+	spin_lock(&registry_lock);
+	hooks = h;
+	spin_unlock(&registry_lock);
+}
+
+void pci_dev_registry_lock(void) { spin_lock(&registry_lock); }
+void pci_dev_registry_unlock(void) { spin_unlock(&registry_lock); }
 
 static uint32_t bdf_key(uint16_t seg, uint8_t bus, uint8_t devfn)
 {
@@ -69,6 +81,8 @@ void pci_dev_registry_reset(void)
 {
 	spin_lock(&registry_lock);
 	pool_init_locked();
+	pci_group_reset();
+	hooks = NULL;
 	spin_unlock(&registry_lock);
 }
 
@@ -323,9 +337,12 @@ static int add_locked(const struct pci_dev_desc *desc, struct pci_dev **out)
 		vf_link(pf, d);
 	}
 	list_insert_sorted(d);
+	pci_group_assign(d, devices);
 	if (out)
 		*out = referenced(d);
 	log_added(d);
+	if (hooks && hooks->added)
+		hooks->added(d);
 	return 0;
 }
 
@@ -385,6 +402,9 @@ static void vf_unlink(struct pci_dev *pf, struct pci_dev *vf)
 /* Unlink a removable device, drop the references it holds, poison it. */
 static void free_locked(struct pci_dev *d)
 {
+	if (hooks && hooks->removing)
+		hooks->removing(d);
+	pci_group_leave(d);
 	list_unlink(d);
 	if (d->pf) {
 		vf_unlink(d->pf, d);

@@ -406,8 +406,9 @@ static unsigned unit_poll(struct amdvi_unit *u)
 
 /* ---- the seam ---- */
 
-static void *amdvi_unit_for(uint16_t seg, uint16_t rid)
+static void *amdvi_unit_for(uint16_t seg, uint16_t rid, bool *failed)
 {
+	*failed = false;
 	for (unsigned i = 0; i < nunits; i++)
 		if (units[i].segment == seg && ivrs_covers(units[i].ivhd, rid))
 			return &units[i];

@@ -73,47 +73,87 @@ static bool scope_covers(uint16_t seg, const struct dmar_scope *s, uint16_t rid)
 	return sec && sec != 0xff && sub >= sec && (rid >> 8) >= sec && (rid >> 8) <= sub;
 }
 
-static void *unit_for(uint16_t seg, uint16_t rid)
+/*
+ * Explicit scopes first, failed units included: a device in a failed unit's
+ * scope sends its DMA through that unit, untranslated, so no other unit
+ * (not even INCLUDE_PCI_ALL) may be claimed for it. Then the
+ * INCLUDE_PCI_ALL unit of the segment takes the rest.
+ */
+static void *unit_for(uint16_t seg, uint16_t rid, bool *failed)
 {
-	/* Explicit scopes first; an INCLUDE_PCI_ALL unit takes the rest of its segment. */
+	*failed = false;
 	for (unsigned i = 0; i < nunits; i++) {
 		const struct dmar_drhd *d = &dmar.drhds[i];
 
-		if (!unit_ok[i] || d->segment != seg || (d->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
+		if (d->segment != seg || (d->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
 			continue;
 		for (unsigned s = 0; s < d->scope_count; s++)
-			if (scope_covers(seg, &d->scopes[s], rid))
-				return &units[i];
+			if (scope_covers(seg, &d->scopes[s], rid)) {
+				*failed = !unit_ok[i];
+				return unit_ok[i] ? &units[i] : NULL;
+			}
 	}
 	for (unsigned i = 0; i < nunits; i++)
-		if (unit_ok[i] && dmar.drhds[i].segment == seg &&
-		    (dmar.drhds[i].flags & DMAR_DRHD_INCLUDE_PCI_ALL))
-			return &units[i];
+		if (dmar.drhds[i].segment == seg && (dmar.drhds[i].flags & DMAR_DRHD_INCLUDE_PCI_ALL)) {
+			*failed = !unit_ok[i];
+			return unit_ok[i] ? &units[i] : NULL;
+		}
 	return NULL;
 }
 
 /* ---- the seam ---- */
 
-/* The depth, width and page sizes every working unit accepts. */
+static bool all_units_walk(unsigned levels)
+{
+	for (unsigned i = 0; i < nunits; i++)
+		if (unit_ok[i] && !vtd_caps_has_levels(&units[i].caps, levels))
+			return false;
+	return true;
+}
+
+static void unit_use_levels(struct vtd_unit *u, unsigned levels)
+{
+	u->levels = levels;
+	u->addr_width = MIN(12 + 9 * levels, u->caps.mgaw);
+}
+
+/*
+ * One table depth when every unit walks it (4 levels preferred); else each
+ * unit walks the depth it supports and domains keep one table per depth
+ * (iommu.h), never a context entry with an AW the unit lacks.
+ */
+static void choose_depths(struct iommu_limits *lim)
+{
+	unsigned common = all_units_walk(4) ? 4 : all_units_walk(3) ? 3 : 0;
+
+	lim->pt_levels = common ? common : 4;
+	lim->addr_width = 12 + 9 * lim->pt_levels;
+	lim->alt_levels = common ? 0 : 3;
+	lim->alt_addr_width = common ? 0 : 39;
+	for (unsigned i = 0; i < nunits; i++) {
+		if (!unit_ok[i])
+			continue;
+		unit_use_levels(&units[i], common ? common : vtd_caps_has_levels(&units[i].caps, 4) ? 4 : 3);
+		if (units[i].levels == lim->pt_levels)
+			lim->addr_width = MIN(lim->addr_width, units[i].addr_width);
+		else
+			lim->alt_addr_width = MIN(lim->alt_addr_width, units[i].addr_width);
+	}
+}
+
+/* The depths, widths and page sizes the working units accept. */
 static void common_limits(struct iommu_limits *lim)
 {
-	bool all4 = true, sp2m = true, sp1g = true, coherent = true;
+	bool sp2m = true, sp1g = true, coherent = true;
 
 	for (unsigned i = 0; i < nunits; i++) {
 		if (!unit_ok[i])
 			continue;
-		all4 &= units[i].levels == 4;
 		sp2m &= units[i].caps.sp_2m;
 		sp1g &= units[i].caps.sp_1g;
 		coherent &= units[i].caps.coherent;
 	}
-	lim->pt_levels = all4 ? 4 : 3;
-	lim->addr_width = all4 ? 48 : 39;
-	for (unsigned i = 0; i < nunits; i++)
-		if (unit_ok[i]) {
-			units[i].levels = lim->pt_levels;
-			lim->addr_width = MIN(lim->addr_width, units[i].caps.mgaw);
-		}
+	choose_depths(lim);
 	lim->page_sizes = PT_SIZE_4K | (sp2m ? PT_SIZE_2M : 0) | (sp2m && sp1g ? PT_SIZE_1G : 0);
 	lim->coherent = coherent;
 	lim->domain_ids = 1u << 16;
@@ -188,9 +228,11 @@ static paddr_t vtd_unit_base(const void *unit)
 static int vtd_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 {
 	struct vtd_unit *u = unit;
-	bool translate = d && d->kind != IOMMU_DOMAIN_BLOCKED;
+	const struct pt_table *t = d->kind == IOMMU_DOMAIN_BLOCKED ? NULL : iommu_domain_table(d, u->levels);
 
-	return vtd_context_set(u, rid >> 8, rid & 0xff, d ? d->hw_id : 2, translate ? d->pt.root : 0);
+	if (d->kind != IOMMU_DOMAIN_BLOCKED && !t)
+		return -EINVAL;   /* no table of this unit's depth */
+	return vtd_context_set(u, rid >> 8, rid & 0xff, d->hw_id, t ? t->root : 0);
 }
 
 /* The unit drivers do not report invalidation failures yet: 0 until they do. */

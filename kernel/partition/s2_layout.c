@@ -104,11 +104,11 @@ static int scan_function(struct pci_dev *d, void *ctx)
 
 static void add_partition_holes(void)
 {
-	struct phys_range image, pool;
+	const struct phys_range *monitor;
+	unsigned n = memory_monitor_ranges(&monitor);
 
-	memory_monitor_ranges(&image, &pool);
-	add_hole(image.base, image.end, S2_HOLE_MONITOR);
-	add_hole(pool.base, pool.end, S2_HOLE_MONITOR);
+	for (unsigned i = 0; i < n; i++)
+		add_hole(monitor[i].base, monitor[i].end, S2_HOLE_MONITOR);
 	add_hole(TRAMPOLINE_PA, TRAMPOLINE_END, S2_HOLE_MONITOR);
 	for (unsigned i = 0; i < partition_count; i++)
 		for (unsigned c = 0; !partitions[i].is_root && c < partitions[i].ram_chunks; c++)

@@ -167,6 +167,24 @@ expect '^I/vtd: unit 0x00000000fed90000: 3-level tables \(39-bit IOVAs\)'
 scenario dma-vtd-6g 33 "FW=bios IOMMU=intel AW=48 MEM=6G" "exit=qemu selftest=dma"
 dma_ok; vtd_faults_ok
 
+# edu behind a PCIe-to-PCI bridge: its DMA carries the alias 02:00.0. The
+# self-test picks it (most requester ids); it moves with the bridge as one
+# group, and its faults are attributed to it, not to a 02:00.0 that does not exist.
+bridge_edu="-device pcie-pci-bridge,id=pcibr0,bus=pcie.0 -device edu,bus=pcibr0,addr=3.0,dma_mask=0xffffffffffffffff"
+scenario dma-vtd-bridge 33 "FW=bios IOMMU=intel AW=48" "exit=qemu selftest=dma"
+qemu_extra "$bridge_edu"
+dma_ok
+expect '^# .*; edu 0000:02:03\.0;'
+expect '^I/iommu:   0000:02:03\.0 -> default domain 0x0 via unit 0x00000000fed90000 \(2 requester ids, group [0-9]+, shared\)'
+expect '^W/iommu: DMA fault at unit 0x00000000fed90000: 0000:02:03\.0 write 0x[0-9a-f]+: reason 0x5, .*\(alias 02:00\.0, group [0-9]+\)'
+expect '^# fault: 02:00\.0 write 0x40000000 reason 0x5 .*, from 02:03\.0'
+reject 'DMA fault at unit 0x[0-9a-f]+: 0000:02:00\.0'
+
+# No AMD-Vi twin: QEMU 7.2's amd-iommu names a device's address space by the
+# bus number it had when the device was created, before firmware numbered the
+# buses, so edu at 02:03.0 is translated with the device table entry of
+# 00:00.0 (moving edu's group to the null domain does not block its DMA there).
+
 # Without an IOMMU the DMA self-test must fail, not pass vacuously.
 scenario dma-no-iommu 35 "FW=bios IOMMU=none" "exit=qemu selftest=dma"
 expect '^not ok 1 - an IOMMU, the edu device'

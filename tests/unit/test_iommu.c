@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The domain layer (iommu/iommu.c) over a fake vendor: every device in
- * exactly one domain, one set_rid per requester id on a move, unity ranges
- * refcounted and immune to callers, destroy refused while in use, fault
- * storms stopped at the device.
+ * The domain layer (iommu/iommu.c, unity.c, fault.c) over a fake vendor
+ * that records, per requester id, which domain and which table root the
+ * "hardware" holds, and that fails set_rid on demand. After every move,
+ * failed or not, the tests check that hardware and software agree for every
+ * function (assert_hw_agrees).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,54 +13,121 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/fake_pci.h"
 #include "iommu/iommu.h"
+#include "iommu/internal.h"
 #include "kernel/frames.h"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "pci/regs.h"
 
-#define ARENA_BASE 0x10000000ULL
+#define ARENA_BASE 0x10000000ULL  /* the monitor pool */
 #define ARENA_SIZE (8 * MiB)
 #define UNIT_BASE  0xfed90000ULL
 #define RID_EDU    0x0008       /* 00:01.0: has a unity range */
 #define RID_NIC    0x0010       /* 00:02.0: two requester ids */
 #define RID_ALIAS  0x0300
+#define RID_BRIDGE 0x0018       /* 00:03.0: PCIe-to-PCI bridge to bus 2 */
+#define RID_CONV1  0x0218       /* 02:03.0, alias 02:00.0 */
+#define RID_CONV2  0x0220       /* 02:04.0, alias 02:00.0 */
+#define RID_SEC    0x0200
 #define RID_ORPHAN 0x0500       /* 05:00.0: no unit covers it */
+#define RID_FAILED 0x0600       /* 06:00.0: its unit failed bring-up */
+#define RID_B      0x1000       /* 10:00.0: behind unit B */
 #define UNITY_BASE 0x200000ULL
 #define UNITY_END  0x204000ULL
+#define RAM_END    0x8000000ULL
+
+struct fake_unit { unsigned levels; };
+
+/* What a test wants of the platform; set before setup (prestate). */
+struct platform {
+	unsigned levels_a, levels_b;     /* 0: 4 */
+	uint32_t domain_ids;             /* 0: 65536 */
+	const struct iommu_unity *unity; /* NULL: the default range for edu and nic */
+	unsigned nunity;
+	const struct phys_range *ram;    /* NULL: 1-128 MiB */
+	unsigned nram;
+};
 
 static uint8_t *arena;
-static int fake_unit;
-static const struct iommu_domain *rid_domain[65536];
-static unsigned set_rid_calls, flush_calls;
-static uint16_t failing_rid = 0xffff;
-static uint32_t fake_domain_ids = 1u << 16;
-static struct phys_range root_ram[] = { { 0x100000, 0x8000000 } };   /* 1-128 MiB */
+static struct fake_unit unit_a, unit_b;
+static struct platform plat;
+static const struct iommu_domain *hw_dom[65536];
+static paddr_t hw_root[65536];
+static unsigned set_rid_calls;
+/* set_rid on fail_rid succeeds fail_skip more times, then fails fail_times times. */
+static uint16_t fail_rid = 0xffff;
+static unsigned fail_skip, fail_times;
+static bool fail_leaves_blocked;
+static uint16_t fail_always_rid = 0xffff;
+static struct phys_range default_ram[] = { { 0x100000, RAM_END } };
+static const struct iommu_unity default_unity[] = { { 0, RID_EDU, RID_NIC, UNITY_BASE, UNITY_END } };
 
 static bool fake_probe(const struct acpi_info *ai, struct iommu_limits *lim)
 {
 	(void)ai;
-	*lim = (struct iommu_limits){ 4, 48, PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, true, fake_domain_ids };
+	*lim = (struct iommu_limits){ .pt_levels = unit_a.levels, .addr_width = unit_a.levels == 4 ? 48 : 39,
+				      .page_sizes = PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, .coherent = true,
+				      .domain_ids = plat.domain_ids ? plat.domain_ids : 1u << 16 };
+	if (unit_b.levels != unit_a.levels) {
+		lim->pt_levels = 4;
+		lim->addr_width = 48;
+		lim->alt_levels = 3;
+		lim->alt_addr_width = 39;
+	}
 	return true;
 }
-static void *fake_unit_for(uint16_t seg, uint16_t rid) { (void)seg; return rid == RID_ORPHAN ? NULL : &fake_unit; }
-static paddr_t fake_unit_base(const void *u) { (void)u; return UNIT_BASE; }
+static void *fake_unit_for(uint16_t seg, uint16_t rid, bool *failed)
+{
+	(void)seg;
+	*failed = rid == RID_FAILED;
+	if (rid == RID_ORPHAN || rid == RID_FAILED)
+		return NULL;
+	return rid >= RID_B ? &unit_b : &unit_a;
+}
+static paddr_t fake_unit_base(const void *u) { return u == &unit_a ? UNIT_BASE : UNIT_BASE + 0x1000; }
 static int fake_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 {
-	assert_ptr_equal(unit, &fake_unit);
+	const struct fake_unit *u = unit;
+	const struct pt_table *t = NULL;
+
+	assert_non_null(d);
 	set_rid_calls++;
-	if (rid == failing_rid)
+	if (rid == fail_always_rid)
 		return -EIO;
-	rid_domain[rid] = d;
+	if (rid == fail_rid && fail_skip) {
+		fail_skip--;
+	} else if (rid == fail_rid && fail_times) {
+		fail_times--;
+		if (fail_leaves_blocked) {
+			hw_dom[rid] = iommu_domain_null();
+			hw_root[rid] = 0;
+		}
+		return -EIO;
+	}
+	if (d->kind != IOMMU_DOMAIN_BLOCKED) {
+		t = iommu_domain_table(d, u->levels);
+		if (!t)
+			return -EINVAL;
+	} else {
+		assert_int_equal(d->hw_id, IOMMU_DOMAIN_NULL_HW_ID);
+	}
+	hw_dom[rid] = d;
+	hw_root[rid] = t ? t->root : 0;
 	return 0;
 }
+static unsigned flush_calls;
 static int fake_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size) { (void)d; (void)iova; (void)size; flush_calls++; return 0; }
 static int fake_enable(void) { return 0; }
 static unsigned fake_poll(void) { return 0; }
 static void fake_report(void) {}
 static unsigned fake_unity(struct iommu_unity *out, unsigned max)
 {
-	assert_true(max >= 1);
-	out[0] = (struct iommu_unity){ 0, RID_EDU, RID_NIC, UNITY_BASE, UNITY_END };
-	return 1;
+	const struct iommu_unity *u = plat.unity ? plat.unity : default_unity;
+	unsigned n = plat.unity ? plat.nunity : 1;
+
+	for (unsigned i = 0; i < n && i < max; i++)
+		out[i] = u[i];
+	return MIN(n, max);
 }
 
 const struct iommu_ops vtd_iommu_ops = {
@@ -71,28 +139,66 @@ const struct iommu_ops vtd_iommu_ops = {
 static bool no_probe(const struct acpi_info *ai, struct iommu_limits *l) { (void)ai; (void)l; return false; }
 const struct iommu_ops amdvi_iommu_ops = { .name = "none", .probe = no_probe };
 
-static struct pci_dev *add_dev(uint8_t bus, uint8_t devfn, const uint16_t *rids, unsigned n)
+static struct pci_dev *edu, *nic, *orphan, *bridge, *conv1, *conv2, *failed_dev, *dev_b;
+static struct pci_dev *all[16];
+static unsigned nall;
+
+static struct pci_dev *add_desc(struct pci_dev_desc *desc, const uint16_t *rids, unsigned n)
 {
-	struct pci_dev_desc desc = { .bus = bus, .devfn = devfn, .vendor = 0x1234, .device = 0x11e8,
-				     .class = 0x00ff00, .nr_rids = (uint8_t)n };
 	struct pci_dev *d = NULL;
 
-	fake_pci_endpoint(0, bus, devfn, 0x1234, 0x11e8, 0x00ff00);
-	memcpy(desc.rids, rids, n * sizeof(*rids));
-	assert_int_equal(pci_dev_add(&desc, &d), 0);
+	memcpy(desc->rids, rids, n * sizeof(*rids));
+	desc->nr_rids = (uint8_t)n;
+	assert_int_equal(pci_dev_add(desc, &d), 0);
+	all[nall++] = d;
 	return d;   /* the test's reference */
 }
 
-static struct pci_dev *edu, *nic, *orphan;
+static struct pci_dev *add_dev(uint8_t bus, uint8_t devfn, const uint16_t *rids, unsigned n,
+			       const struct pci_dev *parent)
+{
+	struct pci_dev_desc desc = { .bus = bus, .devfn = devfn, .vendor = 0x1234, .device = 0x11e8,
+				     .class = 0x00ff00 };
+
+	fake_pci_endpoint(0, bus, devfn, 0x1234, 0x11e8, 0x00ff00);
+	if (parent) {
+		desc.has_parent = true;
+		desc.parent_bus = parent->bus;
+		desc.parent_devfn = parent->devfn;
+	}
+	return add_desc(&desc, rids, n);
+}
+
+static struct pci_dev *add_pcie_to_pci_bridge(uint8_t bus, uint8_t devfn, uint8_t sec)
+{
+	struct pci_dev_desc desc = { .bus = bus, .devfn = devfn, .vendor = 0x1b36, .device = 0x000e,
+				     .class = 0x060400, .header_type = PCI_HEADER_TYPE_BRIDGE,
+				     .primary_bus = bus, .secondary_bus = sec, .subordinate_bus = sec };
+	uint16_t rid = PCI_RID(bus, devfn);
+
+	fake_pci_bridge(0, bus, devfn, sec, sec);
+	desc.caps.pcie = 0x40;
+	desc.caps.pcie_type = PCI_EXP_TYPE_PCI_BRIDGE;
+	return add_desc(&desc, &rid, 1);
+}
 
 static int setup(void **state)
 {
 	static const uint16_t r_edu[] = { RID_EDU }, r_nic[] = { RID_NIC, RID_ALIAS },
-			      r_orphan[] = { RID_ORPHAN };
+		r_orphan[] = { RID_ORPHAN }, r_c1[] = { RID_CONV1, RID_SEC }, r_c2[] = { RID_CONV2, RID_SEC },
+		r_failed[] = { RID_FAILED }, r_b[] = { RID_B };
+	static const struct phys_range monitor[] = { { ARENA_BASE, ARENA_BASE + ARENA_SIZE } };
 	struct phys_range pool = { ARENA_BASE, ARENA_BASE + ARENA_SIZE };
+	struct iommu_memory mem = { default_ram, 1, monitor, 1 };
 	struct acpi_info ai = { 0 };
 
-	(void)state;
+	plat = state && *state ? *(const struct platform *)*state : (struct platform){ 0 };
+	if (plat.ram) {
+		mem.ram = plat.ram;
+		mem.nr_ram = plat.nram;
+	}
+	unit_a.levels = plat.levels_a ? plat.levels_a : 4;
+	unit_b.levels = plat.levels_b ? plat.levels_b : unit_a.levels;
 	arena = aligned_alloc(PAGE_SIZE, ARENA_SIZE);
 	memset(arena, 0, ARENA_SIZE);
 	phys_arena_reset();
@@ -100,15 +206,24 @@ static int setup(void **state)
 	assert_int_equal(frames_init(&pool, 1), 0);
 	fake_pci_reset();
 	pci_dev_registry_reset();
-	memset(rid_domain, 0, sizeof(rid_domain));
+	memset(hw_dom, 0, sizeof(hw_dom));
+	memset(hw_root, 0, sizeof(hw_root));
 	set_rid_calls = flush_calls = 0;
-	failing_rid = 0xffff;
+	fail_rid = 0xffff;
+	fail_skip = fail_times = 0;
+	fail_leaves_blocked = false;
+	fail_always_rid = 0xffff;
 	log_capture_reset();
-	fake_domain_ids = state && *state ? (uint32_t)(uintptr_t)*state : 1u << 16;
-	edu = add_dev(0, 0x08, r_edu, 1);
-	nic = add_dev(0, 0x10, r_nic, 2);
-	orphan = add_dev(5, 0x00, r_orphan, 1);
-	assert_int_equal(iommu_init(&ai, root_ram, 1), 0);
+	nall = 0;
+	edu = add_dev(0, 0x08, r_edu, 1, NULL);
+	nic = add_dev(0, 0x10, r_nic, 2, NULL);
+	bridge = add_pcie_to_pci_bridge(0, 0x18, 2);
+	conv1 = add_dev(2, 0x18, r_c1, 2, bridge);
+	conv2 = add_dev(2, 0x20, r_c2, 2, bridge);
+	orphan = add_dev(5, 0x00, r_orphan, 1, NULL);
+	failed_dev = add_dev(6, 0x00, r_failed, 1, NULL);
+	dev_b = add_dev(0x10, 0x00, r_b, 1, NULL);
+	assert_int_equal(iommu_init(&ai, &mem), 0);
 	return 0;
 }
 
@@ -119,23 +234,44 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Every function, every requester id: the hardware holds what the software records. */
+static void assert_hw_agrees(void)
+{
+	for (unsigned i = 0; i < nall; i++) {
+		const struct pci_dev *d = all[i];
+		const struct iommu_domain *dom = iommu_domain_of(d);
+
+		if (!d->iommu || d->state != PCI_DEV_STATE_LIVE)
+			continue;
+		for (unsigned r = 0; r < d->nr_rids; r++) {
+			assert_ptr_equal(hw_dom[d->rids[r]], dom);
+			if (dom->kind != IOMMU_DOMAIN_BLOCKED)
+				assert_int_equal(hw_root[d->rids[r]],
+						 iommu_domain_table(dom, ((const struct fake_unit *)d->iommu)->levels)->root);
+		}
+	}
+}
+
 static void test_boot_puts_everyone_in_the_default_domain(void **state)
 {
 	paddr_t pa;
 
 	(void)state;
-	assert_ptr_equal(rid_domain[RID_EDU], iommu_domain_default());
-	assert_ptr_equal(rid_domain[RID_NIC], iommu_domain_default());
-	assert_ptr_equal(rid_domain[RID_ALIAS], iommu_domain_default());
-	assert_ptr_equal(edu->iommu, &fake_unit);
+	assert_ptr_equal(hw_dom[RID_EDU], iommu_domain_default());
+	assert_ptr_equal(hw_dom[RID_ALIAS], iommu_domain_default());
+	assert_ptr_equal(edu->iommu, &unit_a);
 	assert_null(orphan->iommu);
+	assert_hw_agrees();
 	assert_true(log_captured("W/iommu: 0000:05:00.0 is behind no IOMMU unit"));
 	/* Identity over root RAM, nothing else: monitor memory is simply absent. */
 	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x4321000, &pa, NULL, NULL), 0);
 	assert_int_equal(pa, 0x4321000);
 	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, ARENA_BASE, &pa, NULL, NULL), -ENOENT);
-	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x8000000, &pa, NULL, NULL), -ENOENT);
-	assert_int_equal(iommu_domain_default()->devices, 2);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, RAM_END, &pa, NULL, NULL), -ENOENT);
+	assert_int_equal(iommu_domain_default()->devices, 6);
+	/* The boot report names each function's group. */
+	assert_true(log_captured("0000:02:03.0 -> default domain 0x0 via unit 0x00000000fed90000 (2 requester ids, group"));
+	assert_true(log_captured(", shared)"));
 }
 
 static void test_attach_moves_every_requester_id(void **state)
@@ -148,30 +284,176 @@ static void test_attach_moves_every_requester_id(void **state)
 	set_rid_calls = 0;
 	assert_int_equal(iommu_attach(d, nic), 0);
 	assert_int_equal(set_rid_calls, 2);
-	assert_ptr_equal(rid_domain[RID_NIC], d);
-	assert_ptr_equal(rid_domain[RID_ALIAS], d);
+	assert_ptr_equal(hw_dom[RID_NIC], d);
+	assert_ptr_equal(hw_dom[RID_ALIAS], d);
 	assert_ptr_equal(iommu_domain_of(nic), d);
+	assert_hw_agrees();
 	assert_int_equal(iommu_attach(d, nic), -EALREADY);
 	assert_int_equal(iommu_attach(d, orphan), -ENODEV);
 	assert_int_equal(iommu_detach(nic), 0);
-	assert_ptr_equal(rid_domain[RID_ALIAS], iommu_domain_default());
+	assert_ptr_equal(hw_dom[RID_ALIAS], iommu_domain_default());
 	assert_ptr_equal(iommu_domain_of(nic), iommu_domain_default());
 	assert_int_equal(d->devices, 0);
+	assert_hw_agrees();
 }
 
-static void test_failed_attach_changes_nothing(void **state)
+/* Item 1: the second id fails; the first is moved back; nothing points at d; d can go. */
+static void test_failed_move_is_undone_on_every_id(void **state)
 {
+	struct iommu_domain *d;
 	int err;
-	struct iommu_domain *d = iommu_domain_create(0x101, NULL, &err);
-	paddr_t pa;
 
 	(void)state;
-	failing_rid = RID_EDU;
-	assert_int_equal(iommu_attach(d, edu), -EIO);
-	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_default());
+	for (int blocked = 0; blocked < 2; blocked++) {
+		d = iommu_domain_create(0x101, NULL, &err);
+		fail_rid = RID_ALIAS;
+		fail_skip = 0;
+		fail_times = 1;
+		fail_leaves_blocked = blocked;
+		assert_int_equal(iommu_attach(d, nic), -EIO);
+		assert_ptr_equal(iommu_domain_of(nic), iommu_domain_default());
+		assert_ptr_equal(hw_dom[RID_NIC], iommu_domain_default());
+		assert_ptr_equal(hw_dom[RID_ALIAS], iommu_domain_default());
+		assert_hw_agrees();
+		assert_int_equal(d->devices, 0);
+		assert_int_equal(d->unity_refs[0], 0);
+		assert_int_equal(iommu_domain_default()->devices, 6);
+		assert_int_equal(iommu_domain_destroy(d), 0);
+		for (unsigned r = 0; r < 65536; r++)
+			assert_ptr_not_equal(hw_dom[r], d);
+	}
+}
+
+static void alias_moves_first(void)
+{
+	static const uint16_t alias_first[] = { RID_ALIAS, RID_NIC };
+
+	memcpy(nic->rids, alias_first, sizeof(alias_first));
+}
+
+/* Item 1: the way back fails too: null domain, bus mastering off, an error line. */
+static void test_failed_undo_blocks_the_group(void **state)
+{
+	struct fake_fn *f = fake_pci_find(0, 0, 0x10);
+	struct iommu_domain *d;
+	int err;
+
+	(void)state;
+	fake_pci_set_command(f, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
+	d = iommu_domain_create(0x102, NULL, &err);
+	alias_moves_first();
+	fail_rid = RID_NIC;
+	fail_times = 2;           /* the move and its undo both fail; blocking works */
+	assert_int_equal(iommu_attach(d, nic), -EIO);
+	assert_ptr_equal(iommu_domain_of(nic), iommu_domain_null());
+	assert_hw_agrees();
+	assert_false(fake_pci_peek(f, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER);
+	assert_true(log_captured("could not be undone: null domain, bus mastering off"));
 	assert_int_equal(d->devices, 0);
-	assert_int_equal(d->unity_refs[0], 0);
-	assert_int_equal(pt_lookup(&d->pt, UNITY_BASE, &pa, NULL, NULL), -ENOENT);
+	assert_int_equal(iommu_domain_null()->devices, 1);
+	assert_false(d->pinned);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	/* Back to work from the null domain. */
+	assert_int_equal(iommu_detach(nic), 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_default()->unity_refs[0], 2);
+}
+
+/* Item 1: not even blocking works: the tables a unit may still walk are never freed. */
+static void test_stuck_id_pins_the_tables(void **state)
+{
+	struct iommu_domain *d;
+	int err;
+
+	(void)state;
+	d = iommu_domain_create(0x103, NULL, &err);
+	alias_moves_first();
+	fail_rid = RID_ALIAS;
+	fail_skip = 1;            /* moves to d, then never moves again */
+	fail_times = ~0u;
+	fail_always_rid = RID_NIC;
+	assert_int_equal(iommu_attach(d, nic), -EIO);
+	assert_ptr_equal(iommu_domain_of(nic), iommu_domain_null());
+	assert_ptr_equal(hw_dom[RID_ALIAS], d);
+	assert_true(d->pinned);
+	assert_int_equal(iommu_domain_destroy(d), -EBUSY);
+	assert_true(log_captured("a unit may still walk the old tables, which are kept"));
+}
+
+/* Item 3: functions behind a PCIe-to-PCI bridge are one group with the bridge and move as one. */
+static void test_group_behind_a_bridge_moves_as_a_unit(void **state)
+{
+	struct iommu_domain *d;
+	int err;
+
+	(void)state;
+	assert_non_null(conv1->group);
+	assert_ptr_equal(conv1->group, conv2->group);
+	assert_ptr_equal(conv1->group, bridge->group);
+	assert_int_equal(conv1->group->nr_devs, 3);
+	assert_ptr_not_equal(edu->group, nic->group);
+	d = iommu_domain_create(0x104, NULL, &err);
+	assert_int_equal(iommu_attach(d, conv1), -EXDEV);
+	assert_ptr_equal(iommu_domain_of(conv2), iommu_domain_default());
+	assert_hw_agrees();
+	assert_int_equal(iommu_group_attach(d, conv1->group), 0);
+	assert_ptr_equal(iommu_domain_of(conv1), d);
+	assert_ptr_equal(iommu_domain_of(conv2), d);
+	assert_ptr_equal(iommu_domain_of(bridge), d);
+	assert_int_equal(d->devices, 3);
+	assert_hw_agrees();
+	/* A failure in the middle of the group: all of it stays where it was. */
+	assert_int_equal(iommu_group_detach(conv1->group), 0);
+	fail_rid = RID_CONV2;
+	fail_times = 1;
+	assert_int_equal(iommu_group_attach(d, conv2->group), -EIO);
+	assert_ptr_equal(iommu_domain_of(conv1), iommu_domain_default());
+	assert_hw_agrees();
+	assert_int_equal(d->devices, 0);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+}
+
+/* Item 3: a function that appears later joins its group's domain. */
+static void test_new_function_joins_its_groups_domain(void **state)
+{
+	static const uint16_t r_c3[] = { 0x0228, RID_SEC };
+	struct iommu_domain *d;
+	struct pci_dev *conv3;
+	int err;
+
+	(void)state;
+	d = iommu_domain_create(0x105, NULL, &err);
+	assert_int_equal(iommu_group_attach(d, bridge->group), 0);
+	conv3 = add_dev(2, 0x28, r_c3, 2, bridge);
+	assert_ptr_equal(conv3->group, bridge->group);
+	assert_ptr_equal(iommu_domain_of(conv3), d);
+	assert_int_equal(d->devices, 4);
+	assert_hw_agrees();
+}
+
+/* Item 16: removing a function from the default domain drops its count, its unity references, its ids. */
+static void test_remove_releases_the_default_domain(void **state)
+{
+	struct iommu_domain *def = iommu_domain_default();
+	struct iommu_domain *d;
+	int err;
+
+	(void)state;
+	assert_int_equal(def->unity_refs[0], 2);   /* edu and nic */
+	assert_int_equal(pci_dev_remove(edu), 0);
+	all[0] = nic;                               /* edu is gone */
+	assert_int_equal(def->devices, 5);
+	assert_int_equal(def->unity_refs[0], 1);
+	assert_ptr_equal(hw_dom[RID_EDU], iommu_domain_null());
+	/* An alias another function still uses stays where it is. */
+	assert_int_equal(pci_dev_remove(conv2), 0);
+	assert_ptr_equal(hw_dom[RID_SEC], def);
+	assert_ptr_equal(hw_dom[RID_CONV2], iommu_domain_null());
+	assert_int_equal(def->devices, 4);
+	/* A function in a paging domain cannot be removed. */
+	d = iommu_domain_create(0x106, NULL, &err);
+	assert_int_equal(iommu_attach(d, nic), 0);
+	assert_int_equal(pci_dev_remove(nic), -EBUSY);
 }
 
 static void test_unity_ranges_follow_the_device_and_are_immune(void **state)
@@ -198,6 +480,134 @@ static void test_unity_ranges_follow_the_device_and_are_immune(void **state)
 	assert_int_equal(iommu_map_range(d, UNITY_BASE, 0x5000000, PAGE_SIZE, PT_READ, &done), 0);
 }
 
+/* Item 8: firmware ranges are hostile input. */
+static const struct iommu_unity hostile_unity[] = {
+	{ 0, RID_EDU, RID_EDU, ARENA_BASE + 0x3000, ARENA_BASE + 0x5000 },   /* over the pool */
+	{ 0, RID_EDU, RID_EDU, RAM_END - 0x2000, RAM_END + 0x2000 },          /* runs past RAM */
+	{ 0, RID_EDU, RID_EDU, UNITY_BASE, UNITY_END },                       /* one range, */
+	{ 0, RID_NIC, RID_NIC, UNITY_BASE, UNITY_END },                       /* two devices */
+	{ 0, RID_EDU, RID_EDU, 1ULL << 50, (1ULL << 50) + 0x1000 },           /* beyond IOVAs */
+	{ 0, RID_NIC, RID_EDU, 0x300000, 0x301000 },                          /* ids reversed */
+};
+static const struct platform hostile = { .unity = hostile_unity, .nunity = ARRAY_SIZE(hostile_unity) };
+
+static void test_unity_ranges_are_checked_and_merged(void **state)
+{
+	struct iommu_domain *def = iommu_domain_default(), *d;
+	paddr_t pa;
+	int err;
+
+	(void)state;
+	assert_true(log_captured("unity range 0x10003000-0x10004fff for requester ids 00:01.0-00:01.0 refused: it overlaps monitor memory"));
+	assert_int_equal(pt_lookup(&def->pt, ARENA_BASE + 0x3000, &pa, NULL, NULL), -ENOENT);
+	/* The tail past RAM is mapped too, not taken for "already mapped". */
+	assert_int_equal(pt_lookup(&def->pt, RAM_END + 0x1000, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, RAM_END + 0x1000);
+	assert_int_equal(pt_lookup(&def->pt, RAM_END + 0x2000, &pa, NULL, NULL), -ENOENT);
+	assert_true(log_captured("refused: it lies beyond the IOVA space"));
+	assert_true(log_captured("refused: malformed"));
+	/* One entry for the shared range: both devices sit in one paging domain. */
+	assert_int_equal(iommu_unity_count(), 2);
+	d = iommu_domain_create(0x107, NULL, &err);
+	assert_int_equal(iommu_attach(d, edu), 0);
+	assert_int_equal(iommu_attach(d, nic), 0);
+	assert_int_equal(pt_lookup(&d->pt, UNITY_BASE, &pa, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&d->pt, RAM_END + 0x1000, &pa, NULL, NULL), 0);
+	assert_hw_agrees();
+}
+
+/* Item 8: more pairs than the table holds are reported, never dropped silently. */
+static struct iommu_unity many_unity[IOMMU_UNITY_MAX_PAIRS + 4];
+static struct platform many = { .unity = many_unity, .nunity = ARRAY_SIZE(many_unity) };
+
+static void test_unity_overflow_is_an_error(void **state)
+{
+	(void)state;
+	assert_true(log_captured("E/iommu: firmware lists 128 or more unity range/device pairs"));
+	assert_true(log_captured("refused: the table of unity ranges is full"));
+	assert_int_equal(iommu_unity_count(), IOMMU_MAX_UNITY);
+}
+
+/* Item 7: only DMA-able RAM can be mapped; pages deposited to the monitor leave that set. */
+static void test_map_refuses_memory_that_is_not_dma_able(void **state)
+{
+	struct iommu_domain *d;
+	uint64_t done;
+	paddr_t pa;
+	int err;
+
+	(void)state;
+	d = iommu_domain_create(0x108, NULL, &err);
+	assert_int_equal(iommu_map_range(d, 0x40000000, ARENA_BASE, PAGE_SIZE, PT_READ, &done), -EACCES);
+	assert_int_equal(iommu_map_range(d, 0x40000000, d->pt.root, PAGE_SIZE, PT_READ | PT_WRITE, &done), -EACCES);
+	assert_int_equal(iommu_map_range(d, 0x40000000, UNIT_BASE, PAGE_SIZE, PT_READ, &done), -EACCES);
+	assert_int_equal(iommu_map_range(d, 0x40000000, RAM_END - PAGE_SIZE, 2 * PAGE_SIZE, PT_READ, &done), -EACCES);
+	assert_int_equal(done, 0);
+	assert_int_equal(iommu_map_range(d, 0x40000000, 0x1000000, PAGE_SIZE, PT_READ, &done), 0);
+	/* The root deposits a page: no device reaches it any more, and it cannot be mapped. */
+	assert_int_equal(iommu_ram_remove(0x2000000, PAGE_SIZE), 0);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x2000000, &pa, NULL, NULL), -ENOENT);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x2001000, &pa, NULL, NULL), 0);
+	assert_false(iommu_ram_is_dma_able(0x2000000, PAGE_SIZE));
+	assert_int_equal(iommu_map_range(d, 0x50000000, 0x2000000, PAGE_SIZE, PT_READ, &done), -EACCES);
+	/* ... and withdraws it. */
+	assert_int_equal(iommu_ram_add(0x2000000, PAGE_SIZE, true), 0);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x2000000, &pa, NULL, NULL), 0);
+	assert_int_equal(iommu_map_range(d, 0x50000000, 0x2000000, PAGE_SIZE, PT_READ, &done), 0);
+	/* Monitor memory never becomes DMA-able; a child's RAM does, outside the default domain. */
+	assert_int_equal(iommu_ram_add(ARENA_BASE, PAGE_SIZE, false), -EACCES);
+	assert_int_equal(iommu_ram_add(0x20000000, 2 * MiB, false), 0);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x20000000, &pa, NULL, NULL), -ENOENT);
+	assert_int_equal(iommu_map_range(d, 0x60000000, 0x20000000, 2 * MiB, PT_READ, &done), 0);
+}
+
+/* Item 9: a 4-level-only unit and a 3-level-only unit: each walks a table of its depth. */
+static const struct platform mixed = { .levels_a = 4, .levels_b = 3 };
+
+static void test_units_of_different_depths(void **state)
+{
+	struct iommu_domain *d, *def = iommu_domain_default();
+	uint64_t done;
+	paddr_t pa;
+	int err;
+
+	(void)state;
+	assert_int_equal(def->pt.levels, 4);
+	assert_int_equal(def->pt_alt.levels, 3);
+	assert_int_equal(hw_root[RID_B], def->pt_alt.root);
+	assert_int_equal(hw_root[RID_EDU], def->pt.root);
+	assert_int_equal(pt_lookup(&def->pt_alt, 0x4321000, &pa, NULL, NULL), 0);
+	d = iommu_domain_create(0x109, NULL, &err);
+	assert_int_equal(iommu_attach(d, dev_b), 0);
+	assert_int_equal(hw_root[RID_B], d->pt_alt.root);
+	assert_int_equal(iommu_map_range(d, 0x40000000, 0x1000000, 2 * MiB, PT_READ | PT_WRITE, &done), 0);
+	assert_int_equal(pt_lookup(&d->pt, 0x40001000, &pa, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&d->pt_alt, 0x40001000, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, 0x1001000);
+	assert_int_equal(iommu_unmap_range(d, 0x40000000, 2 * MiB, &done), 0);
+	assert_int_equal(pt_lookup(&d->pt_alt, 0x40001000, &pa, NULL, NULL), -ENOENT);
+	assert_hw_agrees();
+}
+
+/* Item 10: a device under a unit that failed bring-up is reported untranslated, as an error. */
+static void test_failed_unit_devices_are_untranslated(void **state)
+{
+	(void)state;
+	assert_null(failed_dev->iommu);
+	assert_true(log_captured("E/iommu: 0000:06:00.0 is in the scope of a unit that failed bring-up: its DMA is NOT translated"));
+	assert_true(log_captured("0000:06:00.0 -> no IOMMU unit: untranslated"));
+}
+
+/* Item 11: root RAM crossing the IOVA limit is logged like RAM wholly above it. */
+static const struct phys_range straddling_ram[] = { { 0x100000, RAM_END }, { (1ULL << 39) - 2 * MiB, (1ULL << 39) + 2 * MiB } };
+static const struct platform straddle = { .levels_a = 3, .ram = straddling_ram, .nram = 2 };
+
+static void test_ram_crossing_the_iova_limit_is_logged(void **state)
+{
+	(void)state;
+	assert_true(log_captured("W/iommu: root RAM 0x7fffe00000-0x80001fffff crosses the 39-bit IOVA limit: no DMA to 0x8000000000-0x80001fffff"));
+}
+
 static void test_destroy_refused_while_in_use_and_returns_pages(void **state)
 {
 	struct frames_stats before, after;
@@ -217,6 +627,7 @@ static void test_destroy_refused_while_in_use_and_returns_pages(void **state)
 	assert_int_equal(after.free_frames, before.free_frames);
 	assert_null(iommu_domain_find(0x103));
 	assert_int_equal(iommu_domain_destroy(iommu_domain_default()), -EPERM);
+	assert_int_equal(iommu_domain_destroy(d), -EPERM);   /* twice */
 }
 
 static void test_ids_and_special_domains(void **state)
@@ -234,24 +645,36 @@ static void test_ids_and_special_domains(void **state)
 	assert_int_equal(err, -EEXIST);
 	assert_int_equal(iommu_map_range(iommu_domain_null(), 0, 0x100000, PAGE_SIZE, PT_READ, &done), -EPERM);
 	assert_int_equal(iommu_map_range(iommu_domain_default(), 0x9000000, 0x9000000, PAGE_SIZE, PT_READ, &done), -EPERM);
+	assert_int_equal(iommu_domain_null()->hw_id, IOMMU_DOMAIN_NULL_HW_ID);
 	assert_int_equal(iommu_attach(iommu_domain_null(), edu), 0);
-	assert_ptr_equal(rid_domain[RID_EDU], iommu_domain_null());
+	assert_ptr_equal(hw_dom[RID_EDU], iommu_domain_null());
 	assert_int_equal(iommu_detach(edu), 0);
-	assert_ptr_equal(rid_domain[RID_EDU], iommu_domain_default());
+	assert_ptr_equal(hw_dom[RID_EDU], iommu_domain_default());
+	assert_hw_agrees();
+}
+
+static void storm(uint16_t rid)
+{
+	struct iommu_fault fault = { .seg = 0, .rid = rid, .addr = 0x1000, .is_write = true,
+				     .reason = 5, .reason_name = "write" };
+
+	for (unsigned i = 0; i <= IOMMU_FAULT_STORM; i++) {
+		iommu_fault_report(&unit_a, UNIT_BASE, &fault);
+		if (i % 32 == 31)
+			iommu_fault_poll();
+	}
+	iommu_fault_poll();
 }
 
 static void test_fault_storm_stops_bus_mastering(void **state)
 {
 	struct fake_fn *f = fake_pci_find(0, 0, 0x10);
-	struct iommu_fault fault = { .seg = 0, .rid = RID_NIC, .addr = 0x1000, .is_write = true,
-				     .reason = 5, .reason_name = "write" };
 	struct iommu_fault last;
 
 	(void)state;
 	fake_pci_set_command(f, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
 	log_capture_reset();
-	for (unsigned i = 0; i <= IOMMU_FAULT_STORM; i++)
-		iommu_fault_report(&fake_unit, UNIT_BASE, &fault);
+	storm(RID_NIC);
 	assert_int_equal(nic->dma_faults, IOMMU_FAULT_STORM + 1);
 	assert_false(fake_pci_peek(f, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER);
 	assert_true(fake_pci_peek(f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
@@ -263,7 +686,29 @@ static void test_fault_storm_stops_bus_mastering(void **state)
 	assert_false(iommu_last_fault(&last));
 }
 
+/* Item 14: a fault under the alias 02:00.0 belongs to the functions behind the bridge. */
+static void test_alias_faults_are_attributed(void **state)
+{
+	struct fake_fn *f1 = fake_pci_find(0, 2, 0x18), *f2 = fake_pci_find(0, 2, 0x20);
+	struct iommu_fault last;
+
+	(void)state;
+	fake_pci_set_command(f1, PCI_COMMAND_BUS_MASTER);
+	fake_pci_set_command(f2, PCI_COMMAND_BUS_MASTER);
+	storm(RID_SEC);
+	assert_true(log_captured("DMA fault at unit 0x00000000fed90000: 0000:02:03.0 write 0x1000: reason 0x5, write (alias 02:00.0, group"));
+	assert_false(log_captured("0000:02:00.0"));
+	assert_int_equal(conv1->dma_faults, IOMMU_FAULT_STORM + 1);
+	assert_false(fake_pci_peek(f1, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER);
+	assert_false(fake_pci_peek(f2, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER);
+	assert_true(iommu_last_fault(&last));
+	assert_int_equal(last.rid, RID_SEC);
+	assert_int_equal(last.dev_rid, RID_CONV1);
+}
+
 /* A unit with 16 domain ids (CAP.ND = 0): default, null and 13 paging domains, no more. */
+static const struct platform ids16 = { .domain_ids = 16 };
+
 static void test_domain_ids_bounded_by_the_units(void **state)
 {
 	unsigned made = 0;
@@ -276,18 +721,36 @@ static void test_domain_ids_bounded_by_the_units(void **state)
 	assert_int_equal(made, 13);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TP(fn, p) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(p))
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_boot_puts_everyone_in_the_default_domain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_moves_every_requester_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_attach_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unity_ranges_follow_the_device_and_are_immune, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_refused_while_in_use_and_returns_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ids_and_special_domains, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_storm_stops_bus_mastering, setup, teardown),
-		cmocka_unit_test_prestate_setup_teardown(test_domain_ids_bounded_by_the_units, setup,
-							 teardown, (void *)(uintptr_t)16),
+		T(test_boot_puts_everyone_in_the_default_domain),
+		T(test_attach_moves_every_requester_id),
+		T(test_failed_move_is_undone_on_every_id),
+		T(test_failed_undo_blocks_the_group),
+		T(test_stuck_id_pins_the_tables),
+		T(test_group_behind_a_bridge_moves_as_a_unit),
+		T(test_new_function_joins_its_groups_domain),
+		T(test_remove_releases_the_default_domain),
+		T(test_unity_ranges_follow_the_device_and_are_immune),
+		TP(test_unity_ranges_are_checked_and_merged, &hostile),
+		TP(test_unity_overflow_is_an_error, &many),
+		T(test_map_refuses_memory_that_is_not_dma_able),
+		TP(test_units_of_different_depths, &mixed),
+		T(test_failed_unit_devices_are_untranslated),
+		TP(test_ram_crossing_the_iova_limit_is_logged, &straddle),
+		T(test_destroy_refused_while_in_use_and_returns_pages),
+		T(test_ids_and_special_domains),
+		T(test_fault_storm_stops_bus_mastering),
+		T(test_alias_faults_are_attributed),
+		TP(test_domain_ids_bounded_by_the_units, &ids16),
 	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(many_unity); i++)
+		many_unity[i] = (struct iommu_unity){ 0, RID_EDU, RID_EDU, 0x300000 + i * 0x2000ULL,
+						      0x301000 + i * 0x2000ULL };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,7 +201,7 @@ static void test_references_prevent_free(void **state)
 	assert_memory_equal(&before, d, sizeof(before));
 	pci_dev_put(extra);
 	/* A domain attached (the IOMMU hook) makes it busy too. */
-	d->domain = &before;
+	d->domain = (struct iommu_domain *)&before;   /* any non-NULL domain */
 	assert_int_equal(pci_dev_remove(d), -EBUSY);
 	assert_true(log_captured("domain attached"));
 	d->domain = NULL;
@@ -371,7 +371,7 @@ static void test_remove_vfs_all_or_nothing(void **state)
 	assert_int_equal(pf->nr_vfs, 3);
 	assert_int_equal(pci_dev_count(), 4);
 	pci_dev_put(held);
-	pf->vfs->vf_next->domain = pf;              /* attached to a domain: busy as well */
+	pf->vfs->vf_next->domain = (struct iommu_domain *)pf;             /* attached to a domain: busy as well */
 	assert_int_equal(pci_dev_remove_vfs(pf), -EBUSY);
 	pf->vfs->vf_next->domain = NULL;
 	assert_int_equal(pci_dev_remove_vfs(pf), 3);

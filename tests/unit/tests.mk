@@ -14,12 +14,11 @@ ut_pt_formats_src := $(ut_pt_src)
 ut_vtd_fault_src := iommu/vtd/fault.c
 ut_pci_ids_src  := pci/ids.c
 ut_pci_caps_src := pci/caps.c tests/unit/fake_pci.c
-ut_pci_registry_src := pci/registry.c pci/ids.c tests/unit/fake_pci.c
-ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/sriov.c \
+ut_pci_registry_src := pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
+ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/group.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c tests/unit/fake_pci.c
 ut_sriov_src    := $(ut_pci_enum_src)
 ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
-ut_iommu_src := iommu/iommu.c $(ut_pt_src:tests/unit/pt_fake.c=) kernel/frames.c pci/registry.c pci/ids.c tests/unit/fake_pci.c
 ut_gmem_src     := kernel/partition/gmem.c tests/unit/fake_gmem.c
 ut_mb2_load_src := kernel/partition/mb2_load.c kernel/partition/gmem.c tests/unit/fake_gmem.c
 ut_mb2_build_src := kernel/partition/mb2_build.c boot/mb2.c
@@ -29,3 +28,7 @@ ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c t
 ut_partition_words_src := kernel/partition/words.c kernel/partition/ranges.c kernel/partition/vuart.c
 ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c
+ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
+	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
+ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
+ut_rangeset_src := iommu/rangeset.c

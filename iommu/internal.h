@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Between the files of the domain layer (iommu.c, unity.c, fault.c); nobody else. */
+#ifndef IOMON_IOMMU_INTERNAL_H
+#define IOMON_IOMMU_INTERNAL_H
+
+#include "iommu/iommu.h"
+#include "iommu/rangeset.h"
+
+extern const struct iommu_ops *iommu_vendor;
+
+/* Map / unmap in every table of d (one per depth); iommu_lock held. */
+int iommu_dom_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
+		  unsigned perms, uint64_t *mapped);
+int iommu_dom_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
+int iommu_dom_map_identity_outside(struct iommu_domain *d, const struct rangeset *skip,
+				   paddr_t base, paddr_t end);
+
+/*
+ * Unity ranges (unity.c): read from the vendor, checked, merged, and mapped
+ * into the default domain once; paging domains hold them while an attached
+ * function needs them. iommu_lock held for all but init.
+ */
+void iommu_unity_init(struct iommu_domain *def, const struct rangeset *dma_ram,
+		      const struct rangeset *monitor);
+int iommu_unity_get(struct iommu_domain *d, const struct pci_dev *dev);
+void iommu_unity_put(struct iommu_domain *d, const struct pci_dev *dev);
+int iommu_unity_get_group(struct iommu_domain *d, const struct pci_group *g);
+void iommu_unity_put_group(struct iommu_domain *d, const struct pci_group *g);
+bool iommu_unity_held(const struct iommu_domain *d, uint64_t iova, uint64_t size);
+/* How many distinct unity ranges are in use (tests, report). */
+unsigned iommu_unity_count(void);
+
+#endif
