@@ -134,7 +134,7 @@ static void present_scatter(void)
 		must(pt_unmap_range(&t, i * SCATTER_STEP, PAGE_SIZE, NULL), "unmap");
 }
 
-#ifdef PT_MAP_PAGES_MAX
+#ifdef PT_MAP_BATCH_MAX
 /* The hypercall's shape: consecutive IOVAs, a list of scattered page addresses. */
 static void batch_pages(void)
 {
@@ -189,7 +189,7 @@ static void unmap_ident(void)
 static void nothing(void) { }
 
 #define IDENT_PAGES (IDENT_SIZE / PAGE_SIZE)
-#ifdef PT_MAP_PAGES_MAX
+#ifdef PT_MAP_BATCH_MAX
 #define BATCH_CALLS ((SEQ_PAGES + BATCH - 1) / BATCH)
 #else
 #define BATCH_CALLS SEQ_PAGES
@@ -320,7 +320,7 @@ struct result {
 
 static uint64_t stat_fences(void)
 {
-#ifdef PT_MAP_PAGES_MAX
+#ifdef PT_MAP_BATCH_MAX
 	return t.stats.fences;
 #else
 	return flush_calls;        /* today's hook fences on every call */
