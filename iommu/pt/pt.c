@@ -59,6 +59,7 @@ struct pt_dirty {
 struct pt_op {
 	struct pt_table *t;
 	uint64_t leaf_bits;    /* the format's leaf bits for the call's perms */
+	uint64_t present, large_bits;  /* copied from the format: no reload per store */
 	uint64_t stores;       /* entry stores, for t->stats */
 	bool flushed;          /* the flush hook was called: fence before returning */
 	struct pt_dirty dirty[PT_MAX_LEVELS + 1];
@@ -179,6 +180,21 @@ static inline void mark_dirty(struct pt_op *op, unsigned level, uint64_t *entrie
 	d->lines |= BIT(i / ENTRIES_PER_LINE);
 }
 
+/* The same for entries [first, end) of one table. */
+static inline void mark_dirty_range(struct pt_op *op, unsigned level, uint64_t *entries,
+				    unsigned first, unsigned end)
+{
+	struct pt_dirty *d = &op->dirty[level];
+
+	if (!op->t->flush_cache || first == end)
+		return;
+	if (d->entries != entries) {
+		dirty_flush(op, d);
+		d->entries = entries;
+	}
+	d->lines |= GENMASK((end - 1) / ENTRIES_PER_LINE, first / ENTRIES_PER_LINE);
+}
+
 /*
  * Write back everything the operation left dirty, then one fence, so the
  * walker's memory holds it all before the caller invalidates its caches.
@@ -199,9 +215,17 @@ static void op_finish(struct pt_op *op)
 	}
 }
 
-static void op_start(struct pt_op *op, struct pt_table *t, unsigned perms)
+/* perms: already checked against t->perms_ok. */
+static inline void op_start(struct pt_op *op, struct pt_table *t, unsigned perms)
 {
-	*op = (struct pt_op){ .t = t, .leaf_bits = pt_fmt_leaf_bits(t->fmt, perms) };
+	op->t = t;
+	op->leaf_bits = t->leaf_bits[perms & PT_PERMS_ALL];
+	op->present = t->fmt->present;
+	op->large_bits = t->fmt->large_bits;
+	op->stores = 0;
+	op->flushed = false;
+	if (t->flush_cache)
+		__builtin_memset(op->dirty, 0, sizeof(op->dirty));
 }
 
 /* ---- table pages ---- */
@@ -378,27 +402,29 @@ static int map_find_slot(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t
 /*
  * Write leaves of `level` into entries from index i on, while the range
  * lasts and the slots are free; stops at the end of the table, where a
- * larger page may fit again. Returns the bytes mapped.
+ * larger page may fit again. Returns the bytes mapped. A fresh table is
+ * written back whole when it is published, so only reachable ones are
+ * marked dirty.
  */
-static uint64_t fill_leaves(struct pt_op *op, uint64_t *entries, unsigned i, unsigned level,
-			    paddr_t pa, uint64_t left, bool fresh)
+static inline uint64_t fill_leaves(struct pt_op *op, uint64_t *entries, unsigned i,
+				   unsigned level, paddr_t pa, uint64_t left, bool fresh)
 {
-	uint64_t present = op->t->fmt->present;
-	uint64_t bits = op->leaf_bits | (level > 1 ? op->t->fmt->large_bits : 0);
-	uint64_t size = pt_level_size(level), done = 0;
-	unsigned first = i;
+	uint64_t present = op->present;
+	uint64_t bits = op->leaf_bits | (level > 1 ? op->large_bits : 0);
+	unsigned shift = pt_level_shift(level);
+	unsigned first = i, end = i + (unsigned)MIN(PT_ENTRIES - i, left >> shift);
 
-	for (; i < PT_ENTRIES && left - done >= size; i++) {
+	for (; i < end; i++) {
 		if (entry_load(&entries[i]) & present)
 			break;
-		entry_store(op, entries, i, ((pa + done) & PT_ENTRY_ADDR) | bits);
-		done += size;
+		observe_store(op->t, &entries[i], (pa & PT_ENTRY_ADDR) | bits);
+		__atomic_store_n(&entries[i], (pa & PT_ENTRY_ADDR) | bits, __ATOMIC_RELEASE);
+		pa += BIT(shift);
 	}
-	/* A fresh table is written back whole when it is published. */
-	if (!fresh && op->t->flush_cache)
-		for (unsigned l = first / ENTRIES_PER_LINE; l * ENTRIES_PER_LINE < i; l++)
-			mark_dirty(op, level, entries, l * ENTRIES_PER_LINE);
-	return done;
+	op->stores += i - first;
+	if (!fresh)
+		mark_dirty_range(op, level, entries, first, i);
+	return (uint64_t)(i - first) << shift;
 }
 
 /*
@@ -455,22 +481,56 @@ static int map_piece(struct pt_op *op, uint64_t iova, paddr_t pa, uint64_t left,
 	return 0;
 }
 
-/* Map one run under the lock; *mapped is the exact prefix now mapped. */
+/* The level-1 table covering iova, when the walk cache holds it. */
+static inline uint64_t *cached_leaf_table(const struct pt_table *t, uint64_t iova)
+{
+	const struct pt_walk_cache *c = &t->walk_cache[1];
+
+	return c->tag == iova >> pt_level_shift(2) ? c->entries : NULL;
+}
+
+/* Will the piece at iova -> pa with `left` to go take 4 KiB leaves? */
+static inline bool small_pages_only(const struct pt_table *t, uint64_t iova, paddr_t pa,
+				    uint64_t left)
+{
+	uint64_t large = pt_level_size(2);
+
+	return !(t->page_sizes & PT_SIZE_2M) || left < large || !IS_ALIGNED(iova | pa, large);
+}
+
+/*
+ * Map one run under the lock; *mapped is the exact prefix now mapped. The
+ * common case, 4 KiB leaves into the leaf table used last, skips the walk.
+ */
 static int map_run(struct pt_op *op, uint64_t iova, paddr_t pa, uint64_t size, uint64_t *mapped)
 {
 	uint64_t done = 0;
 	int rc = 0;
 
 	while (done < size) {
-		uint64_t piece;
+		uint64_t piece, left = size - done;
+		uint64_t *leaves = small_pages_only(op->t, iova + done, pa + done, left) ?
+				   cached_leaf_table(op->t, iova + done) : NULL;
 
-		rc = map_piece(op, iova + done, pa + done, size - done, &piece);
+		if (leaves) {
+			piece = fill_leaves(op, leaves, level_index(iova + done, 1), 1, pa + done,
+					    left, false);
+			if (!piece)
+				rc = -EEXIST;   /* a level-1 entry present is a leaf */
+		} else {
+			rc = map_piece(op, iova + done, pa + done, left, &piece);
+		}
 		if (rc)
 			break;
 		done += piece;
 	}
 	*mapped = done;
 	return rc;
+}
+
+static inline bool perms_ok(const struct pt_table *t, unsigned perms)
+{
+	return perms <= PT_PERMS_ALL && (t->perms_ok & BIT(perms));
 }
 
 static int check_map_args(const struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size)
@@ -487,7 +547,7 @@ int pt_map_range(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size,
 {
 	uint64_t done = 0;
 	struct pt_op op;
-	int rc = pt_fmt_perms_valid(t->fmt, perms) ? check_map_args(t, iova, pa, size) : -EINVAL;
+	int rc = perms_ok(t, perms) ? check_map_args(t, iova, pa, size) : -EINVAL;
 
 	if (rc == 0) {
 		spin_lock(&t->lock);
@@ -503,28 +563,11 @@ int pt_map_range(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size,
 
 /* ---- batches ---- */
 
-/* Element k of a batch as a run: a run list, or page k of a page list. */
-struct batch_src {
-	const struct pt_map_run *runs;
-	const paddr_t *pages;
-	uint64_t iova;
-};
-
-static inline struct pt_map_run batch_elem(const struct batch_src *src, unsigned k)
+static int check_runs(const struct pt_table *t, const struct pt_map_run *runs, unsigned n)
 {
-	if (src->runs)
-		return src->runs[k];
-	return (struct pt_map_run){ src->iova + (uint64_t)k * PAGE_SIZE, src->pages[k], PAGE_SIZE };
-}
-
-static int check_batch(const struct pt_table *t, const struct batch_src *src, unsigned n,
-		       unsigned perms)
-{
-	if (n > PT_MAP_BATCH_MAX || !pt_fmt_perms_valid(t->fmt, perms))
-		return -EINVAL;
 	for (unsigned k = 0; k < n; k++) {
-		struct pt_map_run r = batch_elem(src, k);
-		int rc = r.size ? check_map_args(t, r.iova, r.pa, r.size) : -EINVAL;
+		int rc = runs[k].size ? check_map_args(t, runs[k].iova, runs[k].pa, runs[k].size) :
+					-EINVAL;
 
 		if (rc)
 			return rc;
@@ -533,37 +576,55 @@ static int check_batch(const struct pt_table *t, const struct batch_src *src, un
 }
 
 /*
- * Map elements [k, n) merged into contiguous runs (next IOVA and next PA both
- * follow on), each run with the largest pages it allows. On failure,
- * translate the bytes done of the failing run back into elements.
+ * A lone 4 KiB page into the leaf table used last: one entry, no walk.
+ * Returns 1 when done, 0 when the cache does not cover iova, -EEXIST.
  */
-static int batch_map(struct pt_op *op, const struct batch_src *src, unsigned n,
-		     struct pt_progress *progress)
+static inline int map_one_cached(struct pt_op *op, uint64_t iova, paddr_t pa)
+{
+	uint64_t *leaves = cached_leaf_table(op->t, iova);
+	unsigned i = level_index(iova, 1);
+	uint64_t e = (pa & PT_ENTRY_ADDR) | op->leaf_bits;
+
+	if (!leaves)
+		return 0;
+	if (entry_load(&leaves[i]) & op->present)
+		return -EEXIST;
+	observe_store(op->t, &leaves[i], e);
+	__atomic_store_n(&leaves[i], e, __ATOMIC_RELEASE);
+	op->stores++;
+	mark_dirty_range(op, 1, leaves, i, i + 1);
+	return 1;
+}
+
+/*
+ * Map runs[0..n) in order, neighbours that continue each other (next IOVA
+ * and next PA both follow on) merged into one run, each run with the largest
+ * pages it allows. On failure, the bytes done of the failing run are turned
+ * back into whole elements and a prefix of the next.
+ */
+static int runs_map(struct pt_op *op, const struct pt_map_run *runs, unsigned n,
+		    struct pt_progress *progress)
 {
 	unsigned k = 0;
 
 	while (k < n) {
-		struct pt_map_run run = batch_elem(src, k);
+		struct pt_map_run run = runs[k];
 		unsigned end = k + 1;
-		uint64_t mapped;
-		int rc;
+		uint64_t mapped = 0;
+		int rc = 0;
 
 		for (; end < n; end++) {
-			struct pt_map_run next = batch_elem(src, end);
-
-			if (next.iova != run.iova + run.size || next.pa != run.pa + run.size)
+			if (runs[end].iova != run.iova + run.size || runs[end].pa != run.pa + run.size)
 				break;
-			run.size += next.size;
+			run.size += runs[end].size;
 		}
-		rc = map_run(op, run.iova, run.pa, run.size, &mapped);
-		if (rc) {
-			for (;; k++) {
-				uint64_t size = batch_elem(src, k).size;
-
-				if (mapped < size)
-					break;
-				mapped -= size;
-			}
+		if (run.size == PAGE_SIZE)
+			rc = map_one_cached(op, run.iova, run.pa);
+		if (rc == 0)
+			rc = map_run(op, run.iova, run.pa, run.size, &mapped);
+		if (rc < 0) {
+			for (; mapped >= runs[k].size; k++)
+				mapped -= runs[k].size;
 			*progress = (struct pt_progress){ k, mapped };
 			return rc;
 		}
@@ -573,17 +634,17 @@ static int batch_map(struct pt_op *op, const struct batch_src *src, unsigned n,
 	return 0;
 }
 
-static int batch_run(struct pt_table *t, const struct batch_src *src, unsigned n,
-		     unsigned perms, struct pt_progress *progress)
+int pt_map_batch(struct pt_table *t, const struct pt_map_run *runs, unsigned n,
+		 unsigned perms, struct pt_progress *progress)
 {
 	struct pt_progress p = { 0, 0 };
 	struct pt_op op;
-	int rc = check_batch(t, src, n, perms);
+	int rc = n > PT_MAP_BATCH_MAX || !perms_ok(t, perms) ? -EINVAL : check_runs(t, runs, n);
 
 	if (rc == 0) {
 		spin_lock(&t->lock);
 		op_start(&op, t, perms);
-		rc = batch_map(&op, src, n, &p);
+		rc = runs_map(&op, runs, n, &p);
 		op_finish(&op);
 		spin_unlock(&t->lock);
 	}
@@ -592,25 +653,69 @@ static int batch_run(struct pt_table *t, const struct batch_src *src, unsigned n
 	return rc;
 }
 
-int pt_map_batch(struct pt_table *t, const struct pt_map_run *runs, unsigned n,
-		 unsigned perms, struct pt_progress *progress)
+static int check_pages(const struct pt_table *t, uint64_t iova, const paddr_t *pages, unsigned n)
 {
-	struct batch_src src = { .runs = runs };
+	paddr_t pa_last = t->pa_limit - PAGE_SIZE;   /* pa_limit is at least 1 << 39 */
 
-	return batch_run(t, &src, n, perms, progress);
+	if (!IS_ALIGNED(iova, PAGE_SIZE))
+		return -EINVAL;
+	if (!range_below(iova, (uint64_t)n * PAGE_SIZE, t->iova_limit))
+		return -ERANGE;
+	for (unsigned k = 0; k < n; k++) {
+		if (!IS_ALIGNED(pages[k], PAGE_SIZE))
+			return -EINVAL;
+		if (pages[k] > pa_last)
+			return -ERANGE;
+	}
+	return 0;
+}
+
+/* pt_map_batch for 4 KiB elements at consecutive IOVAs, without a run list. */
+static int pages_map(struct pt_op *op, uint64_t iova, const paddr_t *pages, unsigned n,
+		     struct pt_progress *progress)
+{
+	unsigned k = 0;
+
+	while (k < n) {
+		paddr_t pa = pages[k];
+		uint64_t at = iova + (uint64_t)k * PAGE_SIZE, mapped = 0;
+		unsigned end = k + 1;
+		int rc = 0;
+
+		while (end < n && pages[end] == pa + (uint64_t)(end - k) * PAGE_SIZE)
+			end++;
+		if (end == k + 1)
+			rc = map_one_cached(op, at, pa);
+		if (rc == 0)
+			rc = map_run(op, at, pa, (uint64_t)(end - k) * PAGE_SIZE, &mapped);
+		if (rc < 0) {
+			*progress = (struct pt_progress){ k + (unsigned)(mapped / PAGE_SIZE), 0 };
+			return rc;
+		}
+		k = end;
+	}
+	*progress = (struct pt_progress){ n, 0 };
+	return 0;
 }
 
 int pt_map_pages(struct pt_table *t, uint64_t iova, const paddr_t *pages, unsigned n,
 		 unsigned perms, struct pt_progress *progress)
 {
-	struct batch_src src = { .pages = pages, .iova = iova };
+	struct pt_progress p = { 0, 0 };
+	struct pt_op op;
+	int rc = n > PT_MAP_BATCH_MAX || !perms_ok(t, perms) ? -EINVAL :
+		 check_pages(t, iova, pages, n);
 
-	if (n && !range_below(iova, (uint64_t)n * PAGE_SIZE, t->iova_limit)) {
-		if (progress)
-			*progress = (struct pt_progress){ 0, 0 };
-		return -ERANGE;
+	if (rc == 0) {
+		spin_lock(&t->lock);
+		op_start(&op, t, perms);
+		rc = pages_map(&op, iova, pages, n, &p);
+		op_finish(&op);
+		spin_unlock(&t->lock);
 	}
-	return batch_run(t, &src, n, perms, progress);
+	if (progress)
+		*progress = p;
+	return rc;
 }
 
 /* ---- unmap ---- */
@@ -669,25 +774,28 @@ static void split_superpage(struct pt_op *op, struct pt_slot *s, uint64_t iova,
  * over holes; stops at a table (the next piece descends into it) and at
  * the end of this table.
  */
-static uint64_t clear_leaves(struct pt_op *op, const struct pt_slot *s, uint64_t left)
+static inline uint64_t clear_leaves(struct pt_op *op, const struct pt_slot *s, uint64_t left)
 {
 	const struct pt_format *fmt = op->t->fmt;
 	uint64_t present = fmt->present, leaf_mask = fmt->leaf_mask, leaf_match = fmt->leaf_match;
-	uint64_t size = pt_level_size(s->level), done = 0;
-	unsigned i;
+	unsigned shift = pt_level_shift(s->level), first = s->index, i;
+	unsigned end = first + (unsigned)MIN(PT_ENTRIES - first, left >> shift);
+	uint64_t stores = 0;
 
-	for (i = s->index; i < PT_ENTRIES && left - done >= size; i++) {
+	for (i = first; i < end; i++) {
 		uint64_t e = entry_load(&s->entries[i]);
 
 		if (e & present) {
 			if (s->level > 1 && (e & leaf_mask) != leaf_match)
 				break;
-			entry_store(op, s->entries, i, 0);
-			mark_dirty(op, s->level, s->entries, i);
+			observe_store(op->t, &s->entries[i], 0);
+			__atomic_store_n(&s->entries[i], 0, __ATOMIC_RELEASE);
+			stores++;
 		}
-		done += size;
 	}
-	return done;
+	op->stores += stores;
+	mark_dirty_range(op, s->level, s->entries, first, i);
+	return (uint64_t)(i - first) << shift;
 }
 
 /* Unmap a first piece of [iova, iova+left); *done is its length. */
@@ -696,8 +804,15 @@ static int unmap_piece(struct pt_op *op, uint64_t iova, uint64_t left, uint64_t 
 	struct pt_table *t = op->t;
 	struct pt_reserve res;
 	struct pt_slot s;
+	uint64_t *leaves = cached_leaf_table(t, iova);
 	int rc;
 
+	if (leaves) {
+		/* 4 KiB leaves are always covered: no split, no walk. */
+		s = (struct pt_slot){ leaves, level_index(iova, 1), 1, 0 };
+		*done = clear_leaves(op, &s, left);
+		return 0;
+	}
 	walk_cached(t, iova, 1, &s);
 	if (!pt_fmt_present(t->fmt, s.entry)) {
 		/* A hole as large as the missing entry's span: nothing to clear. */
@@ -852,6 +967,11 @@ int pt_init(struct pt_table *t, const struct pt_format *fmt, unsigned levels,
 		.pa_limit = BIT(pa_bits), .page_sizes = page_sizes, .pool = *pool,
 		.flush_cache = flush_cache, .lock = SPINLOCK_INIT,
 	};
+	for (unsigned p = 0; p <= PT_PERMS_ALL; p++) {
+		t->leaf_bits[p] = pt_fmt_leaf_bits(fmt, p);
+		if (pt_fmt_perms_valid(fmt, p))
+			t->perms_ok |= BIT(p);
+	}
 	/* The root page fixes the direct-map offset every later page must share. */
 	pa = pool->alloc(pool->ctx);
 	if (!pa)

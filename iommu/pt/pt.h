@@ -92,6 +92,8 @@ struct pt_table {
 	spinlock_t lock;
 	struct pt_stats stats;
 	uintptr_t dm;              /* direct-map offset: a table page's va - pa */
+	uint64_t leaf_bits[PT_PERMS_ALL + 1];  /* the format's leaf bits, by perms */
+	uint8_t perms_ok;          /* bit p: perms p is a valid mapping */
 	struct pt_walk_cache walk_cache[PT_MAX_LEVELS];  /* by level, under lock */
 };
 

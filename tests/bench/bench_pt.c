@@ -49,6 +49,7 @@ static bool flushing;                          /* the non-coherent pass */
 static uint64_t flush_calls, flush_lines;
 static paddr_t *scatter_pa;                    /* SEQ_PAGES random page addresses */
 static bool count_only;
+static const char *only_format, *only_workload;   /* --format / --only: substrings */
 
 static void count_flush(void *va, size_t len)
 {
@@ -406,6 +407,8 @@ static void run_format(const struct pt_format *fmt)
 		char key[128], insn[16];
 		uint64_t ms;
 
+		if (only_workload && !strstr(w->name, only_workload))
+			continue;
 		if (count_only) {
 			run_count_only(fmt, w);
 			continue;
@@ -446,6 +449,10 @@ int main(int argc, char **argv)
 			count_only = true;
 		else if (strcmp(argv[i], "--insns") == 0 && i + 1 < argc)
 			insns_load(argv[++i]);
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			only_format = argv[++i];
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only_workload = argv[++i];
 	}
 	bench_arena_init((IDENT_SIZE / PAGE_SIZE / 512 + 256) * PAGE_SIZE);
 	scatter_pa = malloc(SEQ_PAGES * sizeof(*scatter_pa));
@@ -475,6 +482,7 @@ int main(int argc, char **argv)
 		       "after, same run\n");
 	}
 	for (unsigned f = 0; f < ARRAY_SIZE(formats); f++)
-		run_format(formats[f]);
+		if (!only_format || strstr(formats[f]->name, only_format))
+			run_format(formats[f]);
 	return 0;
 }
