@@ -20,6 +20,7 @@ static struct {
 	unsigned npages;
 	bool *used;
 	unsigned in_use, allocs, frees, flushes;
+	uint64_t flushed_bytes;
 	long budget;                     /* allocations left before failing; -1: unlimited */
 	uint8_t *snapshot;               /* arena at fake_record_start */
 	struct fake_event *ev;
@@ -134,6 +135,7 @@ unsigned fake_pool_in_use(void) { return fm.in_use; }
 unsigned fake_pool_allocs(void) { return fm.allocs; }
 unsigned fake_pool_frees(void) { return fm.frees; }
 unsigned fake_flush_calls(void) { return fm.flushes; }
+uint64_t fake_flush_bytes(void) { return fm.flushed_bytes; }
 unsigned fake_recorded_writes(void)
 {
 	unsigned n = 0;
@@ -149,6 +151,7 @@ void fake_flush(void *va, size_t len)
 
 	assert_true(p >= fm.buf && (uint64_t)(p - fm.buf) + len <= arena_bytes());
 	fm.flushes++;
+	fm.flushed_bytes += len;
 	record((struct fake_event){ .is_flush = true, .pa = FAKE_BASE + (uint64_t)(p - fm.buf),
 				    .len = len });
 }
