@@ -53,6 +53,7 @@ KCFLAGS += $(WARNFLAGS)
 HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(WARNFLAGS) -I. -DIOMON_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -MMD -MP
 include tests/unit/tests.mk
+include tests/bench/bench.mk
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst %,$(BUILD)/host/test_%,$(UNIT_TESTS))
 

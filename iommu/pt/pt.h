@@ -17,12 +17,14 @@
  * leaves one empty: hardware may hold it in a paging-structure cache until
  * the caller's invalidation, and the engine does not know when that is.
  *
- * A table page that cannot be reached through phys_map() makes a walk fail
- * with -EFAULT; tables built here never do.
+ * Table pages are reached through the direct map: every pool page must be
+ * mapped by phys_map() at the same offset from its physical address as the
+ * root (in the monitor, all RAM is); a page that is not is refused, like an
+ * empty pool, with -ENOMEM. The page-walk code itself never calls phys_map().
  *
- * Concurrency with software: pt_map_range / pt_unmap_range / pt_destroy
- * take t->lock. pt_lookup and pt_walk do not: they read entries atomically
- * and table pages stay valid until pt_destroy.
+ * Concurrency with software: pt_map_range / pt_map_batch / pt_map_pages /
+ * pt_unmap_range / pt_destroy take t->lock. pt_lookup and pt_walk do not:
+ * they read entries atomically and table pages stay valid until pt_destroy.
  */
 #ifndef IOMON_PT_H
 #define IOMON_PT_H
@@ -51,6 +53,16 @@ struct pt_stats {
 	uint64_t tables_allocated; /* pages ever taken from the pool */
 	uint64_t entries_written;  /* entry stores, zeroing of new tables excluded */
 	uint64_t splits;           /* superpages replaced by a table of smaller leaves */
+	uint64_t fences;           /* fences after flush_cache calls: one per operation */
+};
+
+/*
+ * The table last walked through at one level, under t->lock: valid until
+ * pt_destroy because table pointers are never changed once written.
+ */
+struct pt_walk_cache {
+	uint64_t tag;              /* iova >> shift of the level above: the span covered */
+	uint64_t *entries;         /* NULL: empty */
 };
 
 struct pt_table {
@@ -68,12 +80,21 @@ struct pt_table {
 	struct pt_pool pool;
 	/*
 	 * Write back [va, va+len) to memory for a walker that does not snoop
-	 * the CPU caches (VT-d ECAP.C=0); NULL when it does. Called on every
-	 * written range before the range is published or the call returns.
+	 * the CPU caches (VT-d ECAP.C=0); NULL when it does. Called once per
+	 * run of written cache lines: a new table page whole before the store
+	 * that links it, lines of reachable tables before the operation
+	 * returns. The hook need not fence: each operation that called it
+	 * ends with one full fence (MFENCE) of its own. It must keep its
+	 * write-backs ordered before later stores, as CLFLUSH is (CLFLUSHOPT
+	 * or CLWB would need an SFENCE inside the hook).
 	 */
 	void (*flush_cache)(void *va, size_t len);
 	spinlock_t lock;
 	struct pt_stats stats;
+	uintptr_t dm;              /* direct-map offset: a table page's va - pa */
+	uint64_t leaf_bits[PT_PERMS_ALL + 1];  /* the format's leaf bits, by perms */
+	uint8_t perms_ok;          /* bit p: perms p is a valid mapping */
+	struct pt_walk_cache walk_cache[PT_MAX_LEVELS];  /* by level, under lock */
 };
 
 /*
@@ -108,6 +129,57 @@ int pt_init(struct pt_table *t, const struct pt_format *fmt, unsigned levels,
  */
 int pt_map_range(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size,
 		 unsigned perms, uint64_t *mapped);
+
+/*
+ * Batched maps, for lists such as a MAP_DEVICE_GPA_PAGES hypercall's: all
+ * elements under one lock, each walk starting from the tables the previous
+ * element used, neighbouring elements that continue each other (next IOVA
+ * and next PA both follow on) merged and mapped with the largest pages the
+ * merged run's alignment allows, and for a non-coherent walker one write-back
+ * per touched cache line and one fence per call.
+ *
+ * At most PT_MAP_BATCH_MAX elements per call (-EINVAL beyond): it bounds the
+ * time the lock is held, and fits the hypercall's 507 page numbers.
+ *
+ * The whole list is checked before anything changes: an element that is not
+ * 4 KiB aligned, has size 0, or perms the format cannot express gives
+ * -EINVAL; one past iova_limit or pa_limit -ERANGE; the table is then
+ * untouched and progress is {0, 0}.
+ *
+ * Then elements are mapped in order. progress (may be NULL) is the exact
+ * prefix now mapped: elements [0, done) whole, and the first `bytes` of
+ * element `done`; nothing after that prefix changed. -EEXIST (element
+ * `done` overlaps a mapping) and -ENOMEM (the pool ran dry) stop there; the
+ * piece that needed pages was not started, so a page-sized element is
+ * either mapped or untouched, and the caller can report `done` completed
+ * reps or undo the prefix with pt_unmap_range.
+ */
+#define PT_MAP_BATCH_MAX 512
+
+struct pt_map_run {
+	uint64_t iova;
+	paddr_t pa;
+	uint64_t size;             /* bytes, a multiple of 4 KiB */
+};
+
+struct pt_progress {
+	unsigned done;             /* elements mapped whole */
+	uint64_t bytes;            /* mapped prefix of element `done` */
+};
+
+int __must_check pt_map_batch(struct pt_table *t, const struct pt_map_run *runs, unsigned n,
+			      unsigned perms, struct pt_progress *progress);
+
+/*
+ * The MAP_DEVICE_GPA_PAGES shape: page k (a 4 KiB-aligned physical address,
+ * the guest PFN already translated) is mapped at iova + k * 4 KiB, for
+ * k < n <= PT_MAP_BATCH_MAX. Same rules as pt_map_batch with 4 KiB
+ * elements: progress->done is the number of pages now mapped (the hypercall's
+ * reps completed) and progress->bytes is always 0. Pages that are
+ * physically contiguous and suitably aligned become 2M/1G leaves.
+ */
+int __must_check pt_map_pages(struct pt_table *t, uint64_t iova, const paddr_t *pages,
+			      unsigned n, unsigned perms, struct pt_progress *progress);
 
 /*
  * Unmap [iova, iova+size). A superpage the range cuts is first split into a
@@ -156,11 +228,13 @@ void pt_destroy(struct pt_table *t);
 
 #ifdef IOMON_HOST
 /*
- * Unit tests only: told of every 64-bit store into a table page, just
- * before it happens (zeroing of new pages included). NULL turns it off.
+ * Unit tests only: `store` is told of every 64-bit store into a table page,
+ * just before it happens; `zero` of every new table page, just before it is
+ * cleared in bulk (it is not reachable then). NULL turns them off.
  */
 typedef void (*pt_write_observer_fn)(void *ctx, paddr_t entry_pa, uint64_t old, uint64_t val);
-void pt_set_write_observer(pt_write_observer_fn fn, void *ctx);
+typedef void (*pt_zero_observer_fn)(void *ctx, paddr_t page_pa);
+void pt_set_write_observer(pt_write_observer_fn store, pt_zero_observer_fn zero, void *ctx);
 #endif
 
 #endif

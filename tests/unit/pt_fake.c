@@ -9,6 +9,7 @@
 
 struct fake_event {
 	bool is_flush;
+	bool is_zero;        /* a new table page cleared in bulk (pa: the page) */
 	paddr_t pa;
 	uint64_t old, val;   /* store */
 	uint64_t len;        /* flush */
@@ -19,6 +20,7 @@ static struct {
 	unsigned npages;
 	bool *used;
 	unsigned in_use, allocs, frees, flushes;
+	uint64_t flushed_bytes;
 	long budget;                     /* allocations left before failing; -1: unlimited */
 	uint8_t *snapshot;               /* arena at fake_record_start */
 	struct fake_event *ev;
@@ -91,6 +93,15 @@ static void observer(void *ctx, paddr_t pa, uint64_t old, uint64_t val)
 	record((struct fake_event){ .pa = pa, .old = old, .val = val });
 }
 
+static void zero_observer(void *ctx, paddr_t page)
+{
+	(void)ctx;
+	assert_true(in_arena(page, PAGE_SIZE));
+	assert_true(IS_ALIGNED(page, PAGE_SIZE));
+	assert_true(fm.used[(page - FAKE_BASE) / PAGE_SIZE]);  /* a page the pool handed out */
+	record((struct fake_event){ .is_zero = true, .pa = page });
+}
+
 void fake_init(unsigned npages)
 {
 	memset(&fm, 0, sizeof(fm));
@@ -103,13 +114,13 @@ void fake_init(unsigned npages)
 	fm.budget = -1;
 	phys_arena_reset();
 	phys_arena_add(FAKE_BASE, fm.buf, arena_bytes());
-	pt_set_write_observer(observer, NULL);
+	pt_set_write_observer(observer, zero_observer, NULL);
 	log_capture_reset();
 }
 
 void fake_fini(void)
 {
-	pt_set_write_observer(NULL, NULL);
+	pt_set_write_observer(NULL, NULL, NULL);
 	phys_arena_reset();
 	free(fm.buf);
 	free(fm.used);
@@ -124,12 +135,13 @@ unsigned fake_pool_in_use(void) { return fm.in_use; }
 unsigned fake_pool_allocs(void) { return fm.allocs; }
 unsigned fake_pool_frees(void) { return fm.frees; }
 unsigned fake_flush_calls(void) { return fm.flushes; }
+uint64_t fake_flush_bytes(void) { return fm.flushed_bytes; }
 unsigned fake_recorded_writes(void)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < fm.nev; i++)
-		n += !fm.ev[i].is_flush;
+		n += !fm.ev[i].is_flush && !fm.ev[i].is_zero;
 	return n;
 }
 
@@ -139,6 +151,7 @@ void fake_flush(void *va, size_t len)
 
 	assert_true(p >= fm.buf && (uint64_t)(p - fm.buf) + len <= arena_bytes());
 	fm.flushes++;
+	fm.flushed_bytes += len;
 	record((struct fake_event){ .is_flush = true, .pa = FAKE_BASE + (uint64_t)(p - fm.buf),
 				    .len = len });
 }
@@ -269,25 +282,51 @@ static bool same_tr(struct ref_tr a, struct ref_tr b)
 
 /* ---- replay ---- */
 
+/* A write: one entry stored, or a whole page zeroed. */
+static bool is_write(const struct fake_event *e)
+{
+	return !e->is_flush;
+}
+
+static uint64_t write_len(const struct fake_event *e)
+{
+	return e->is_zero ? PAGE_SIZE : 8;
+}
+
 static bool flush_covers(const struct fake_event *f, paddr_t pa)
 {
 	return f->is_flush && pa >= f->pa && pa + 8 <= f->pa + f->len;
 }
 
-/* Index of the first flush after event k covering its entry, or nev. */
-static unsigned flushed_at(unsigned k)
+/* Index of the first flush after event k covering the 8 bytes at pa, or nev. */
+static unsigned flushed_at(unsigned k, paddr_t pa)
 {
 	unsigned j;
 
-	for (j = k + 1; j < fm.nev && !flush_covers(&fm.ev[j], fm.ev[k].pa); j++)
+	for (j = k + 1; j < fm.nev && !flush_covers(&fm.ev[j], pa); j++)
 		;
 	return j;
+}
+
+/* Index by which every line event k wrote is flushed (nev: some never is). */
+static unsigned write_flushed_at(unsigned k)
+{
+	const struct fake_event *e = &fm.ev[k];
+	unsigned last = 0;
+
+	for (uint64_t off = 0; off < write_len(e); off += 64) {
+		unsigned j = flushed_at(k, e->pa + off);
+
+		if (j > last)
+			last = j;
+	}
+	return last;
 }
 
 static bool page_written_before(paddr_t page, unsigned m)
 {
 	for (unsigned k = 0; k < m; k++)
-		if (!fm.ev[k].is_flush && ALIGN_DOWN(fm.ev[k].pa, PAGE_SIZE) == page)
+		if (is_write(&fm.ev[k]) && ALIGN_DOWN(fm.ev[k].pa, PAGE_SIZE) == page)
 			return true;
 	return false;
 }
@@ -295,24 +334,40 @@ static bool page_written_before(paddr_t page, unsigned m)
 static void check_flush_order(void)
 {
 	for (unsigned k = 0; k < fm.nev; k++) {
-		if (fm.ev[k].is_flush)
-			continue;
-		if (flushed_at(k) == fm.nev)
-			fail_msg("store to 0x%llx never flushed", (unsigned long long)fm.ev[k].pa);
+		if (is_write(&fm.ev[k]) && write_flushed_at(k) == fm.nev)
+			fail_msg("%s 0x%llx never flushed", fm.ev[k].is_zero ? "zeroed page" : "store to",
+				 (unsigned long long)fm.ev[k].pa);
 	}
-	/* A store linking page X: every earlier store into X is flushed before it. */
+	/* A store linking page X: every earlier write into X is flushed before it. */
 	for (unsigned m = 0; m < fm.nev; m++) {
 		paddr_t target = fm.ev[m].val & REF_ADDR;
 
-		if (fm.ev[m].is_flush || !in_arena(target, PAGE_SIZE) ||
+		if (!is_write(&fm.ev[m]) || fm.ev[m].is_zero || !in_arena(target, PAGE_SIZE) ||
 		    !page_written_before(target, m))
 			continue;
 		for (unsigned k = 0; k < m; k++)
-			if (!fm.ev[k].is_flush && ALIGN_DOWN(fm.ev[k].pa, PAGE_SIZE) == target &&
-			    flushed_at(k) > m)
-				fail_msg("store to 0x%llx flushed after the table was linked (event %u)",
+			if (is_write(&fm.ev[k]) && ALIGN_DOWN(fm.ev[k].pa, PAGE_SIZE) == target &&
+			    write_flushed_at(k) > m)
+				fail_msg("write to 0x%llx flushed after the table was linked (event %u)",
 					 (unsigned long long)fm.ev[k].pa, m);
 	}
+}
+
+/* Is `page` a table the walker can reach in the image? */
+static bool page_reachable(const struct pt_table *t, const uint8_t *mem, paddr_t table,
+			   unsigned level, paddr_t page)
+{
+	if (table == page)
+		return true;
+	for (unsigned i = 0; level > 1 && i < 512; i++) {
+		uint64_t e = image_entry(mem, table + i * 8);
+		enum ref_kind k = kind_of(t);
+
+		if (ref_present(k, e) && !ref_leaf(k, e, level) && in_arena(e & REF_ADDR, PAGE_SIZE) &&
+		    page_reachable(t, mem, e & REF_ADDR, level - 1, page))
+			return true;
+	}
+	return false;
 }
 
 void fake_replay_check(const struct pt_table *t, const uint64_t *probes, unsigned nprobes)
@@ -332,6 +387,14 @@ void fake_replay_check(const struct pt_table *t, const uint64_t *probes, unsigne
 
 		if (e->is_flush)
 			continue;
+		if (e->is_zero) {
+			/* Bulk zeroing is unobserved per entry: only while unreachable. */
+			if (page_reachable(t, shadow, t->root, t->levels, e->pa))
+				fail_msg("page 0x%llx zeroed while a walker can reach it",
+					 (unsigned long long)e->pa);
+			memset(shadow + (e->pa - FAKE_BASE), 0, PAGE_SIZE);
+			continue;
+		}
 		/* The observer's "old" is what the replay holds: no store went unseen. */
 		assert_int_equal(image_entry(shadow, e->pa), e->old);
 		memcpy(shadow + (e->pa - FAKE_BASE), &e->val, 8);

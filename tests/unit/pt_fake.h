@@ -27,6 +27,7 @@ unsigned fake_pool_frees(void);
 /* The flush_cache hook: records the range (in the event log when recording). */
 void fake_flush(void *va, size_t len);
 unsigned fake_flush_calls(void);
+uint64_t fake_flush_bytes(void);     /* total length handed to the hook */
 
 /* Raw entry at a physical address in the arena. */
 uint64_t fake_entry(paddr_t pa);

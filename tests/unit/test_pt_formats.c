@@ -260,7 +260,7 @@ static unsigned random_perms(void)
 
 	do
 		p = choice[fake_rand() % ARRAY_SIZE(choice)];
-	while (!t.fmt->perms_valid(p));
+	while (!pt_fmt_perms_valid(t.fmt, p));
 	return p;
 }
 

@@ -11,6 +11,7 @@ ut_ivrs_src     := iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
 ut_pt_src       := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c \
 	iommu/pt/fmt_x86.c tests/unit/pt_fake.c
 ut_pt_formats_src := $(ut_pt_src)
+ut_pt_batch_src := $(ut_pt_src)
 ut_vtd_fault_src := iommu/vtd/fault.c
 ut_pci_ids_src  := pci/ids.c
 ut_pci_caps_src := pci/caps.c tests/unit/fake_pci.c
