@@ -7,6 +7,7 @@
 #
 # Platform variables (for run/debug/iso): FW=bios|uefi BOOT=cd|usb IOMMU=intel|amd|none
 # AW=39|48 CM=on|off MEM=512M SMP=1 CMDLINE="..." QEMU_EXTRA="..."
+# EMU=qemu|bochs (bochs: an Intel VMX+EPT CPU, BOCHS_CPU=corei7_skylake_x; see tools/bochs.sh)
 
 BUILD      ?= build
 FW         ?= bios
@@ -18,6 +19,7 @@ MEM        ?= 512M
 SMP        ?= 1
 CMDLINE    ?=
 QEMU_EXTRA ?=
+EMU        ?= qemu
 export FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA
 
 CC         := gcc
@@ -91,7 +93,7 @@ $(BUILD)/iomon.iso: $(BUILD)/iomon.elf $(BUILD)/cmdline.txt tools/mkiso.sh
 	tools/mkiso.sh $(BUILD)/iomon.elf $@ "$(CMDLINE)"
 
 run: deps iso
-	tools/qemu.sh $(BUILD)/iomon.iso
+	tools/$(EMU).sh $(BUILD)/iomon.iso
 debug: deps iso
 	@echo "QEMU waits for gdb: gdb $(BUILD)/iomon.elf -ex 'target remote :1234'"
 	tools/qemu.sh $(BUILD)/iomon.iso -s -S
