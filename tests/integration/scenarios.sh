@@ -205,3 +205,16 @@ bochs_boot_ok() {
 }
 scenario bochs-plain 33 "EMU=bochs MEM=256M" "exit=qemu" 180
 bochs_boot_ok
+
+# The VMX+EPT backend: selftest=vcpu raises every normalised exit once from a
+# hand-assembled 32-bit guest at GPAs that differ from its HPAs (TAP).
+scenario bochs-vcpu 33 "EMU=bochs MEM=256M" "exit=qemu selftest=vcpu" 180
+bochs_boot_ok
+expect '^I/vcpu: virtualization: VMX with EPT, unrestricted guest, INVEPT single-context, VPID on'
+expect '^ok 1 - vcpu backend VMX chosen, enabled on CPU 0, guest created'
+expect '^ok 7 - hypercall exit \(VMCALL\), length 3, registers intact'
+expect '^ok 8 - stage-2 fault: write to unmapped GPA 0x10000'
+expect '^ok 10 - triple fault: shutdown exit'
+expect '^1\.\.10$'
+expect '^# 10 tests, 0 failed'
+reject '^not ok'
