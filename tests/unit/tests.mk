@@ -20,3 +20,4 @@ ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/
 ut_sriov_src    := $(ut_pci_enum_src)
 ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
 ut_iommu_src := iommu/iommu.c $(ut_pt_src:tests/unit/pt_fake.c=) kernel/frames.c pci/registry.c pci/ids.c tests/unit/fake_pci.c
+ut_vcpu_caps_src := arch/x86/vcpu_caps.c
