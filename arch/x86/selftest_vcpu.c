@@ -31,7 +31,9 @@
 #define IN_VALUE     0x5a
 #define MSR_VALUE    0x0123456789abcdefULL
 #define HCALL_RESULT 0x600d
-#define VCPU_TESTS   10
+#define VCPU_TESTS   11
+#define CR0_PE_ET    0x11
+#define CR0_NE       0x20
 
 /*
  * The guest, 32-bit code at GPA_CODE (offsets in the comments). Each exit is
@@ -39,7 +41,7 @@
  */
 enum {
 	AT_CPUID = 0x07, AT_OUT = 0x0d, AT_IN = 0x0e, AT_RDMSR = 0x16, AT_WRMSR = 0x19,
-	AT_HCALL = 0x1b, AT_FAULT = 0x1e, AT_HLT = 0x29, LEN_FAULT = 5,
+	AT_HCALL = 0x1b, AT_FAULT = 0x1e, AT_HLT = 0x35, LEN_FAULT = 5,
 };
 static const uint8_t guest_code[] = {
 	0xb8, 0x00, 0x00, 0x00, 0x40,        /* 00 mov eax, 0x40000000 */
@@ -57,9 +59,13 @@ static const uint8_t guest_code[] = {
 	0xa3, 0x00, 0x00, 0x01, 0x00,        /* 1e mov [0x10000], eax: unmapped */
 	0xa3, 0x00, 0x30, 0x00, 0x00,        /* 23 mov [0x3000], eax */
 	0x50,                                /* 28 push eax */
-	0xf4,                                /* 29 hlt */
-	0x0f, 0x01, 0x1d, 0x00, 0x31, 0x00, 0x00, /* 2a lidt [0x3100]: an empty IDT */
-	0x0f, 0x0b,                          /* 31 ud2: #UD, #GP, #DF, triple fault */
+	0x0f, 0x20, 0xc1,                    /* 29 mov ecx, cr0 */
+	0x83, 0xc9, 0x20,                    /* 2c or ecx, 0x20     (CR0.NE: VMX owns it) */
+	0x0f, 0x22, 0xc1,                    /* 2f mov cr0, ecx */
+	0x0f, 0x20, 0xc2,                    /* 32 mov edx, cr0     (reads back what it wrote) */
+	0xf4,                                /* 35 hlt */
+	0x0f, 0x01, 0x1d, 0x00, 0x31, 0x00, 0x00, /* 36 lidt [0x3100]: an empty IDT */
+	0x0f, 0x0b,                          /* 3d ud2: #UD, #GP, #DF, triple fault */
 };
 #define VMMCALL_MODRM 0xd9
 
@@ -125,7 +131,7 @@ static void initial_state(struct vcpu_init_state *s)
 	s->regs.rip = GPA_CODE;
 	s->regs.rsp = GPA_STACK + PAGE_SIZE;
 	s->regs.rflags = 0x2;
-	s->cr0 = 0x11;   /* PE, ET */
+	s->cr0 = CR0_PE_ET;
 	flat_segment(&s->cs, 0x10, 0xb);
 	flat_segment(&s->ds, 0x18, 0x3);
 	s->es = s->ss = s->fs = s->gs = s->ds;
@@ -199,6 +205,7 @@ static void test_fault_hlt_shutdown(struct vt *t)
 {
 	const uint32_t *data = (const uint32_t *)t->va[2];
 	const uint32_t *stack = (const uint32_t *)t->va[1];
+	struct vcpu_mode m;
 	bool ok = run_to(t, VCPU_EXIT_S2_FAULT, AT_FAULT) && t->e.s2.gpa == GPA_UNMAPPED &&
 		  t->e.s2.write && !t->e.s2.fetch;
 
@@ -208,6 +215,16 @@ static void test_fault_hlt_shutdown(struct vt *t)
 	ok = run_to(t, VCPU_EXIT_HLT, AT_HLT) && data[0] == HCALL_RESULT &&
 	     stack[PAGE_SIZE / 4 - 1] == HCALL_RESULT && t->v.regs.rsp == GPA_STACK + PAGE_SIZE - 4;
 	tap(t, ok, "HLT exit: the guest's store and push landed in its pages at other HPAs");
+	t->ops->get_mode(&t->v, &m);
+	ok = t->e.reason == VCPU_EXIT_HLT && (uint32_t)t->v.regs.rdx == (CR0_PE_ET | CR0_NE) &&
+	     (uint32_t)t->v.regs.rcx == (CR0_PE_ET | CR0_NE) && m.cr0 == (CR0_PE_ET | CR0_NE) &&
+	     m.protected_mode && !m.paging && !m.long_mode && m.cs_db && !m.cs_l && m.cpl == 0;
+	if (!ok)
+		log_raw("# ECX 0x%llx EDX 0x%llx; get_mode: CR0 0x%llx PE %d PG %d LMA %d CS.D %d CS.L %d CPL %u",
+			(unsigned long long)t->v.regs.rcx, (unsigned long long)t->v.regs.rdx,
+			(unsigned long long)m.cr0, m.protected_mode, m.paging, m.long_mode, m.cs_db,
+			m.cs_l, m.cpl);
+	tap(t, ok, "MOV to CR0 (setting NE): the guest reads back its value, get_mode: 32-bit, no paging, CPL 0");
 	resume_after(t);
 
 	t->ops->run(&t->v, &t->e);

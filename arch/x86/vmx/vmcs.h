@@ -52,6 +52,8 @@
 
 #define CR0_PE                          BIT(0)
 #define CR0_NE                          BIT(5)
+#define CR0_NW                          BIT(29)
+#define CR0_CD                          BIT(30)
 #define CR0_PG                          BIT(31)
 #define CR4_PAE                         BIT(5)
 #define CR4_VMXE                        BIT(13)

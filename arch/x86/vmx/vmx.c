@@ -152,8 +152,15 @@ static int vmx_cpu_enable(void)
 	}
 	memset(region, 0, PAGE_SIZE);
 	region[0] = (uint32_t)FIELD_GET(VMX_BASIC_REVISION, rdmsr(MSR_IA32_VMX_BASIC));
-	/* VMXON needs CR0 and CR4 within the fixed bits (NE, VMXE). */
-	write_cr0((read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) & rdmsr(MSR_IA32_VMX_CR0_FIXED1));
+	/*
+	 * VMXON needs CR0 and CR4 within the fixed bits (NE, VMXE). VM entry
+	 * leaves CR0.CD and NW as the host has them (SDM 26.3.2.1), so caching
+	 * must be on here, or every guest would run (and read CR0) with it off:
+	 * Bochs' BIOS hands over with the reset value CD=NW=1.
+	 */
+	write_cr0(((read_cr0() & ~(CR0_CD | CR0_NW)) | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) &
+		  rdmsr(MSR_IA32_VMX_CR0_FIXED1));
+	__asm__ volatile("wbinvd" ::: "memory");
 	write_cr4((cr4 | CR4_VMXE | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1));
 	if (!vmx_op_m64(0, pa)) {
 		write_cr4(cr4);
