@@ -31,7 +31,7 @@
 #define IN_VALUE     0x5a
 #define MSR_VALUE    0x0123456789abcdefULL
 #define HCALL_RESULT 0x600d
-#define VCPU_TESTS   11
+#define VCPU_TESTS   12
 #define CR0_PE_ET    0x11
 #define CR0_NE       0x20
 
@@ -68,6 +68,18 @@ static const uint8_t guest_code[] = {
 	0x0f, 0x0b,                          /* 3d ud2: #UD, #GP, #DF, triple fault */
 };
 #define VMMCALL_MODRM 0xd9
+
+/*
+ * Real mode (an AP after SIPI starts so): CS 0x0100 (base GPA_CODE), the
+ * interrupt vector table in the data page. The monitor injects #UD before
+ * the first instruction; the guest's handler halts.
+ */
+#define RM_CS        0x0100
+#define RM_ENTRY     0x40       /* offset in CS: never executed, the #UD comes first */
+#define RM_HANDLER   0x50       /* offset in CS: hlt */
+#define RM_IVT       GPA_DATA
+#define RM_SP        0x1000     /* SS base GPA_STACK: the stack page's top */
+#define VEC_UD       6
 
 struct vt {
 	const struct vcpu_ops *ops;
@@ -137,17 +149,23 @@ static void initial_state(struct vcpu_init_state *s)
 	s->es = s->ss = s->fs = s->gs = s->ds;
 }
 
-/* Run to the next exit; true when it is `want` at guest offset `at`. */
-static bool run_to(struct vt *t, enum vcpu_exit_reason want, unsigned at)
+/* Run to the next exit; true when it is `want` with RIP `rip`. */
+static bool run_to_rip(struct vt *t, enum vcpu_exit_reason want, uint64_t rip)
 {
 	t->ops->run(&t->v, &t->e);
-	if (t->e.reason == want && t->v.regs.rip == GPA_CODE + at)
+	if (t->e.reason == want && t->v.regs.rip == rip)
 		return true;
 	log_raw("# expected exit %d at RIP 0x%llx, got %d at RIP 0x%llx (raw 0x%llx 0x%llx 0x%llx)",
-		want, GPA_CODE + at, t->e.reason, (unsigned long long)t->v.regs.rip,
+		want, (unsigned long long)rip, t->e.reason, (unsigned long long)t->v.regs.rip,
 		(unsigned long long)t->e.raw.code, (unsigned long long)t->e.raw.info1,
 		(unsigned long long)t->e.raw.info2);
 	return false;
+}
+
+/* The same for the 32-bit guest: `at` is an offset in its code (CS base 0). */
+static bool run_to(struct vt *t, enum vcpu_exit_reason want, unsigned at)
+{
+	return run_to_rip(t, want, GPA_CODE + at);
 }
 
 static void resume_after(struct vt *t)
@@ -231,6 +249,47 @@ static void test_fault_hlt_shutdown(struct vt *t)
 	tap(t, t->e.reason == VCPU_EXIT_SHUTDOWN, "triple fault: shutdown exit");
 }
 
+static void real_mode_state(struct vcpu_init_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->regs.rip = RM_ENTRY;
+	s->regs.rsp = RM_SP;
+	s->regs.rflags = 0x2;
+	s->cr0 = 0x10;   /* ET */
+	s->cs = (struct vcpu_segment){ RM_CS, 0xb | SEG_ATTR_S | SEG_ATTR_P, 0xffff, GPA_CODE };
+	s->ds = (struct vcpu_segment){ 0, 0x3 | SEG_ATTR_S | SEG_ATTR_P, 0xffff, 0 };
+	s->es = s->fs = s->gs = s->ds;
+	s->ss = (struct vcpu_segment){ GPA_STACK >> 4, 0x3 | SEG_ATTR_S | SEG_ATTR_P, 0xffff, GPA_STACK };
+	s->idtr_base = RM_IVT;
+	s->idtr_limit = 0x3ff;
+}
+
+/* An injected exception in real mode: through the IVT, a 6-byte IRET frame, no error code. */
+static void test_real_mode(struct vt *t)
+{
+	uint16_t *ivt = (uint16_t *)t->va[2];
+	const uint16_t *frame = (const uint16_t *)(t->va[1] + RM_SP - 6);
+	struct vcpu_init_state s;
+	struct vcpu_mode m;
+	bool ok;
+
+	ivt[VEC_UD * 2] = RM_HANDLER;
+	ivt[VEC_UD * 2 + 1] = RM_CS;
+	t->va[0][RM_HANDLER] = 0xf4;   /* hlt */
+	real_mode_state(&s);
+	t->ops->set_state(&t->v, &s);
+	t->ops->inject_exception(&t->v, VEC_UD, -1);
+	ok = run_to_rip(t, VCPU_EXIT_HLT, RM_HANDLER) && t->v.regs.rsp == RM_SP - 6 &&
+	     frame[0] == RM_ENTRY && frame[1] == RM_CS;
+	t->ops->get_mode(&t->v, &m);
+	ok = ok && !m.protected_mode && m.cpl == 0 && m.cs_base == GPA_CODE;
+	if (!ok)
+		log_raw("# IRET frame %04x:%04x, SP 0x%llx, CR0 0x%llx, CS base 0x%llx, CPL %u", frame[1],
+			frame[0], (unsigned long long)t->v.regs.rsp, (unsigned long long)m.cr0,
+			(unsigned long long)m.cs_base, m.cpl);
+	tap(t, ok, "real mode: an injected #UD goes through the guest's IVT to its handler, IRET frame on its stack");
+}
+
 static bool vcpu_ready(struct vt *t)
 {
 	struct vcpu_init_state s;
@@ -280,6 +339,7 @@ bool selftest_vcpu(void)
 		test_cpuid_io(&t);
 		test_msr_hypercall(&t, strcmp(t.ops->name, "VMX") ? "VMMCALL" : "VMCALL");
 		test_fault_hlt_shutdown(&t);
+		test_real_mode(&t);
 	}
 	release(&t);
 	log_raw("1..%u", t.n);
