@@ -81,21 +81,27 @@ static struct vmx_cpu *this_cpu(void)
 
 /* ---- VMX instructions (CF or ZF set: failure) ---- */
 
-static bool vmx_op_m64(int op, paddr_t pa)
+static bool vmxon(paddr_t pa)
 {
 	bool fail;
 
-	switch (op) {
-	case 0:
-		__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
-		break;
-	case 1:
-		__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
-		break;
-	default:
-		__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
-		break;
-	}
+	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool vmclear(paddr_t pa)
+{
+	bool fail;
+
+	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool vmptrld(paddr_t pa)
+{
+	bool fail;
+
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	return !fail;
 }
 
@@ -162,7 +168,7 @@ static int vmx_cpu_enable(void)
 		  rdmsr(MSR_IA32_VMX_CR0_FIXED1));
 	__asm__ volatile("wbinvd" ::: "memory");
 	write_cr4((cr4 | CR4_VMXE | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1));
-	if (!vmx_op_m64(0, pa)) {
+	if (!vmxon(pa)) {
 		write_cr4(cr4);
 		frames_free(pa, 1);
 		pr_err("VMXON failed on CPU %u", smp_this_cpu());
@@ -188,7 +194,7 @@ static bool vmcs_make_current(struct vcpu *v)
 
 	if (c->current_vmcs == v->ctl_pa)
 		return true;
-	if (!vmx_op_m64(2, v->ctl_pa))
+	if (!vmptrld(v->ctl_pa))
 		return false;
 	c->current_vmcs = v->ctl_pa;
 	return true;
@@ -323,7 +329,7 @@ static void vmx_free(struct vcpu *v)
 	if (v->ctl_pa) {
 		if (this_cpu()->current_vmcs == v->ctl_pa)
 			this_cpu()->current_vmcs = 0;
-		vmx_op_m64(1, v->ctl_pa);
+		vmclear(v->ctl_pa);
 		frames_free(v->ctl_pa, 1);
 	}
 	if (v->io_bitmap_pa)
@@ -334,7 +340,26 @@ static void vmx_free(struct vcpu *v)
 	v->ctl_pa = v->io_bitmap_pa = v->msr_bitmap_pa = 0;
 }
 
-/* Every port and MSR exits until the monitor opens it (intercept_io/msr). */
+/*
+ * MSRs a guest may own outright: the CPU switches them on every entry and
+ * exit (EFER, PAT, FS/GS base and SYSENTER through the VMCS), or the monitor
+ * never uses them (the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX), so they hold
+ * the guest's values whenever it runs. Each vcpu owns its physical CPU.
+ */
+static const uint32_t guest_owned_msrs[] = {
+	0x174, 0x175, 0x176,                /* SYSENTER_CS/ESP/EIP */
+	MSR_IA32_PAT, MSR_IA32_EFER,
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,   /* STAR, LSTAR, CSTAR, FMASK */
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102,             /* KERNEL_GS_BASE */
+	0xc0000103,                         /* TSC_AUX (RDTSCP) */
+};
+
+static void vmx_intercept_msr(struct vcpu *v, uint32_t msr, bool intercept);
+
+/*
+ * Every port and every MSR but guest_owned_msrs exits until the monitor
+ * opens it (intercept_io/msr).
+ */
 static int vmx_create(struct vcpu *v, paddr_t s2_root)
 {
 	struct vmx_cpu *c = this_cpu();
@@ -348,11 +373,17 @@ static int vmx_create(struct vcpu *v, paddr_t s2_root)
 		vmx_free(v);
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; i < ARRAY_SIZE(guest_owned_msrs); i++)
+		vmx_intercept_msr(v, guest_owned_msrs[i], false);
 	*(uint32_t *)v->ctl = (uint32_t)FIELD_GET(VMX_BASIC_REVISION, rdmsr(MSR_IA32_VMX_BASIC));
 	v->backend[VMX_LAUNCHED] = 0;
 	v->backend[VMX_EPTP] = s2_root | EPTP_WALK_LENGTH(4) | EPTP_MEMTYPE_WB;
 	v->backend[VMX_VPID] = use_vpid ? __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED) : 0;
-	if (!vmx_op_m64(1, v->ctl_pa) || !vmcs_make_current(v)) {
+	if (use_vpid && !v->backend[VMX_VPID]) {   /* 65536 vcpus: VPID 0 is the monitor's */
+		vmx_free(v);
+		return -ENOSPC;
+	}
+	if (!vmclear(v->ctl_pa) || !vmcs_make_current(v)) {
 		vmx_free(v);
 		return -EIO;
 	}
