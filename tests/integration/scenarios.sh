@@ -220,3 +220,9 @@ expect '^ok 12 - real mode: an injected #UD goes through the guest.s IVT to its 
 expect '^1\.\.12$'
 expect '^# 12 tests, 0 failed'
 reject '^not ok'
+
+# Debian's Bochs runs two CPUs: both reach the MADT (the BIOS starts the AP to count it).
+scenario bochs-smp2 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 180
+bochs_boot_ok
+expect '^I/madt: 2 CPUs \(2 enabled\)'
+expect '^I/madt:   CPU uid 1 APIC id 1 enabled'
