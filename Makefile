@@ -9,6 +9,7 @@
 # AW=39|48 CM=on|off MEM=512M SMP=2 CMDLINE="..." QEMU_EXTRA="..."
 # Partitions (README "Partitions"): ROOT=kernel.elf|none ROOT_CMDLINE="..."
 #   CHILDREN="name:kernel.elf:words...;..." (default: the test guest as root and as child c1)
+# EMU=qemu|bochs (bochs: an Intel VMX+EPT CPU, BOCHS_CPU=corei7_skylake_x; see tools/bochs.sh)
 
 BUILD      ?= build
 FW         ?= bios
@@ -24,6 +25,7 @@ ROOT_CMDLINE ?= role=root partid=1 marker=make-run acpi-hidden
 CHILDREN   ?= c1:$(GUEST_ELF):mem=64M cpus=1 role=child partid=2 marker=make-run
 CMDLINE    ?=
 QEMU_EXTRA ?=
+EMU        ?= qemu
 export FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA ROOT ROOT_CMDLINE CHILDREN
 
 CC         := gcc
@@ -125,7 +127,7 @@ $(BUILD)/guest/%.S.o: %.S
 	$(CC) $(GASFLAGS) -c $< -o $@
 
 run: deps iso
-	tools/qemu.sh $(BUILD)/iomon.iso
+	tools/$(EMU).sh $(BUILD)/iomon.iso
 debug: deps iso
 	@echo "QEMU waits for gdb: gdb $(BUILD)/iomon.elf -ex 'target remote :1234'"
 	tools/qemu.sh $(BUILD)/iomon.iso -s -S

@@ -18,6 +18,7 @@ static const char *const selftest_names[] = {
 	[SELFTEST_STACK] = "stack",
 	[SELFTEST_SRIOV] = "sriov",
 	[SELFTEST_DMA] = "dma",
+	[SELFTEST_VCPU] = "vcpu",
 };
 
 const char *selftest_name(enum selftest t)

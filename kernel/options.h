@@ -15,6 +15,7 @@ enum selftest {
 	SELFTEST_STACK,      /* overflow the boot stack into its guard page: #DF on the IST stack */
 	SELFTEST_SRIOV,      /* disable every enabled PF's VFs and check they are gone */
 	SELFTEST_DMA,        /* DMA isolation with QEMU's edu device (TAP output) */
+	SELFTEST_VCPU,       /* one vcpu through the seam, every normalised exit (TAP output) */
 };
 
 struct boot_options {

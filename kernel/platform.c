@@ -50,7 +50,7 @@ static void report_pci(const struct acpi_info *ai)
 	const struct acpi_header *t = acpi_find(ai, "MCFG", 0, &len);
 
 	if (!t) {
-		pr_warn("no MCFG: PCI Express config space (ECAM) unavailable");
+		pr_warn("no MCFG: PCI Express config space (ECAM) unavailable; PCI enumeration skipped");
 		return;
 	}
 	if (mcfg_parse(t, len, &mcfg) < 0)

@@ -7,6 +7,7 @@
 #include "pci/pci.h"
 #include "pci/sriov.h"
 #include "iommu/selftest_dma.h"
+#include "arch/x86/selftest_vcpu.h"
 
 /* Nothing is mapped at low virtual addresses: there is no identity map. */
 #define UNMAPPED_ADDRESS 0xdead000ULL
@@ -112,6 +113,8 @@ bool selftest_run(enum selftest t)
 		return selftest_sriov_disable();
 	case SELFTEST_DMA:
 		return selftest_dma();
+	case SELFTEST_VCPU:
+		return selftest_vcpu();
 	}
 	pr_err("self-test '%s' returned instead of faulting", selftest_name(t));
 	return false;

@@ -16,6 +16,7 @@
 #define  UART_MCR_DTR_RTS 0x03
 #define UART_LSR        5
 #define  UART_LSR_THRE  0x20    /* transmit holding register empty */
+#define  UART_LSR_TEMT  0x40    /* transmitter empty: the last byte has left */
 
 #define UART_CLOCK_HZ   115200  /* 1.8432 MHz / 16 */
 #define UART_TX_SPINS   100000  /* give up on a dead or absent UART instead of hanging */
@@ -51,4 +52,11 @@ void uart_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+void uart_flush(void)
+{
+	for (unsigned i = 0; i < UART_TX_SPINS; i++)
+		if (inb(port + UART_LSR) & UART_LSR_TEMT)
+			break;
 }

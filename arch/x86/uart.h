@@ -9,5 +9,7 @@
 
 void uart_init(uint16_t port, uint32_t baud);
 void uart_write(const char *s, size_t n);
+/* Wait until every byte written has left the transmitter (before the machine goes away). */
+void uart_flush(void);
 
 #endif

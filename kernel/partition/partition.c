@@ -328,8 +328,3 @@ void partitions_start(const struct boot_info *bi)
 		__asm__ volatile("cli; hlt");
 }
 
-/* Until arch/x86/vcpu.c provides the checked probe: SVM with NPT when the CPU has it. */
-__attribute__((weak)) const struct vcpu_ops *vcpu_backend_probe(void)
-{
-	return cpu_features.svm && cpu_features.npt ? &svm_vcpu_ops : NULL;
-}

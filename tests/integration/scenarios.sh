@@ -311,3 +311,40 @@ root "role=root partid=1 marker=r1 hold=20"
 child "c1:mem=64M role=child partid=2 marker=c1 crash=triple"
 part_ok root
 expect '^W/part: c1 stopped: triple fault \(shutdown\) at RIP 0x[0-9a-f]+'
+# Bochs (EMU=bochs, tools/bochs.sh): an Intel CPU with VMX+EPT, no ECAM, no
+# IOMMU tables. The monitor warns once (no MCFG), says there is no IOMMU, and
+# boots clean. EXIT 33/35 is read from the serial `exit:` line (Bochs' own
+# status is always 1).
+bochs_boot_ok() {
+	expect '^I/iomon: iomon .*: IOMMU monitor starting'
+	expect '^I/cpu: GenuineIntel .*'
+	expect '^I/cpu: virtualization: VMX yes'
+	expect '^W/iomon: no MCFG: PCI Express config space \(ECAM\) unavailable; PCI enumeration skipped$'
+	expect '^I/iomon: no IOMMU described by the firmware'
+	expect '^I/iomon: boot complete: 0 error\(s\), 1 warning\(s\)'
+	expect '^I/iomon: exit: success'
+	reject '^E/'
+}
+scenario bochs-plain 33 "EMU=bochs MEM=256M" "exit=qemu" 180
+bochs_boot_ok
+
+# The VMX+EPT backend: selftest=vcpu raises every normalised exit once from a
+# hand-assembled 32-bit guest at GPAs that differ from its HPAs (TAP).
+scenario bochs-vcpu 33 "EMU=bochs MEM=256M" "exit=qemu selftest=vcpu" 180
+bochs_boot_ok
+expect '^I/vcpu: virtualization: VMX with EPT, unrestricted guest, INVEPT single-context, VPID on'
+expect '^ok 1 - vcpu backend VMX chosen, enabled on CPU 0, guest created'
+expect '^ok 7 - hypercall exit \(VMCALL\), length 3, registers intact'
+expect '^ok 8 - stage-2 fault: write to unmapped GPA 0x10000'
+expect '^ok 10 - MOV to CR0 \(setting NE\): the guest reads back its value'
+expect '^ok 11 - triple fault: shutdown exit'
+expect '^ok 12 - real mode: an injected #UD goes through the guest.s IVT to its handler'
+expect '^1\.\.12$'
+expect '^# 12 tests, 0 failed'
+reject '^not ok'
+
+# Debian's Bochs runs two CPUs: both reach the MADT (the BIOS starts the AP to count it).
+scenario bochs-smp2 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 180
+bochs_boot_ok
+expect '^I/madt: 2 CPUs \(2 enabled\)'
+expect '^I/madt:   CPU uid 1 APIC id 1 enabled'

@@ -33,3 +33,4 @@ ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_rangeset_src := iommu/rangeset.c
+ut_vcpu_caps_src := arch/x86/vcpu_caps.c
