@@ -196,11 +196,11 @@ static void open_root_intercepts(struct part_vcpu *pv)
 		o->intercept_msr(&pv->vcpu, msr, false);
 	for (uint32_t msr = 0xC0010000; msr < 0xC0012000; msr++)
 		o->intercept_msr(&pv->vcpu, msr, false);
-	/* Never the guest's alone: the APIC's mode and address, EFER, the SVM MSRs, x2APIC. */
+	/*
+	 * Never the guest's alone: the APIC's mode and address, x2APIC. (EFER and
+	 * the extension's own MSRs are the backend's: it keeps them trapped.)
+	 */
 	o->intercept_msr(&pv->vcpu, MSR_APIC_BASE, true);
-	o->intercept_msr(&pv->vcpu, 0xC0000080, true);
-	o->intercept_msr(&pv->vcpu, 0xC0010114, true);
-	o->intercept_msr(&pv->vcpu, 0xC0010117, true);
 	for (uint32_t msr = 0x800; msr < 0x900; msr++)
 		o->intercept_msr(&pv->vcpu, msr, true);
 	o->intercept_msr(&pv->vcpu, 0x3A, true);   /* IA32_FEATURE_CONTROL */
@@ -219,21 +219,25 @@ static void open_child_intercepts(struct part_vcpu *pv)
 		part_vops->intercept_msr(&pv->vcpu, own[i], false);
 }
 
-static struct part_vcpu *create_vcpu(struct partition *p, uint64_t entry, uint64_t info_gpa)
+struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
 {
-	struct part_vcpu *pv = &vcpu_store[p->cpus[0]];
+	struct part_vcpu *pv = &vcpu_store[cpu];
 	struct vcpu_init_state s;
+	int rc;
 
 	memset(pv, 0, sizeof(*pv));
 	pv->vcpu.part = p;
 	pv->vcpu.vp_index = 0;
-	pv->vcpu.cpu = p->cpus[0];
-	pv->vcpu.apic_id = smp_apic_id(p->cpus[0]);
-	if (part_vops->create(&pv->vcpu, p->s2.root) < 0) {
-		pr_err("%s: no memory for its vcpu", p->name);
+	pv->vcpu.cpu = cpu;
+	pv->vcpu.apic_id = smp_apic_id(cpu);
+	rc = part_vops->cpu_enable();
+	if (rc == 0)
+		rc = part_vops->create(&pv->vcpu, p->s2.root);
+	if (rc < 0) {
+		pr_err("%s: cannot create its vcpu on CPU %u (%d)", p->name, cpu, rc);
 		return NULL;
 	}
-	mb2_entry_state(&s, entry, info_gpa);
+	mb2_entry_state(&s, p->entry, p->info_gpa);
 	part_vops->set_state(&pv->vcpu, &s);
 	if (p->is_root)
 		open_root_intercepts(pv);
@@ -243,7 +247,7 @@ static struct part_vcpu *create_vcpu(struct partition *p, uint64_t entry, uint64
 	return pv;
 }
 
-struct part_vcpu *part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu_ops *ops)
+int part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu_ops *ops)
 {
 	struct gmem gm = { gmem_page, p, 0 };
 	struct mb2_image img;
@@ -253,27 +257,29 @@ struct part_vcpu *part_boot(struct partition *p, const struct boot_info *bi, con
 	part_vops = ops;
 	if (p->is_root && s2_layout_root_ram_to(p) < 0) {
 		pr_err("%s: too many RAM ranges for its memory map", p->name);
-		return NULL;
+		return -ENOSPC;
 	}
 	gm.size = p->ram_size;
 	rc = s2_build(p, ops == &svm_vcpu_ops ? &pt_fmt_x86 : &pt_fmt_ept);
 	if (rc < 0) {
 		pr_err("%s: cannot build its stage-2 (%d); not started", p->name, rc);
-		return NULL;
+		return rc;
 	}
 	rc = load_kernel(p, bi, &gm, &img);
 	if (rc < 0) {
 		pr_err("%s: module %u is not a loadable multiboot2 kernel (%d); not started", p->name,
 		       p->module, rc);
-		return NULL;
+		return rc;
 	}
 	rc = build_info(p, bi, &gm, &img, &info_gpa);
 	if (rc < 0) {
 		pr_err("%s: cannot build its multiboot2 information (%d); not started", p->name, rc);
-		return NULL;
+		return rc;
 	}
 	pr_info("%s: kernel at GPA 0x%llx-0x%llx, entry 0x%llx, info at 0x%llx, command line '%s'",
 		p->name, (unsigned long long)img.load_start, (unsigned long long)img.load_end,
 		(unsigned long long)img.entry, (unsigned long long)info_gpa, p->cmdline);
-	return create_vcpu(p, img.entry, info_gpa);
+	p->entry = img.entry;
+	p->info_gpa = info_gpa;
+	return 0;
 }

@@ -169,7 +169,7 @@ int hv_msr_read(struct part_vcpu *pv, uint32_t msr, uint64_t *value)
 		*value = pv->vcpu.vp_index;
 		return 0;
 	case HV_MSR_VP_ASSIST_PAGE:
-		*value = pv->vcpu.backend[7];
+		*value = pv->vp_assist_msr;
 		return 0;
 	default:
 		return -1;
@@ -192,7 +192,7 @@ int hv_msr_write(struct part_vcpu *pv, uint32_t msr, uint64_t value)
 		/* Accepted and remembered (Linux writes it on every CPU); nothing is placed there yet. */
 		if (value & HV_VP_ASSIST_RESERVED)
 			return -1;
-		pv->vcpu.backend[7] = value;
+		pv->vp_assist_msr = value;
 		return 0;
 	default:
 		return -1;   /* VP_INDEX is read-only; every other MSR is unknown */

@@ -11,7 +11,15 @@
 #include "kernel/partition/partition.h"
 #include "boot/mb2.h"
 
-/* NULL, with a line saying why, when the partition cannot start. */
-struct part_vcpu *part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu_ops *ops);
+/*
+ * Stage-2, kernel and multiboot2 information, on any CPU; sets p->entry and
+ * p->info_gpa. 0, or a negative errno with a line saying why.
+ */
+int part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu_ops *ops);
+/*
+ * On the CPU that will run it (VMX needs its VMCS current there): the
+ * partition's first vcpu in the multiboot2 entry state. NULL when it cannot.
+ */
+struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu);
 
 #endif

@@ -240,14 +240,15 @@ void part_stop(struct partition *p, const char *fmt, ...)
 
 /* ---- Running --------------------------------------------------------------------------- */
 
+/* On the partition's first CPU: its vcpu, then exits until it stops. */
 static void vcpu_loop(void *arg)
 {
-	struct part_vcpu *pv = arg;
-	struct partition *p = pv->vcpu.part;
+	struct partition *p = arg;
+	struct part_vcpu *pv = part_vcpu_create(p, smp_this_cpu());
 	struct vcpu_exit e;
 
-	if (vops->cpu_enable() < 0) {
-		part_stop(p, "cannot enable %s on CPU %u", vops->name, smp_this_cpu());
+	if (!pv) {
+		part_stop(p, "no vcpu on CPU %u", smp_this_cpu());
 		return;
 	}
 	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
@@ -256,14 +257,14 @@ static void vcpu_loop(void *arg)
 	}
 }
 
-static void enter_on_cpu(struct partition *p, struct part_vcpu *pv)
+static void enter_on_cpu(struct partition *p)
 {
 	p->state = PART_RUNNING;
 	p->boot_tsc_us = time_now_us();
-	if (pv->vcpu.cpu == smp_this_cpu())
+	if (p->cpus[0] == smp_this_cpu())
 		return;   /* the boot CPU enters last, from partitions_start */
-	if (smp_run_on(pv->vcpu.cpu, vcpu_loop, pv) < 0)
-		part_stop(p, "CPU %u is not available", pv->vcpu.cpu);
+	if (smp_run_on(p->cpus[0], vcpu_loop, p) < 0)
+		part_stop(p, "CPU %u is not available", p->cpus[0]);
 }
 
 static bool cpus_present(struct partition *p)
@@ -293,7 +294,7 @@ static void prepare_root(const struct boot_info *bi, struct partition *root)
 
 void partitions_start(const struct boot_info *bi)
 {
-	struct part_vcpu *boot_vcpu = NULL;
+	struct partition *on_boot_cpu = NULL;
 
 	vops = vcpu_backend_probe();
 	if (!vops) {
@@ -305,24 +306,22 @@ void partitions_start(const struct boot_info *bi)
 		prepare_root(bi, &partitions[0]);
 	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = &partitions[i];
-		struct part_vcpu *pv;
 
 		if (p->state != PART_PLANNED || !cpus_present(p))
 			continue;
-		pv = part_boot(p, bi, vops);
-		if (!pv)
+		if (part_boot(p, bi, vops) < 0)
 			continue;
 		__atomic_add_fetch(&running, 1, __ATOMIC_ACQ_REL);
-		enter_on_cpu(p, pv);
-		if (pv->vcpu.cpu == smp_this_cpu())
-			boot_vcpu = pv;
+		enter_on_cpu(p);
+		if (p->cpus[0] == smp_this_cpu())
+			on_boot_cpu = p;
 	}
 	if (!running) {
 		pr_err("no partition could start");
 		monitor_exit(false);
 	}
-	if (boot_vcpu)
-		vcpu_loop(boot_vcpu);
+	if (on_boot_cpu)
+		vcpu_loop(on_boot_cpu);
 	/* The boot CPU has nothing (more) to run: the others finish the job. */
 	for (;;)
 		__asm__ volatile("cli; hlt");

@@ -52,6 +52,7 @@ enum part_exit_kind {
 
 struct part_vcpu {
 	struct vcpu vcpu;
+	uint64_t vp_assist_msr;    /* HV_X64_MSR_VP_ASSIST_PAGE as the guest wrote it */
 	uint32_t cf8;              /* the legacy config address register, as this CPU last wrote it */
 	uint32_t icr_high;         /* the xAPIC ICR destination, as this CPU last wrote it */
 };
@@ -79,6 +80,9 @@ struct partition {
 	uint64_t hypercall_msr;
 
 	struct vuart uart;
+
+	/* Where its kernel starts (multiboot2 machine state). */
+	uint64_t entry, info_gpa;
 
 	/* How it ended. */
 	bool exit_written;

@@ -360,6 +360,9 @@ static void svm_intercept_msr(struct vcpu *v, uint32_t msr, bool intercept)
 	uint8_t *map = v->msr_bitmap;
 	int bit = msrpm_bit(msr);
 
+	/* EFER (see handle_efer) and SVM's own MSRs are never the guest's. */
+	if (msr == MSR_EFER || msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA)
+		intercept = true;
 	if (bit < 0)
 		return;
 	if (intercept)
