@@ -112,6 +112,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 {
 	unsigned planned;
 
+	time_mark_start();
 	uart_init(UART_COM1, 115200);
 	cpu_init();
 	smp_init_boot_cpu();

@@ -24,6 +24,12 @@
 
 static uint64_t tsc_khz = FALLBACK_TSC_KHZ;
 static uint64_t tsc_at_boot;
+static uint64_t tsc_at_start;
+
+void time_mark_start(void)
+{
+	tsc_at_start = rdtsc();
+}
 
 static uint64_t pit_measure_tsc_khz(void)
 {
@@ -45,7 +51,8 @@ void time_init(void)
 {
 	uint64_t khz = pit_measure_tsc_khz();
 
-	tsc_at_boot = rdtsc();
+	/* Time 0 is the monitor's first line when kmain marked it, else now. */
+	tsc_at_boot = tsc_at_start ? tsc_at_start : rdtsc();
 	if (!khz) {
 		pr_warn("PIT channel 2 never fired; assuming a %llu MHz TSC, delays are approximate",
 			(unsigned long long)(FALLBACK_TSC_KHZ / 1000));

@@ -216,6 +216,10 @@ void part_report_counters(void)
 					      (unsigned long long)p->exits[k]);
 		}
 		pr_info("%s: %llu exits:%s", p->name, (unsigned long long)total, n ? line : " none");
+		pr_info("%s: entered %llu ms after the monitor's first line, first console line at %llu ms; stage-2 %llu table pages for %llu MiB",
+			p->name, (unsigned long long)(p->boot_tsc_us / 1000),
+			(unsigned long long)(p->uart.first_line_us / 1000), (unsigned long long)p->s2.stats.tables,
+			(unsigned long long)(p->ram_size / MiB));
 		pr_info("%s: %llu hypercalls, %llu IPIs sent, %llu dropped, %llu INITs absorbed, %llu console lines (%llu dropped)",
 			p->name, (unsigned long long)p->hypercalls, (unsigned long long)p->ipis_sent,
 			(unsigned long long)p->ipis_dropped, (unsigned long long)p->inits_absorbed,

@@ -71,7 +71,8 @@ static void emit_line(struct vuart *u, uint64_t now_us)
 		u->dropped_reported = u->dropped;
 		printer(u->name, note);
 	}
-	u->lines++;
+	if (!u->lines++)
+		u->first_line_us = now_us ? now_us : 1;
 	printer(u->name, u->line);
 }
 

@@ -26,6 +26,7 @@ struct vuart {
 	uint64_t tokens_us;        /* when the bucket was last refilled */
 	unsigned tokens;
 	uint64_t lines, dropped, dropped_reported;
+	uint64_t first_line_us;    /* when its first line was printed (0: none yet) */
 };
 
 /* The printer, replaceable by unit tests. */

@@ -272,7 +272,7 @@ reject '^\[c[12]\]'
 # IPIs, an NMI, INIT and STARTUP fired by the root at the child's CPU are dropped; the child runs on.
 scenario part-ipi 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 ipi=1"
-child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=10"
 boot_ok; part_ok root; part_ok c1
 expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): a CPU of another partition'
 expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): INIT'
@@ -301,13 +301,13 @@ expect '^W/part: c1 stopped: stage-2 fault at GPA 0x8000000 \(write\) RIP 0x[0-9
 # The root writing into the child's RAM (the child sits at the top of root RAM, 0x18000000 here).
 scenario part-neg-child-ram 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x18000000"
-child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=5"
 part_ok c1
 expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 64 MiB at host 0x18000000'
 expect "^W/part: root stopped: stage-2 fault at GPA 0x18000000 \\(write\\) RIP 0x[0-9a-f]+: another partition's RAM"
 
 scenario part-neg-triple 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
-root "role=root partid=1 marker=r1 hold=20"
+root "role=root partid=1 marker=r1 hold=5"
 child "c1:mem=64M role=child partid=2 marker=c1 crash=triple"
 part_ok root
 expect '^W/part: c1 stopped: triple fault \(shutdown\) at RIP 0x[0-9a-f]+'
@@ -348,3 +348,23 @@ scenario bochs-smp2 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 180
 bochs_boot_ok
 expect '^I/madt: 2 CPUs \(2 enabled\)'
 expect '^I/madt:   CPU uid 1 APIC id 1 enabled'
+
+# Partitions on VMX+EPT (Bochs): the root alone, then root and child on two CPUs
+# (a second VMCS and a second EPT), and a child stopped by its triple fault.
+scenario bochs-part-root 33 "EMU=bochs MEM=256M" "exit=qemu" 300
+root "role=root partid=1 marker=vmx $MONITOR_EXCLUDE"
+bochs_boot_ok; part_ok root
+expect '^I/part: vcpu backend: VMX'
+expect '^\[root\] ok [0-9]+ - hypercall page holds the VM call instruction, then ret \(vmcall; ret\)'
+
+scenario bochs-part-child 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 300
+root "role=root partid=1 marker=vmx"
+child "c1:mem=32M role=child partid=2 marker=c1 memcheck"
+bochs_boot_ok; part_ok root; part_ok c1
+expect '^I/part: c1: stage-2 \(ept\) ready'
+
+scenario bochs-part-neg 35 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 300
+root "role=root partid=1 marker=vmx hold=2"
+child "c1:mem=32M role=child partid=2 crash=write:0x4000000"
+part_ok root
+expect '^W/part: c1 stopped: stage-2 fault at GPA 0x4000000 \(write\) RIP 0x[0-9a-f]+'
