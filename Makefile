@@ -97,7 +97,7 @@ debug: deps iso
 	tools/qemu.sh $(BUILD)/iomon.iso -s -S
 
 .SECONDEXPANSION:
-$(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c
+$(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c tests/unit/fake_mmio.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_src) tests/fuzz/fuzz_stubs.c
