@@ -22,4 +22,6 @@ ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/
 	pci/report.c kernel/cmdline.c tests/unit/fake_pci.c
 ut_sriov_src    := $(ut_pci_enum_src)
 ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
+ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
+	iommu/pt/fmt_amdvi.c tests/unit/fake_pci.c tests/unit/fake_amdvi.c
 ut_iommu_src := iommu/iommu.c $(ut_pt_src:tests/unit/pt_fake.c=) kernel/frames.c pci/registry.c pci/ids.c tests/unit/fake_pci.c
