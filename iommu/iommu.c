@@ -27,6 +27,7 @@ static spinlock_t domains_lock = SPINLOCK_INIT;
 static struct iommu_unity unity[IOMMU_MAX_UNITY];
 static unsigned nunity;
 static struct iommu_fault last_fault;
+static uint32_t fault_storm_limit = IOMMU_FAULT_STORM;
 static bool have_last_fault;
 
 static paddr_t pool_alloc(void *ctx) { (void)ctx; return frame_alloc(); }
@@ -364,6 +365,11 @@ bool iommu_last_fault(struct iommu_fault *out)
 	return had;
 }
 
+void iommu_set_fault_storm(uint32_t limit)
+{
+	fault_storm_limit = limit ? limit : IOMMU_FAULT_STORM;
+}
+
 /* A device that keeps faulting is either broken or hostile: stop its DMA at the source. */
 static void fault_storm(struct pci_dev *dev)
 {
@@ -371,7 +377,7 @@ static void fault_storm(struct pci_dev *dev)
 
 	pci_cfg_write(dev->seg, dev->bus, dev->devfn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_BUS_MASTER);
 	pr_warn("%04x:%02x:%02x.%u: more than %u DMA faults, bus mastering turned off", dev->seg,
-		dev->bus, PCI_DEV(dev->devfn), PCI_FN(dev->devfn), IOMMU_FAULT_STORM);
+		dev->bus, PCI_DEV(dev->devfn), PCI_FN(dev->devfn), fault_storm_limit);
 }
 
 void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_fault *f)
@@ -392,7 +398,7 @@ void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_
 	else if (n == FAULT_LOG_PER_DEVICE + 1)
 		pr_warn("%04x:%02x:%02x.%u: further DMA faults are counted, not logged", f->seg,
 			f->rid >> 8, (f->rid >> 3) & 0x1f, f->rid & 7);
-	if (dev && n == IOMMU_FAULT_STORM + 1)
+	if (dev && n == (uint64_t)fault_storm_limit + 1)
 		fault_storm(dev);
 	if (dev)
 		pci_dev_put(dev);

@@ -132,9 +132,11 @@ unsigned iommu_fault_poll(void);
 /*
  * Vendors report each DMA fault here: it is counted against the device,
  * logged (rate-limited: faults are guest-triggerable), and a device that
- * faults more than IOMMU_FAULT_STORM times loses bus mastering.
+ * faults more than the storm limit (IOMMU_FAULT_STORM unless set with
+ * iommu_set_fault_storm(), the iommu.storm= option) loses bus mastering.
  */
 #define IOMMU_FAULT_STORM 1000
+void iommu_set_fault_storm(uint32_t limit);
 struct iommu_fault {
 	uint16_t seg, rid;
 	uint64_t addr;
