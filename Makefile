@@ -55,6 +55,11 @@ fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c 
 fuzz_cmdline_src := kernel/cmdline.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
+fuzz_iommu_src   := iommu/iommu.c iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c \
+	iommu/vtd/fault.c iommu/amdvi/unit.c iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c \
+	iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c \
+	arch/x86/acpi.c kernel/frames.c kernel/poll.c pci/registry.c pci/ids.c tests/unit/fake_mmio.c \
+	tests/unit/fake_vtd.c tests/unit/fake_amdvi.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000
