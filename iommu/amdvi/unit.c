@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AMD-Vi driver behind the IOMMU seam. Rules it follows (AMD pub. 48882 and
- * research/qemu-iommu.md §2):
+ * AMD-Vi driver behind the IOMMU seam. Rules it follows (AMD I/O
+ * Virtualization Technology specification, pub. 48882, and what QEMU 7.2's
+ * amd-iommu model does):
  *  - a DTE with V=0 means "do not translate": every one of the 65536 DTEs is
  *    blocked (V=1 TV=1 IR=IW=0 over an empty table) before anything else,
  *    and stays valid;
  *  - a DTE is replaced with its translation fields (qwords 0-1) in one
  *    CMPXCHG16B, so the unit reads the old or the new entry, never a mix;
  *  - every DTE change is followed by INVALIDATE_DEVTAB_ENTRY, then
- *    INVALIDATE_IOMMU_PAGES for the old and the new DomainID, then a
- *    COMPLETION_WAIT whose store we wait for;
+ *    INVALIDATE_IOMMU_PAGES for the old and the new DomainID, in one batch
+ *    with one COMPLETION_WAIT whose store we wait for; a change the unit
+ *    does not confirm is undone (or the ids are left blocked);
  *  - commands run only once Control.IOMMUEn is set (QEMU gates the command
  *    buffer on it), so before enable DTE writes skip invalidation and enable
- *    invalidates everything instead; until then the unit translates nothing;
+ *    invalidates everything instead; until then the unit translates nothing,
+ *    unless firmware left it translating: then IOMMUEn stays on throughout;
  *  - 64-bit registers get 64-bit accesses (QEMU latches DevTab base only on
  *    its high half); the event log is polled.
  */

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VT-d unit bring-up and the operations domains need from it. Ordering
- * rules follow the spec (§6.5 invalidation, §10.4 registers) and what
- * QEMU's model checks (research/qemu-iommu.md §1.3-1.8):
- *  - every GCMD write carries the enable bits already set, or it clears them;
- *  - 32-bit registers get 32-bit accesses (QEMU aborts on some 8-byte writes);
+ * rules follow the VT-d specification (§6.5 invalidation, §11.4 registers)
+ * and what QEMU 7.2's intel-iommu model checks:
+ *  - every GCMD write carries the enable bits already set, or it clears them
+ *    (QEMU toggles TE/QIE/IRE when the written bit differs from GSTS);
+ *  - 32-bit registers get 32-bit accesses (QEMU aborts on an 8-byte write
+ *    to FECTL, IECTL or IEADDR);
  *  - while QI is enabled the CCMD/IOTLB registers are dead: use the queue only;
- *  - a wait descriptor uses status write only, never status write + interrupt.
+ *  - a wait descriptor uses status write only, never status write + interrupt
+ *    (QEMU aborts on SW+IF);
+ *  - one wait descriptor per batch: what one operation needs is queued
+ *    together and confirmed once, and every failure reaches the caller.
  */
 #define LOG_TAG "vtd"
 #include <errno.h>

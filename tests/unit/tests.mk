@@ -12,6 +12,7 @@ ut_pt_src       := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/p
 	iommu/pt/fmt_x86.c tests/unit/pt_fake.c
 ut_pt_formats_src := $(ut_pt_src)
 ut_vtd_fault_src := iommu/vtd/fault.c
+ut_poll_src     := kernel/poll.c kernel/idle.c tests/unit/fake_pci.c
 ut_vtd_unit_src := iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/caps.c iommu/vtd/dmar.c iommu/vtd/fault.c \
 	kernel/poll.c kernel/frames.c arch/x86/acpi.c iommu/pt/pt.c iommu/pt/fmt_vtd.c tests/unit/fake_pci.c \
 	tests/unit/fake_vtd.c
