@@ -267,6 +267,19 @@ static void test_bring_up_fails_when_flush_fails(void **state)
 	assert_true(log_captured("bring-up failed"));
 }
 
+static void test_status_bit_that_never_sets(void **state)
+{
+	(void)state;
+	reset(FAKE_VTD_CAP_QEMU48, FAKE_VTD_ECAP_QEMU);
+	fv.gsts_stuck = true;
+	assert_int_equal(vtd_unit_init(&unit, &drhd), -EIO);
+	assert_true(log_captured("E/vtd: unit 0x00000000fed90000: GSTS bit 0x40000000 did not set"));
+	bring_up(FAKE_VTD_CAP_QEMU48, FAKE_VTD_ECAP_QEMU);
+	fv.gsts_stuck = true;
+	assert_int_equal(vtd_unit_enable_translation(&unit), -ETIMEDOUT);
+	assert_false(unit.translating);
+}
+
 /* ---- item 6: firmware handover ---- */
 
 static void test_firmware_queue_disabled_before_iqa(void **state)
@@ -408,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_flushes_report_errors),
 		cmocka_unit_test(test_register_invalidation_errors),
 		cmocka_unit_test(test_bring_up_fails_when_flush_fails),
+		cmocka_unit_test(test_status_bit_that_never_sets),
 		cmocka_unit_test(test_firmware_queue_disabled_before_iqa),
 		cmocka_unit_test(test_firmware_queue_with_noqi),
 		cmocka_unit_test(test_fault_poll_idle_is_one_read),
