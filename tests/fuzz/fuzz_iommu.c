@@ -74,8 +74,8 @@ void pci_cfg_write(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t off, unsig
 	(void)seg; (void)bus; (void)devfn; (void)off; (void)width; (void)val;
 }
 
-/* Each polling step costs a millisecond: a wedged unit times out in a thousand steps. */
-void udelay(uint64_t us) { now_us += us * 1000; }
+/* Each polling step costs 10 ms: a wedged unit times out in a hundred steps. */
+void udelay(uint64_t us) { now_us += us * 10000; }
 uint64_t time_now_us(void) { return now_us; }
 void panic(const char *fmt, ...)
 {
