@@ -69,6 +69,11 @@ fuzz_cmdline_src := kernel/cmdline.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/group.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
 fuzz_sriov_src   := $(fuzz_pci_src)
+fuzz_iommu_src   := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c \
+	iommu/vtd/fault.c iommu/amdvi/unit.c iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c \
+	iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c \
+	arch/x86/acpi.c kernel/frames.c kernel/poll.c pci/registry.c pci/group.c pci/caps.c pci/ids.c tests/unit/fake_mmio.c \
+	tests/unit/fake_vtd.c tests/unit/fake_amdvi.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000
@@ -133,7 +138,7 @@ debug: deps iso
 	tools/qemu.sh $(BUILD)/iomon.iso -s -S
 
 .SECONDEXPANSION:
-$(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c
+$(BUILD)/host/test_%: tests/unit/test_%.c $$(ut_$$*_src) tests/unit/harness.c tests/unit/fake_mmio.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_src) tests/fuzz/fuzz_stubs.c

@@ -34,6 +34,12 @@ static spinlock_t queue_lock = SPINLOCK_INIT;
 static struct iommu_fault last_fault;
 static bool have_last_fault;
 static unsigned unknown_logged;
+static uint32_t fault_storm_limit = IOMMU_FAULT_STORM;
+
+void iommu_set_fault_storm(uint32_t limit)
+{
+	fault_storm_limit = limit ? limit : IOMMU_FAULT_STORM;
+}
 
 bool iommu_last_fault(struct iommu_fault *out)
 {
@@ -83,7 +89,7 @@ static int stop_carrier(struct pci_dev *d, void *ctx)
 	cmd = pci_cfg_read(d->seg, d->bus, d->devfn, PCI_COMMAND, 2);
 	pci_cfg_write(d->seg, d->bus, d->devfn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_BUS_MASTER);
 	pr_warn(PCI_BDF_FMT ": more than %u DMA faults under requester id %02x:%02x.%u, bus mastering turned off",
-		PCI_BDF_ARGS(d->seg, d->bus, d->devfn), IOMMU_FAULT_STORM, PCI_RID_BUS(o->rid),
+		PCI_BDF_ARGS(d->seg, d->bus, d->devfn), fault_storm_limit, PCI_RID_BUS(o->rid),
 		PCI_DEV(PCI_RID_DEVFN(o->rid)), PCI_FN(PCI_RID_DEVFN(o->rid)));
 	return 0;
 }
@@ -125,7 +131,7 @@ static void attribute(const struct iommu_fault *f)
 	else if (dev && n == FAULT_LOG_PER_DEVICE + 1)
 		pr_warn(PCI_BDF_FMT ": further DMA faults are counted, not logged",
 			PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn));
-	if (dev && n == IOMMU_FAULT_STORM + 1)
+	if (dev && n == (uint64_t)fault_storm_limit + 1)
 		pci_dev_for_each(stop_carrier, &o);
 	if (dev)
 		pci_dev_put(dev);

@@ -228,10 +228,12 @@ unsigned iommu_fault_poll(void);
  * owns the requester id, whichever of its ids (own or alias) it is: counted
  * against it, logged with its name and group (rate-limited: faults are
  * guest-triggerable), and when a function faults more than
- * IOMMU_FAULT_STORM times, every function that may issue that requester id
+ * the storm limit (IOMMU_FAULT_STORM unless set with iommu_set_fault_storm(),
+ * the iommu.storm= option) times, every function that may issue that requester id
  * loses bus mastering.
  */
 #define IOMMU_FAULT_STORM 1000
+void iommu_set_fault_storm(uint32_t limit);
 struct iommu_fault {
 	uint16_t seg, rid;
 	uint64_t addr;

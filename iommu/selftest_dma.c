@@ -24,9 +24,12 @@
 #include "iommu/iommu.h"
 #include "arch/x86/io.h"
 #include "kernel/frames.h"
+#include "kernel/idle.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
 #include "kernel/memory.h"
 #include "kernel/phys.h"
+#include "kernel/poll.h"
 #include "kernel/time.h"
 #include "pci/dev.h"
 #include "pci/group.h"
@@ -103,20 +106,22 @@ static bool holds(paddr_t pa, uint64_t pattern)
 	return true;
 }
 
+/* While the device works the monitor idles: faults are drained as they would be in normal operation. */
+static int edu_idle(void *ctx)
+{
+	struct edu *e = ctx;
+
+	idle_poll();
+	return !(mmio_read64(e->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START);
+}
+
 static int edu_transfer(struct edu *e, uint64_t src, uint64_t dst, uint64_t cmd)
 {
-	uint64_t start = time_now_us();
-
 	mmio_write64(e->mmio + EDU_REG_DMA_SRC, src);
 	mmio_write64(e->mmio + EDU_REG_DMA_DST, dst);
 	mmio_write64(e->mmio + EDU_REG_DMA_COUNT, EDU_XFER);
 	mmio_write64(e->mmio + EDU_REG_DMA_CMD, cmd | EDU_DMA_START);
-	while (mmio_read64(e->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START) {
-		if (time_now_us() - start > EDU_DMA_TIMEOUT_US)
-			return -ETIMEDOUT;
-		cpu_relax();
-	}
-	return 0;
+	return poll_timeout_us(edu_idle, e, EDU_DMA_TIMEOUT_US);
 }
 
 /* Device reads one page at `iova` into its buffer. */
@@ -369,4 +374,60 @@ bool selftest_dma(void)
 	log_raw("1..%u", t.n);   /* TAP allows the plan last */
 	log_raw("# %u tests, %u failed", t.n, t.failed);
 	return t.failed == 0 && t.n == (t.vtd ? DMA_TESTS_VTD : DMA_TESTS_AMDVI);
+}
+
+/* ---- selftest=storm ---- */
+
+#define STORM_MAX_LIMIT 20   /* each edu transfer takes 100 ms: keep the run short */
+#define STORM_EXTRA     3    /* transfers after the cut-off, which must not fault */
+
+/* Idle for `us`: what the monitor does between exits. */
+static void idle_for(uint64_t us)
+{
+	for (uint64_t end = time_now_us() + us; time_now_us() < end;) {
+		idle_poll();
+		cpu_relax();
+	}
+}
+
+bool selftest_dma_storm(void)
+{
+	struct dma_test t = { .vtd = !strcmp(iommu_name(), "VT-d") };
+	uint32_t limit = boot_options.iommu_storm;
+	uint64_t pattern = 0x73746f726d212121ULL;   /* "storm!!!" */
+	unsigned transfers = 0;
+	uint16_t cmd;
+	bool ready;
+
+	log_raw("TAP version 13");
+	ready = t.vtd && limit <= STORM_MAX_LIMIT && edu_open(&t.edu) && pick_pages(&t);
+	tap(&t, ready, "VT-d, iommu.storm=N with N small, the edu device and a monitor page");
+	if (!ready) {
+		pr_err("storm self-test needs VT-d (QEMU's AMD-Vi records no faults), -device edu,dma_mask=0xffffffffffffffff and iommu.storm=N with N <= %u",
+		       STORM_MAX_LIMIT);
+		log_raw("1..%u", t.n);
+		return false;
+	}
+	log_raw("# edu %04x:%02x:%02x.%u writes monitor page 0x%llx %u times; storm limit %u",
+		t.edu.dev->seg, t.edu.dev->bus, PCI_DEV(t.edu.dev->devfn), PCI_FN(t.edu.dev->devfn),
+		(unsigned long long)t.monitor_page, limit + 1 + STORM_EXTRA, limit);
+	fill(t.monitor_page, pattern);
+	t.edu.dev->dma_faults = 0;
+	for (unsigned i = 0; i < limit + 1 + STORM_EXTRA; i++)
+		transfers += edu_store(&t, t.monitor_page) == 0;
+	/* the last fault, if any, is drained by the idle poll too */
+	idle_for(10 * IDLE_FAULT_POLL_US);
+	cmd = pci_cfg_read(t.edu.dev->seg, t.edu.dev->bus, t.edu.dev->devfn, PCI_COMMAND, 2);
+	log_raw("# %u transfers, %llu faults counted for edu, command 0x%04x", transfers,
+		(unsigned long long)t.edu.dev->dma_faults, cmd);
+	tap(&t, transfers == limit + 1 + STORM_EXTRA, "every transfer finished");
+	tap(&t, t.edu.dev->dma_faults == (uint64_t)limit + 1,
+	    "the idle poll counted exactly N+1 faults: none after the cut-off");
+	tap(&t, !(cmd & PCI_COMMAND_BUS_MASTER), "edu lost bus mastering");
+	tap(&t, holds(t.monitor_page, pattern), "monitor memory unchanged");
+	frames_free(t.monitor_page, 1);
+	pci_dev_put(t.edu.dev);
+	log_raw("1..%u", t.n);
+	log_raw("# %u tests, %u failed", t.n, t.failed);
+	return t.failed == 0 && t.n == 5;
 }

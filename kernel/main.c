@@ -6,7 +6,7 @@
  *   console -> CPU tables -> multiboot2 info -> command line -> own page tables
  *   -> TSC -> ACPI tables -> memory (monitor pool, root RAM, direct map)
  *   -> MADT, MCFG, PCI enumeration and SR-IOV -> IOMMU units, default domain,
- *   translation on -> self-tests -> idle (or exit=qemu)
+ *   translation on -> self-tests -> idle: drain DMA faults (or exit=qemu)
  */
 #define LOG_TAG "iomon"
 #include <errno.h>
@@ -20,6 +20,7 @@
 #include "arch/x86/uart.h"
 #include "boot/boot.h"
 #include "boot/mb2.h"
+#include "kernel/idle.h"
 #include "kernel/platform.h"
 #include "arch/x86/madt.h"
 #include "kernel/log.h"
@@ -76,6 +77,7 @@ static void start_iommu(void)
 	struct iommu_memory mem;
 	int rc;
 
+	iommu_set_fault_storm(boot_options.iommu_storm);
 	mem.nr_ram = memory_root_ram(&mem.ram);
 	mem.nr_monitor = memory_monitor_ranges(&mem.monitor);
 	rc = iommu_init(&acpi_info, &mem);
@@ -103,8 +105,9 @@ static void finish_boot(bool selftests_ok, unsigned planned)
 	}
 	if (boot_options.exit_qemu)
 		monitor_exit(ok);
-	pr_info("idle (nothing to run yet); quit QEMU with Ctrl-A X");
-	cpu_halt_forever();
+	pr_info("idle (nothing to run yet; DMA faults drained every %u ms); quit QEMU with Ctrl-A X",
+		IDLE_FAULT_POLL_US / 1000);
+	idle_loop();
 }
 
 void kmain(uint32_t magic, uint32_t info_pa);

@@ -9,6 +9,7 @@
 struct boot_options boot_options = {
 	.console = { UART_COM1, 115200 },
 	.loglevel = LOG_INFO,
+	.iommu_storm = 1000,
 };
 
 static const char *const selftest_names[] = {
@@ -19,6 +20,7 @@ static const char *const selftest_names[] = {
 	[SELFTEST_SRIOV] = "sriov",
 	[SELFTEST_DMA] = "dma",
 	[SELFTEST_VCPU] = "vcpu",
+	[SELFTEST_STORM] = "storm",
 };
 
 const char *selftest_name(enum selftest t)
@@ -58,6 +60,17 @@ static int parse_vtd(const char *val, void *dst)
 	return 0;
 }
 
+/* iommu.storm=N, 1 to 2^32-1: a device faulting more often than that is broken or hostile. */
+static int parse_storm(const char *val, void *dst)
+{
+	uint64_t n;
+
+	if (!val || cmdline_parse_u64(val, &n) < 0 || n == 0 || n > UINT32_MAX)
+		return -EINVAL;
+	*(uint32_t *)dst = (uint32_t)n;
+	return 0;
+}
+
 static const struct cmdline_opt options[] = {
 	{ "console", cmdline_parse_console, &boot_options.console, false },
 	{ "loglevel", cmdline_parse_loglevel, &boot_options.loglevel, false },
@@ -65,6 +78,7 @@ static const struct cmdline_opt options[] = {
 	{ "selftest", parse_selftest, &boot_options.selftest, false },
 	{ "sriov", sriov_opt_parse, &boot_options.sriov, true },
 	{ "vtd", parse_vtd, &boot_options.vtd_noqi, false },
+	{ "iommu.storm", parse_storm, &boot_options.iommu_storm, false },
 };
 
 int options_apply(const char *cmdline)

@@ -16,6 +16,7 @@ enum selftest {
 	SELFTEST_SRIOV,      /* disable every enabled PF's VFs and check they are gone */
 	SELFTEST_DMA,        /* DMA isolation with QEMU's edu device (TAP output) */
 	SELFTEST_VCPU,       /* one vcpu through the seam, every normalised exit (TAP output) */
+	SELFTEST_STORM,      /* edu faults until the storm cut-off stops it, faults drained by the idle poll */
 };
 
 struct boot_options {
@@ -25,6 +26,7 @@ struct boot_options {
 	enum selftest selftest;
 	struct sriov_requests sriov;   /* sriov=SEG:BUS:DEV.FN:N, repeatable */
 	bool vtd_noqi;                 /* vtd=noqi: register-based invalidation even with ECAP.QI */
+	uint32_t iommu_storm;          /* iommu.storm=N: DMA faults a device may cause before its bus mastering goes off */
 };
 
 extern struct boot_options boot_options;

@@ -115,6 +115,8 @@ bool selftest_run(enum selftest t)
 		return selftest_dma();
 	case SELFTEST_VCPU:
 		return selftest_vcpu();
+	case SELFTEST_STORM:
+		return selftest_dma_storm();
 	}
 	pr_err("self-test '%s' returned instead of faulting", selftest_name(t));
 	return false;

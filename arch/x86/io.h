@@ -15,7 +15,23 @@ static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1
 /*
  * MMIO: one access of exactly the named width. Some devices (VT-d FECTL in
  * QEMU) abort on a wider access, so never let the compiler merge or split.
+ * Host builds (unit tests, fuzzers) route register accesses and cache
+ * flushes through a fake (tests/unit/fake_mmio.c), which models the
+ * hardware behind a register window and records what the driver did.
  */
+#ifdef IOMON_HOST
+uint64_t host_mmio_read(const volatile void *a, unsigned width);
+void host_mmio_write(volatile void *a, unsigned width, uint64_t v);
+void host_cache_flush(const volatile void *p, size_t len);
+static inline uint8_t mmio_read8(const volatile void *a) { return (uint8_t)host_mmio_read(a, 1); }
+static inline uint16_t mmio_read16(const volatile void *a) { return (uint16_t)host_mmio_read(a, 2); }
+static inline uint32_t mmio_read32(const volatile void *a) { return (uint32_t)host_mmio_read(a, 4); }
+static inline uint64_t mmio_read64(const volatile void *a) { return host_mmio_read(a, 8); }
+static inline void mmio_write8(volatile void *a, uint8_t v) { host_mmio_write(a, 1, v); }
+static inline void mmio_write16(volatile void *a, uint16_t v) { host_mmio_write(a, 2, v); }
+static inline void mmio_write32(volatile void *a, uint32_t v) { host_mmio_write(a, 4, v); }
+static inline void mmio_write64(volatile void *a, uint64_t v) { host_mmio_write(a, 8, v); }
+#else
 static inline uint8_t mmio_read8(const volatile void *a) { return *(const volatile uint8_t *)a; }
 static inline uint16_t mmio_read16(const volatile void *a) { return *(const volatile uint16_t *)a; }
 static inline uint32_t mmio_read32(const volatile void *a) { return *(const volatile uint32_t *)a; }
@@ -24,6 +40,7 @@ static inline void mmio_write8(volatile void *a, uint8_t v) { *(volatile uint8_t
 static inline void mmio_write16(volatile void *a, uint16_t v) { *(volatile uint16_t *)a = v; }
 static inline void mmio_write32(volatile void *a, uint32_t v) { *(volatile uint32_t *)a = v; }
 static inline void mmio_write64(volatile void *a, uint64_t v) { *(volatile uint64_t *)a = v; }
+#endif
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -64,9 +81,13 @@ static inline uint64_t rdtsc(void)
  */
 static inline void cache_flush_range(const volatile void *p, size_t len)
 {
+#ifdef IOMON_HOST
+	host_cache_flush(p, len);
+#else
 	for (uintptr_t a = ALIGN_DOWN((uintptr_t)p, 64); a < (uintptr_t)p + len; a += 64)
 		__asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
 	__asm__ volatile("mfence" ::: "memory");
+#endif
 }
 
 /*

@@ -87,7 +87,7 @@ int amdvi_dte_encode(unsigned levels, paddr_t root, uint16_t domid, bool ir, boo
  * translation, IR/IW decide", spec Table 7) would block too, but QEMU 7.2
  * then aborts silently, while a walk that starts from a DTE without
  * permission raises its page-fault path (target abort in the IOMMU
- * function's PCI status, research/qemu-iommu.md §2.6), and hardware logs
+ * function's PCI status, as QEMU 7.2 writes no event log), and hardware logs
  * IO_PAGE_FAULT.
  */
 struct amdvi_dte amdvi_dte_blocked(uint16_t domid, paddr_t empty_table)

@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AMD-Vi driver behind the IOMMU seam. Rules it follows (AMD pub. 48882 and
- * research/qemu-iommu.md §2):
+ * AMD-Vi driver behind the IOMMU seam. Rules it follows (AMD I/O
+ * Virtualization Technology specification, pub. 48882, and what QEMU 7.2's
+ * amd-iommu model does):
  *  - a DTE with V=0 means "do not translate": every one of the 65536 DTEs is
  *    blocked (V=1 TV=1 IR=IW=0 over an empty table) before anything else,
  *    and stays valid;
  *  - a DTE is replaced with its translation fields (qwords 0-1) in one
  *    CMPXCHG16B, so the unit reads the old or the new entry, never a mix;
  *  - every DTE change is followed by INVALIDATE_DEVTAB_ENTRY, then
- *    INVALIDATE_IOMMU_PAGES for the old and the new DomainID, then a
- *    COMPLETION_WAIT whose store we wait for;
+ *    INVALIDATE_IOMMU_PAGES for the old and the new DomainID, in one batch
+ *    with one COMPLETION_WAIT whose store we wait for; a change the unit
+ *    does not confirm is undone (or the ids are left blocked);
  *  - commands run only once Control.IOMMUEn is set (QEMU gates the command
  *    buffer on it), so before enable DTE writes skip invalidation and enable
- *    invalidates everything instead; until then the unit translates nothing;
+ *    invalidates everything instead; until then the unit translates nothing,
+ *    unless firmware left it translating: then IOMMUEn stays on throughout;
  *  - 64-bit registers get 64-bit accesses (QEMU latches DevTab base only on
  *    its high half); the event log is polled.
  */
 #define LOG_TAG "amdvi"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "iommu/amdvi/unit.h"
@@ -28,7 +32,7 @@
 #include "kernel/frames.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
-#include "kernel/time.h"
+#include "kernel/poll.h"
 
 #define AMDVI_TIMEOUT_US      1000000   /* a unit answers in microseconds; a second means it is wedged */
 #define AMDVI_RING_ORDER      AMDVI_RING_LEN_MIN            /* 2^8 = 256 entries: one 4 KiB page */
@@ -62,66 +66,148 @@ static unsigned ring_index(uint64_t reg)
 
 /* ---- command buffer ---- */
 
+static unsigned long long ubase(const struct amdvi_unit *u) { return (unsigned long long)u->base; }
+
 static void cmd_kick(struct amdvi_unit *u)
 {
 	__asm__ volatile("" ::: "memory");   /* the command stores precede the tail write (x86 keeps store order) */
 	wr64(u, AMDVI_REG_CMD_TAIL, FIELD_PREP(AMDVI_RING_PTR, u->cmd_tail));
 }
 
-/* Place one command at the tail; never overruns the head the unit is still reading from. */
-static int cmd_queue(struct amdvi_unit *u, struct amdvi_cmd c)
+static int cmd_slot_free(void *ctx)
 {
-	unsigned next = (u->cmd_tail + 1) % AMDVI_RING_ENTRIES;
-	uint64_t start = time_now_us();
+	struct amdvi_unit *u = ctx;
+
+	if ((u->cmd_tail + 1) % AMDVI_RING_ENTRIES != ring_index(rd64(u, AMDVI_REG_CMD_HEAD)))
+		return 1;
+	cmd_kick(u);   /* let the unit fetch what is queued so far */
+	return 0;
+}
+
+/* Place one command at the tail; never overruns the head the unit is still reading from. */
+static int __must_check cmd_queue(struct amdvi_unit *u, struct amdvi_cmd c)
+{
 	struct amdvi_cmd *slot;
 
-	while (next == ring_index(rd64(u, AMDVI_REG_CMD_HEAD))) {
-		cmd_kick(u);
-		if (time_now_us() - start > AMDVI_TIMEOUT_US) {
-			pr_err("unit 0x%016llx: command buffer full for 1 s (status 0x%llx): the unit stopped fetching",
-			       (unsigned long long)u->base, (unsigned long long)rd64(u, AMDVI_REG_STATUS));
-			return -ETIMEDOUT;
-		}
-		cpu_relax();
+	if (poll_timeout_us(cmd_slot_free, u, AMDVI_TIMEOUT_US) < 0) {
+		pr_err("unit 0x%016llx: command buffer full for 1 s (status 0x%llx): the unit stopped fetching",
+		       ubase(u), (unsigned long long)rd64(u, AMDVI_REG_STATUS));
+		return -ETIMEDOUT;
 	}
 	slot = &u->cmdbuf[u->cmd_tail];
 	slot->q[0] = c.q[0];
 	slot->q[1] = c.q[1];
 	cache_flush(u, slot, sizeof(*slot));
-	u->cmd_tail = next;
+	u->cmd_tail = (u->cmd_tail + 1) % AMDVI_RING_ENTRIES;
 	u->commands++;
 	return 0;
 }
 
-/* Submit what is queued plus a COMPLETION_WAIT, and wait until the unit has stored its data. */
-static int cmd_sync(struct amdvi_unit *u)
+/* "INVALIDATE_IOMMU_PAGES domain 5 addr 0x..." and the like, for error lines. */
+static void describe(const struct amdvi_cmd *c, char *buf, size_t len)
 {
-	uint64_t seq = ++u->wait_seq, start;
-	int rc = cmd_queue(u, amdvi_cmd_completion_wait(u->wait_store_pa, seq));
+	unsigned op = FIELD_GET(AMDVI_CMD0_OPCODE, c->q[0]);
 
-	if (rc < 0)
-		return rc;
-	cmd_kick(u);
-	start = time_now_us();
-	for (;; cpu_relax()) {
-		cache_flush(u, u->wait_store, sizeof(*u->wait_store));
-		if (*u->wait_store == seq)
-			return 0;
-		if (time_now_us() - start > AMDVI_TIMEOUT_US) {
-			pr_err("unit 0x%016llx: COMPLETION_WAIT not done after 1 s (head %u tail %u status 0x%llx): invalidation state unknown",
-			       (unsigned long long)u->base, ring_index(rd64(u, AMDVI_REG_CMD_HEAD)), u->cmd_tail,
-			       (unsigned long long)rd64(u, AMDVI_REG_STATUS));
-			return -ETIMEDOUT;
-		}
+	if (op == AMDVI_CMD_INV_DEVTAB_ENTRY) {
+		unsigned id = FIELD_GET(AMDVI_CMD0_DEVICE_ID, c->q[0]);
+
+		snprintf(buf, len, "INVALIDATE_DEVTAB_ENTRY %02x:%02x.%u", id >> 8, (id >> 3) & 0x1f, id & 7);
+	} else if (op == AMDVI_CMD_INV_IOMMU_PAGES) {
+		snprintf(buf, len, "INVALIDATE_IOMMU_PAGES domain %u addr 0x%llx%s",
+			 (unsigned)FIELD_GET(AMDVI_CMD0_DOMAIN_ID, c->q[0]),
+			 (unsigned long long)(c->q[1] & AMDVI_CMD1_ADDR), (c->q[1] & AMDVI_CMD1_S) ? " (range)" : "");
+	} else if (op == AMDVI_CMD_INV_IOMMU_ALL) {
+		snprintf(buf, len, "INVALIDATE_IOMMU_ALL");
+	} else {
+		snprintf(buf, len, "command 0x%016llx:%016llx", (unsigned long long)c->q[1],
+			 (unsigned long long)c->q[0]);
 	}
 }
 
 /*
- * Everything the unit may have cached. Without INVALIDATE_IOMMU_ALL (EFR
+ * The commands one operation needs, submitted together and confirmed by one
+ * COMPLETION_WAIT.
+ */
+#define AMDVI_BATCH_MAX 8
+
+struct amdvi_batch {
+	struct amdvi_cmd c[AMDVI_BATCH_MAX];
+	unsigned n;
+	int err;
+};
+
+static void batch_add(struct amdvi_batch *b, struct amdvi_cmd c)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->c[i].q[0] == c.q[0] && b->c[i].q[1] == c.q[1])
+			return;   /* the same invalidation twice confirms nothing more */
+	if (b->n < AMDVI_BATCH_MAX)
+		b->c[b->n++] = c;
+	else
+		b->err = -E2BIG;   /* a caller bug: batches are sized for the largest operation */
+}
+
+static void log_batch_failure(const struct amdvi_unit *u, const struct amdvi_batch *b, const char *what)
+{
+	char line[96];
+
+	if (!b->n)
+		pr_err("unit 0x%016llx: %s", ubase(u), what);
+	for (unsigned i = 0; i < b->n; i++) {
+		describe(&b->c[i], line, sizeof(line));
+		pr_err("unit 0x%016llx: %s: %s", ubase(u), what, line);
+	}
+}
+
+struct wait_store {
+	struct amdvi_unit *u;
+	uint64_t seq;
+};
+
+static int wait_stored(void *ctx)
+{
+	struct wait_store *w = ctx;
+
+	cache_flush(w->u, w->u->wait_store, sizeof(*w->u->wait_store));
+	return __atomic_load_n(w->u->wait_store, __ATOMIC_ACQUIRE) == w->seq;
+}
+
+/*
+ * Queue the batch (and whatever the caller queued before it), then one
+ * COMPLETION_WAIT, and wait until the unit has stored its data: 0 once
+ * every command before it is done.
+ */
+static int __must_check batch_commit(struct amdvi_unit *u, const struct amdvi_batch *b)
+{
+	struct wait_store w = { u, ++u->wait_seq };
+	int rc = b->err;
+
+	for (unsigned i = 0; i < b->n && rc == 0; i++)
+		rc = cmd_queue(u, b->c[i]);
+	if (rc == 0)
+		rc = cmd_queue(u, amdvi_cmd_completion_wait(u->wait_store_pa, w.seq));
+	if (rc < 0) {
+		log_batch_failure(u, b, "commands not submitted");
+		return rc;
+	}
+	cmd_kick(u);
+	rc = poll_timeout_us(wait_stored, &w, AMDVI_TIMEOUT_US);
+	if (rc < 0) {
+		pr_err("unit 0x%016llx: COMPLETION_WAIT not done after 1 s (head %u tail %u status 0x%llx)",
+		       ubase(u), ring_index(rd64(u, AMDVI_REG_CMD_HEAD)), u->cmd_tail,
+		       (unsigned long long)rd64(u, AMDVI_REG_STATUS));
+		log_batch_failure(u, b, "invalidation not confirmed");
+	}
+	return rc;
+}
+
+/*
+ * Queue the invalidation of everything the unit may have cached (confirmed
+ * by the caller's next wait). Without INVALIDATE_IOMMU_ALL (EFR
  * IASup, absent only on the first units) every DTE and every DomainID is
  * invalidated one by one: firmware may have used any of them.
  */
-static int invalidate_everything(struct amdvi_unit *u)
+static int __must_check invalidate_everything(struct amdvi_unit *u)
 {
 	int rc = 0;
 
@@ -137,38 +223,75 @@ static int invalidate_everything(struct amdvi_unit *u)
 
 /* ---- device table ---- */
 
-
 /*
  * Install `n` for `devid`. Qwords 2-3 (interrupt fields, zero here) go
- * first; then the translation half in one store. Returns the DomainID the
- * entry had, whose cached translations are now stale.
+ * first; then the translation half in one store.
  */
-static uint16_t dte_write(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *n)
+static void dte_write(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *n)
 {
 	struct amdvi_dte *e = &u->devtab[devid];
-	uint16_t old_domid = FIELD_GET(AMDVI_DTE1_DOMAIN_ID, e->q[1]);
 
 	__atomic_store_n(&e->q[3], n->q[3], __ATOMIC_RELAXED);
 	__atomic_store_n(&e->q[2], n->q[2], __ATOMIC_RELAXED);
 	store128(e, n->q[0], n->q[1]);
 	cache_flush(u, e, sizeof(*e));
-	return old_domid;
 }
 
-static int dte_set(struct amdvi_unit *u, uint16_t devid, const struct amdvi_dte *n)
-{
-	uint16_t new_domid = FIELD_GET(AMDVI_DTE1_DOMAIN_ID, n->q[1]);
-	uint16_t old_domid = dte_write(u, devid, n);
-	int rc;
+static uint16_t dte_domid(const struct amdvi_dte *e) { return FIELD_GET(AMDVI_DTE1_DOMAIN_ID, e->q[1]); }
 
+/*
+ * Replace the DTEs of devids[0..n) (holding from[i]) by to[i], then in one
+ * batch invalidate each cached DTE and the pages of every DomainID involved,
+ * with one COMPLETION_WAIT. 0 once the unit confirmed it all.
+ */
+static int __must_check dtes_replace(struct amdvi_unit *u, const uint16_t *devids, unsigned n,
+				     const struct amdvi_dte *from, const struct amdvi_dte *to)
+{
+	struct amdvi_batch b = { .n = 0 };
+
+	for (unsigned i = 0; i < n; i++)
+		dte_write(u, devids[i], &to[i]);
 	if (!u->enabled)
 		return 0;   /* nothing runs, nothing translates yet; enable invalidates everything */
-	rc = cmd_queue(u, amdvi_cmd_inv_devtab(devid));
+	for (unsigned i = 0; i < n; i++) {
+		batch_add(&b, amdvi_cmd_inv_devtab(devids[i]));
+		batch_add(&b, amdvi_cmd_inv_pages(dte_domid(&from[i]), 0, 0));
+		batch_add(&b, amdvi_cmd_inv_pages(dte_domid(&to[i]), 0, 0));
+	}
+	return batch_commit(u, &b);
+}
+
+/*
+ * All or nothing for a requester id and its alias: when the unit does not
+ * confirm the change the old DTEs go back and that is confirmed, or, when
+ * even that fails, the ids are left blocked (-ENOTRECOVERABLE).
+ */
+static int __must_check dtes_set(struct amdvi_unit *u, const uint16_t *devids, unsigned n,
+				 const struct amdvi_dte *new_dte)
+{
+	struct amdvi_dte old[2], to[2];
+	int rc;
+
+	for (unsigned i = 0; i < n; i++) {
+		old[i] = u->devtab[devids[i]];
+		to[i] = *new_dte;
+	}
+	rc = dtes_replace(u, devids, n, old, to);
 	if (rc == 0)
-		rc = cmd_queue(u, amdvi_cmd_inv_pages(old_domid, 0, 0));
-	if (rc == 0 && new_domid != old_domid)
-		rc = cmd_queue(u, amdvi_cmd_inv_pages(new_domid, 0, 0));
-	return rc ? rc : cmd_sync(u);
+		return 0;
+	if (dtes_replace(u, devids, n, to, old) == 0) {
+		pr_err("unit 0x%016llx: %02x:%02x.%u: move not confirmed (%d); old device table entry restored",
+		       ubase(u), devids[0] >> 8, (devids[0] >> 3) & 0x1f, devids[0] & 7, rc);
+		return rc;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct amdvi_dte blocked = amdvi_dte_blocked(dte_domid(&old[i]), u->empty_table_pa);
+
+		dte_write(u, devids[i], &blocked);
+	}
+	pr_err("unit 0x%016llx: %02x:%02x.%u: move and its undo not confirmed: device table entry blocked",
+	       ubase(u), devids[0] >> 8, (devids[0] >> 3) & 0x1f, devids[0] & 7);
+	return -ENOTRECOVERABLE;
 }
 
 static void devtab_block_all(struct amdvi_unit *u)
@@ -229,17 +352,21 @@ static int unit_alloc(struct amdvi_unit *u)
 }
 
 /*
- * Stop whatever firmware started; base registers may only change while the
- * unit is off. An exclusion range lets DMA bypass translation: turn it off.
+ * Stop whatever firmware started, except translation: base registers of the
+ * rings may only change while they are off, and an exclusion range lets DMA
+ * bypass translation, so both go. A unit firmware left translating keeps
+ * IOMMUEn: turning it off, even briefly, would let every device's DMA
+ * through untranslated. Returns whether translation was on.
  */
-static void unit_quiesce(struct amdvi_unit *u)
+static bool unit_quiesce(struct amdvi_unit *u)
 {
 	uint64_t ctrl = rd64(u, AMDVI_REG_CONTROL);
+	bool translating = ctrl & AMDVI_CTRL_IOMMU_EN;
 
-	if (ctrl & AMDVI_CTRL_IOMMU_EN)
-		pr_warn("unit 0x%016llx: firmware left translation on (control 0x%llx); taking it over",
-			(unsigned long long)u->base, (unsigned long long)ctrl);
-	ctrl &= ~(AMDVI_CTRL_IOMMU_EN | AMDVI_CTRL_EVT_LOG_EN | AMDVI_CTRL_EVT_INT_EN |
+	if (translating)
+		pr_warn("unit 0x%016llx: firmware left translation on (control 0x%llx); taking it over with every device blocked",
+			ubase(u), (unsigned long long)ctrl);
+	ctrl &= ~(AMDVI_CTRL_EVT_LOG_EN | AMDVI_CTRL_EVT_INT_EN |
 		  AMDVI_CTRL_COM_WAIT_INT_EN | AMDVI_CTRL_CMD_BUF_EN | AMDVI_CTRL_PPR_LOG_EN |
 		  AMDVI_CTRL_PPR_INT_EN | AMDVI_CTRL_PPR_EN | AMDVI_CTRL_GT_EN);
 	wr64(u, AMDVI_REG_CONTROL, ctrl);
@@ -249,6 +376,7 @@ static void unit_quiesce(struct amdvi_unit *u)
 	/* W1C leftovers; QEMU also refuses a new event log base while EventLogInt is set. */
 	wr64(u, AMDVI_REG_STATUS, AMDVI_STATUS_EVT_OVERFLOW | AMDVI_STATUS_EVT_INT |
 	     AMDVI_STATUS_COM_WAIT_INT);
+	return translating;
 }
 
 /* The Control bits the IVHD flags tell software to program (spec §5.2.2.1). */
@@ -267,6 +395,12 @@ static uint64_t control_from_ivhd(const struct ivrs_ivhd *h, uint64_t ctrl)
 	return (ctrl & ~AMDVI_CTRL_INV_TIMEOUT) | FIELD_PREP(AMDVI_CTRL_INV_TIMEOUT, AMDVI_INV_TIMEOUT_1S);
 }
 
+/*
+ * Point the unit at our device table (every entry blocked) and rings. On a
+ * unit that is still translating, the device table base changes under it:
+ * from then on it walks either the firmware's entries it cached or our
+ * blocked ones, never nothing, until the invalidation that follows.
+ */
 static void unit_program(struct amdvi_unit *u)
 {
 	uint64_t ctrl = control_from_ivhd(u->ivhd, u->control);
@@ -280,14 +414,26 @@ static void unit_program(struct amdvi_unit *u)
 	wr64(u, AMDVI_REG_EVT_LOG_BASE, u->evtlog_pa | FIELD_PREP(AMDVI_RING_LEN, AMDVI_RING_ORDER));
 	wr64(u, AMDVI_REG_EVT_HEAD, 0);
 	wr64(u, AMDVI_REG_EVT_TAIL, 0);
-	/* Events are polled: no EventIntEn. Translation (IOMMUEn) waits for enable. */
+	/* Events are polled: no EventIntEn. IOMMUEn is left as it was: enable sets it. */
 	ctrl |= AMDVI_CTRL_CMD_BUF_EN | AMDVI_CTRL_EVT_LOG_EN;
 	wr64(u, AMDVI_REG_CONTROL, ctrl);
 	u->control = ctrl;
 }
 
+/* Confirm everything queued so far with one COMPLETION_WAIT. */
+static int __must_check sync_queued(struct amdvi_unit *u, const char *what)
+{
+	struct amdvi_batch none = { .n = 0 };
+	int rc = batch_commit(u, &none);
+
+	if (rc < 0)
+		pr_err("unit 0x%016llx: %s not confirmed", ubase(u), what);
+	return rc;
+}
+
 static int unit_init(struct amdvi_unit *u, const struct ivrs_ivhd *h)
 {
+	bool fw_translating;
 	int rc;
 
 	memset(u, 0, sizeof(*u));
@@ -304,38 +450,50 @@ static int unit_init(struct amdvi_unit *u, const struct ivrs_ivhd *h)
 	amdvi_caps_log(u->base, &u->caps);
 	if (u->caps.host_levels < AMDVI_LEVELS) {
 		pr_err("unit 0x%016llx: EFR HATS %u does not allow %u-level host tables",
-		       (unsigned long long)u->base, u->caps.hats, AMDVI_LEVELS);
+		       ubase(u), u->caps.hats, AMDVI_LEVELS);
 		return -ENODEV;
 	}
-	unit_quiesce(u);
+	fw_translating = unit_quiesce(u);
 	rc = unit_alloc(u);
 	if (rc < 0)
 		return rc;
 	devtab_block_all(u);
 	unit_program(u);
 	u->devids = ivrs_devid_count(h);
-	return 0;
+	if (!fw_translating)
+		return 0;
+	/* Commands run: drop what the unit cached of the firmware's device table. */
+	u->enabled = true;
+	rc = invalidate_everything(u);
+	return rc ? rc : sync_queued(u, "invalidation of the firmware's device table");
 }
 
 static int unit_enable(struct amdvi_unit *u)
 {
-	int rc;
+	int rc = 0;
 
 	spin_lock(&u->lock);
-	/*
-	 * Queued first, so a unit that runs commands before IOMMUEn drops stale
-	 * entries before it translates; QEMU runs them at the Control write.
-	 */
-	rc = u->caps.ia ? invalidate_everything(u) : 0;
-	if (rc == 0) {
-		cmd_kick(u);
-		u->control |= AMDVI_CTRL_IOMMU_EN;
-		wr64(u, AMDVI_REG_CONTROL, u->control);
-		u->enabled = true;
-		rc = u->caps.ia ? 0 : invalidate_everything(u);
+	if (!u->enabled) {
+		/*
+		 * Queued first, so a unit that runs commands before IOMMUEn drops
+		 * stale entries before it translates; QEMU runs them at the Control
+		 * write. Without IA the per-id commands follow once commands run.
+		 */
+		if (u->caps.ia)
+			rc = invalidate_everything(u);
+		if (rc == 0) {
+			cmd_kick(u);
+			u->control |= AMDVI_CTRL_IOMMU_EN;
+			wr64(u, AMDVI_REG_CONTROL, u->control);
+			u->enabled = true;
+			if (!u->caps.ia)
+				rc = invalidate_everything(u);
+		}
+	} else {
+		rc = invalidate_everything(u);
 	}
 	if (rc == 0)
-		rc = cmd_sync(u);
+		rc = sync_queued(u, "invalidation at enable");
 	spin_unlock(&u->lock);
 	return rc;
 }
@@ -356,11 +514,11 @@ static void event_report(struct amdvi_unit *u, const struct amdvi_event *ev)
 		return;
 	}
 	if (++u->unit_events <= AMDVI_EVENT_LOG_LIMIT)
-		pr_err("unit 0x%016llx: %s for the command at 0x%llx", (unsigned long long)u->base,
+		pr_err("unit 0x%016llx: %s for the command at 0x%llx", ubase(u),
 		       amdvi_event_name(ev->code), (unsigned long long)ev->addr);
 	else if (u->unit_events == AMDVI_EVENT_LOG_LIMIT + 1)
 		pr_warn("unit 0x%016llx: further command errors are counted, not logged",
-			(unsigned long long)u->base);
+			ubase(u));
 }
 
 /*
@@ -369,20 +527,18 @@ static void event_report(struct amdvi_unit *u, const struct amdvi_event *ev)
  */
 static void event_log_restart(struct amdvi_unit *u)
 {
-	u->overflows++;
-	pr_warn("unit 0x%016llx: event log overflowed; events were lost", (unsigned long long)u->base);
+	if (++u->overflows <= AMDVI_EVENT_LOG_LIMIT)
+		pr_warn("unit 0x%016llx: event log overflowed; events were lost", ubase(u));
 	wr64(u, AMDVI_REG_CONTROL, u->control & ~AMDVI_CTRL_EVT_LOG_EN);
 	wr64(u, AMDVI_REG_STATUS, AMDVI_STATUS_EVT_OVERFLOW);
 	wr64(u, AMDVI_REG_CONTROL, u->control);
+	u->evt_head = ring_index(rd64(u, AMDVI_REG_EVT_HEAD));
 }
 
-static unsigned unit_poll(struct amdvi_unit *u)
+static unsigned events_drain(struct amdvi_unit *u)
 {
-	unsigned head, tail, n = 0;
+	unsigned head = u->evt_head, tail = ring_index(rd64(u, AMDVI_REG_EVT_TAIL)), n = 0;
 
-	spin_lock(&u->lock);
-	head = ring_index(rd64(u, AMDVI_REG_EVT_HEAD));
-	tail = ring_index(rd64(u, AMDVI_REG_EVT_TAIL));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* entries are read after the tail that covers them */
 	for (; head != tail; head = (head + 1) % AMDVI_RING_ENTRIES) {
 		struct amdvi_event_hw *slot = &u->evtlog[head];
@@ -397,10 +553,28 @@ static unsigned unit_poll(struct amdvi_unit *u)
 		u->events++;
 		n++;
 	}
+	u->evt_head = head;
 	wr64(u, AMDVI_REG_EVT_HEAD, FIELD_PREP(AMDVI_RING_PTR, head));
 	if (rd64(u, AMDVI_REG_STATUS) & AMDVI_STATUS_EVT_OVERFLOW)
 		event_log_restart(u);
-	spin_unlock(&u->lock);
+	return n;
+}
+
+/*
+ * Cheap when there is nothing: one EVT_TAIL read against the head we keep,
+ * no lock, so every VM exit may call it (a full log that overflowed has
+ * tail != head too). One CPU drains at a time; another finding the drain
+ * busy leaves it to that CPU.
+ */
+static unsigned unit_poll(struct amdvi_unit *u)
+{
+	unsigned n;
+
+	if (ring_index(rd64(u, AMDVI_REG_EVT_TAIL)) == __atomic_load_n(&u->evt_head, __ATOMIC_RELAXED) ||
+	    !spin_trylock(&u->evt_lock))
+		return 0;
+	n = events_drain(u);
+	spin_unlock(&u->evt_lock);
 	return n;
 }
 
@@ -446,7 +620,7 @@ static unsigned amdvi_unity_ranges(struct iommu_unity *out, unsigned max)
 static int amdvi_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 {
 	struct amdvi_unit *u = unit;
-	uint16_t alias = ivrs_alias(u->ivhd, rid);
+	uint16_t ids[2] = { rid, ivrs_alias(u->ivhd, rid) };
 	struct amdvi_dte n;
 	int rc;
 
@@ -460,24 +634,28 @@ static int amdvi_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 		n = amdvi_dte_blocked(d ? d->hw_id : 0, u->empty_table_pa);
 	}
 	spin_lock(&u->lock);
-	rc = dte_set(u, rid, &n);
-	if (rc == 0 && alias != rid)
-		rc = dte_set(u, alias, &n);
+	rc = dtes_set(u, ids, ids[1] != rid ? 2 : 1, &n);
 	spin_unlock(&u->lock);
 	return rc;
 }
 
+/* Every unit is asked, even after one fails: a unit that confirmed is one less stale IOTLB. */
 static int amdvi_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	int rc = 0;
 
 	for (unsigned i = 0; i < nunits; i++) {
 		struct amdvi_unit *u = &units[i];
+		struct amdvi_batch b = { .n = 0 };
+		int r = 0;
 
+		batch_add(&b, amdvi_cmd_inv_pages(d->hw_id, iova, size));
 		spin_lock(&u->lock);
-		if (u->enabled && cmd_queue(u, amdvi_cmd_inv_pages(d->hw_id, iova, size)) == 0)
-			cmd_sync(u);
+		if (u->enabled)
+			r = batch_commit(u, &b);
 		spin_unlock(&u->lock);
+		if (r < 0 && rc == 0)
+			rc = r;
 	}
 	return rc;
 }
@@ -507,7 +685,7 @@ static void amdvi_report(void)
 		const struct amdvi_unit *u = &units[i];
 
 		pr_info("unit 0x%016llx: EFR 0x%016llx (HATS %u-level, IA %u), %u device ids, device table 0x%llx, command buffer 0x%llx, event log 0x%llx, %s, %llu commands, %llu events",
-			(unsigned long long)u->base, (unsigned long long)u->caps.efr, u->caps.host_levels,
+			ubase(u), (unsigned long long)u->caps.efr, u->caps.host_levels,
 			u->caps.ia, u->devids, (unsigned long long)u->devtab_pa,
 			(unsigned long long)u->cmdbuf_pa, (unsigned long long)u->evtlog_pa,
 			u->enabled ? "translating" : "off", (unsigned long long)u->commands,

@@ -41,7 +41,9 @@ struct amdvi_unit {
 	paddr_t wait_store_pa;
 	uint64_t wait_seq;
 
-	spinlock_t lock;                 /* device table, command buffer and event log */
+	spinlock_t lock;                 /* device table and command buffer */
+	spinlock_t evt_lock;             /* event log */
+	unsigned evt_head;               /* next event log entry to read */
 	bool enabled;                    /* Control.IOMMUEn set: commands run */
 	uint64_t commands;
 	uint64_t events;                 /* event log entries seen */

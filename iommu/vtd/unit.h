@@ -34,30 +34,51 @@ struct vtd_unit {
 	uint32_t wait_seq;
 
 	spinlock_t lock;                 /* tables and the invalidation interface */
+	spinlock_t fault_lock;           /* the fault-recording registers */
 	uint64_t faults_recorded;
 	uint64_t faults_overflowed;
 	uint64_t invalidations;
 	bool translating;
 };
 
-/* Bring up a unit without enabling translation: capability checks, tables, QI, faults cleared. */
-int vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d);
+/*
+ * Bring up a unit without enabling translation: capability checks, tables,
+ * QI, faults cleared, caches flushed. A unit firmware left translating keeps
+ * translating, through an empty root table (every device blocked); a queue
+ * firmware left enabled is drained and disabled before it is reprogrammed.
+ */
+int __must_check vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d);
 /* Turn DMA remapping on (GCMD.TE). Every device must already have its context entry. */
-int vtd_unit_enable_translation(struct vtd_unit *u);
+int __must_check vtd_unit_enable_translation(struct vtd_unit *u);
 
 /*
  * Point (bus, devfn) at a second-level table `slpt` with domain id `did`,
- * or block it (slpt == 0). Replaces a present entry in one 128-bit store,
- * so the device never walks a half-written entry, then invalidates the
- * device's context-cache entry and the IOTLB for the old and new domain.
+ * or block it (slpt == 0). Replaces the entry in one 128-bit store, so the
+ * device never walks a half-written entry, then invalidates the device's
+ * context-cache entry (old domain id) and the IOTLB of the old and new
+ * domain in one batch with one wait.
+ *
+ * All or nothing: 0 once the unit confirmed the change. When it did not,
+ * the old entry is put back and that is confirmed (the error is returned,
+ * the device is where it was), or, when even that is not confirmed, the
+ * entry is left not present (blocked) and -ENOTRECOVERABLE is returned.
  */
-int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did, paddr_t slpt);
+int __must_check vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did,
+				 paddr_t slpt);
 
-/* IOTLB invalidation for domain `did`: the whole domain, or [iova, iova+size) with PSI when it fits. */
-void vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size);
-void vtd_flush_all(struct vtd_unit *u);
+/*
+ * IOTLB invalidation for domain `did`: the whole domain (size 0), or
+ * [iova, iova+size) with PSI when it fits. 0, or a negative errno when the
+ * unit did not confirm it (after an error line naming the descriptor).
+ */
+int __must_check vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size);
+/* Global context-cache and IOTLB invalidation. */
+int __must_check vtd_flush_all(struct vtd_unit *u);
 
-/* Drain the fault-recording registers; returns how many faults were logged. */
+/*
+ * Drain the fault-recording registers; returns how many faults were
+ * reported. One FSTS read when there is nothing; safe from any CPU.
+ */
 unsigned vtd_fault_poll(struct vtd_unit *u);
 
 

@@ -225,6 +225,7 @@ static paddr_t vtd_unit_base(const void *unit)
 	return ((const struct vtd_unit *)unit)->base;
 }
 
+/* All or nothing for this rid: see vtd_context_set(). */
 static int vtd_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 {
 	struct vtd_unit *u = unit;
@@ -235,13 +236,19 @@ static int vtd_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d)
 	return vtd_context_set(u, rid >> 8, rid & 0xff, d->hw_id, t ? t->root : 0);
 }
 
-/* The unit drivers do not report invalidation failures yet: 0 until they do. */
+/* Every working unit is asked, even after one fails: a unit that confirmed is one less stale IOTLB. */
 static int vtd_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
+	int rc = 0;
+
 	for (unsigned i = 0; i < nunits; i++)
-		if (unit_ok[i])
-			vtd_flush_iotlb(&units[i], d->hw_id, iova, size);
-	return 0;
+		if (unit_ok[i]) {
+			int r = vtd_flush_iotlb(&units[i], d->hw_id, iova, size);
+
+			if (r < 0 && rc == 0)
+				rc = r;
+		}
+	return rc;
 }
 
 static int vtd_enable(void)

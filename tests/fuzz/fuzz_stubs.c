@@ -35,10 +35,17 @@ void fuzz_phys_set(paddr_t base, const uint8_t *data, uint64_t len)
 	arena_len = len;
 }
 
+static void *(*fallback)(paddr_t pa, uint64_t len);
+
+void fuzz_phys_fallback(void *(*fn)(paddr_t pa, uint64_t len))
+{
+	fallback = fn;
+}
+
 void *phys_map(paddr_t pa, uint64_t len, enum phys_cache cache)
 {
 	(void)cache;
 	if (!arena || len == 0 || pa < arena_base || len > arena_len || pa - arena_base > arena_len - len)
-		return NULL;
+		return fallback && len ? fallback(pa, len) : NULL;
 	return (void *)(arena + (pa - arena_base));
 }

@@ -13,6 +13,10 @@ ut_pt_src       := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/p
 ut_pt_formats_src := $(ut_pt_src)
 ut_pt_batch_src := $(ut_pt_src)
 ut_vtd_fault_src := iommu/vtd/fault.c
+ut_poll_src     := kernel/poll.c kernel/idle.c tests/unit/fake_pci.c
+ut_vtd_unit_src := iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/caps.c iommu/vtd/dmar.c iommu/vtd/fault.c \
+	kernel/poll.c kernel/frames.c arch/x86/acpi.c iommu/pt/pt.c iommu/pt/fmt_vtd.c tests/unit/fake_pci.c \
+	tests/unit/fake_vtd.c
 ut_pci_ids_src  := pci/ids.c
 ut_pci_caps_src := pci/caps.c tests/unit/fake_pci.c
 ut_pci_registry_src := pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
@@ -34,3 +38,5 @@ ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_rangeset_src := iommu/rangeset.c
 ut_vcpu_caps_src := arch/x86/vcpu_caps.c
+ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
+	iommu/pt/fmt_amdvi.c tests/unit/fake_pci.c tests/unit/fake_amdvi.c
