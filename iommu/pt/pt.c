@@ -199,7 +199,7 @@ static inline void mark_dirty_range(struct pt_op *op, unsigned level, uint64_t *
  * Write back everything the operation left dirty, then one fence, so the
  * walker's memory holds it all before the caller invalidates its caches.
  */
-static void op_finish(struct pt_op *op)
+static inline void op_finish(struct pt_op *op)
 {
 	struct pt_table *t = op->t;
 
@@ -528,6 +528,27 @@ static int map_run(struct pt_op *op, uint64_t iova, paddr_t pa, uint64_t size, u
 	return rc;
 }
 
+/*
+ * A lone 4 KiB page into the leaf table used last: one entry, no walk.
+ * Returns 1 when done, 0 when the cache does not cover iova, -EEXIST.
+ */
+static inline int map_one_cached(struct pt_op *op, uint64_t iova, paddr_t pa)
+{
+	uint64_t *leaves = cached_leaf_table(op->t, iova);
+	unsigned i = level_index(iova, 1);
+	uint64_t e = (pa & PT_ENTRY_ADDR) | op->leaf_bits;
+
+	if (!leaves)
+		return 0;
+	if (entry_load(&leaves[i]) & op->present)
+		return -EEXIST;
+	observe_store(op->t, &leaves[i], e);
+	__atomic_store_n(&leaves[i], e, __ATOMIC_RELEASE);
+	op->stores++;
+	mark_dirty_range(op, 1, leaves, i, i + 1);
+	return 1;
+}
+
 static inline bool perms_ok(const struct pt_table *t, unsigned perms)
 {
 	return perms <= PT_PERMS_ALL && (t->perms_ok & BIT(perms));
@@ -552,7 +573,13 @@ int pt_map_range(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size,
 	if (rc == 0) {
 		spin_lock(&t->lock);
 		op_start(&op, t, perms);
-		rc = map_run(&op, iova, pa, size, &done);
+		rc = size == PAGE_SIZE ? map_one_cached(&op, iova, pa) : 0;
+		if (rc > 0) {
+			done = PAGE_SIZE;
+			rc = 0;
+		} else if (rc == 0) {
+			rc = map_run(&op, iova, pa, size, &done);
+		}
 		op_finish(&op);
 		spin_unlock(&t->lock);
 	}
@@ -573,27 +600,6 @@ static int check_runs(const struct pt_table *t, const struct pt_map_run *runs, u
 			return rc;
 	}
 	return 0;
-}
-
-/*
- * A lone 4 KiB page into the leaf table used last: one entry, no walk.
- * Returns 1 when done, 0 when the cache does not cover iova, -EEXIST.
- */
-static inline int map_one_cached(struct pt_op *op, uint64_t iova, paddr_t pa)
-{
-	uint64_t *leaves = cached_leaf_table(op->t, iova);
-	unsigned i = level_index(iova, 1);
-	uint64_t e = (pa & PT_ENTRY_ADDR) | op->leaf_bits;
-
-	if (!leaves)
-		return 0;
-	if (entry_load(&leaves[i]) & op->present)
-		return -EEXIST;
-	observe_store(op->t, &leaves[i], e);
-	__atomic_store_n(&leaves[i], e, __ATOMIC_RELEASE);
-	op->stores++;
-	mark_dirty_range(op, 1, leaves, i, i + 1);
-	return 1;
 }
 
 /*
@@ -841,8 +847,17 @@ int pt_unmap_range(struct pt_table *t, uint64_t iova, uint64_t size, uint64_t *u
 	else if (!range_below(iova, size, t->iova_limit))
 		rc = -ERANGE;
 	if (rc == 0) {
+		uint64_t *leaves;
+
 		spin_lock(&t->lock);
 		op_start(&op, t, 0);
+		leaves = size == PAGE_SIZE ? cached_leaf_table(t, iova) : NULL;
+		if (leaves) {
+			/* One 4 KiB page in the leaf table used last: no walk, no split. */
+			struct pt_slot s = { leaves, level_index(iova, 1), 1, 0 };
+
+			done = clear_leaves(&op, &s, PAGE_SIZE);
+		}
 		while (done < size) {
 			uint64_t piece;
 
