@@ -255,8 +255,9 @@ static void publish_table(struct pt_op *op, const struct pt_slot *s, uint64_t *t
 /* ---- walks ---- */
 
 /*
- * The same walk under the lock, starting from the lowest remembered table
- * that covers iova and remembering the tables it passes.
+ * Walk towards the leaf for iova, under the lock: from the lowest remembered
+ * table that covers iova (the root at worst), remembering the tables passed.
+ * Stops at stop_level, at a not-present entry or at a leaf.
  */
 static void walk_cached(struct pt_table *t, uint64_t iova, unsigned stop_level,
 			struct pt_slot *s)
