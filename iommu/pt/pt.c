@@ -894,6 +894,7 @@ void pt_destroy(struct pt_table *t)
 	if (t->root)
 		free_tables(t, t->root, t->levels);
 	t->root = 0;
+	t->iova_limit = 0;      /* every later call fails its range check: -ERANGE */
 	for (unsigned l = 0; l < ARRAY_SIZE(t->walk_cache); l++)
 		t->walk_cache[l] = (struct pt_walk_cache){ 0, NULL };
 	spin_unlock(&t->lock);

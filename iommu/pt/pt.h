@@ -222,7 +222,9 @@ int pt_walk(const struct pt_table *t, uint64_t iova, pt_walk_fn fn, void *ctx);
 
 /*
  * Give every table page, root included, back to the pool. The caller has
- * already pointed every walker elsewhere and invalidated its caches.
+ * already pointed every walker elsewhere and invalidated its caches. Later
+ * calls on the table fail with -ERANGE (nothing is translated any more);
+ * pt_destroy again does nothing.
  */
 void pt_destroy(struct pt_table *t);
 
