@@ -110,6 +110,16 @@ static inline void entry_store(struct pt_op *op, uint64_t *entries, unsigned i, 
 
 /* ---- cache maintenance for walkers that do not snoop ---- */
 
+/*
+ * After the write-backs of one operation: MFENCE, which CLFLUSH is ordered
+ * with, as the monitor's own cache flush uses (a compiler seq_cst fence may
+ * become a locked instruction instead).
+ */
+static inline void write_back_fence(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+
 /* Hand [va, va+len) to the flush hook; the operation then ends with a fence. */
 static void op_flush(struct pt_op *op, void *va, size_t len)
 {
@@ -163,7 +173,7 @@ static inline void op_finish(struct pt_op *op)
 	for (unsigned l = 1; l <= PT_MAX_LEVELS; l++)
 		dirty_flush(op, &op->dirty[l]);
 	if (op->flushed) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		write_back_fence();
 		t->stats.fences++;
 	}
 }
@@ -866,7 +876,7 @@ int pt_init(struct pt_table *t, const struct pt_format *fmt, unsigned levels,
 	t->root = pa;
 	if (flush_cache) {
 		flush_cache(root, PAGE_SIZE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		write_back_fence();
 		t->stats.fences++;
 	}
 	return 0;
