@@ -100,7 +100,10 @@ static bool range_below(uint64_t base, uint64_t len, uint64_t limit)
 	return base <= limit && len <= limit - base;
 }
 
-/* The only way an entry changes: one aligned 64-bit store (fill_leaves and clear_leaves inline it). */
+/*
+ * The only way an entry changes: one aligned 64-bit store (fill_leaves and
+ * clear_leaves inline the same).
+ */
 static inline void entry_store(struct pt_op *op, uint64_t *entries, unsigned i, uint64_t val)
 {
 	observe_store(op->t, &entries[i], val);
