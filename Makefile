@@ -151,7 +151,7 @@ check: deps
 	tools/check.sh
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/guest $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios
+	rm -rf $(BUILD)/k $(BUILD)/guest $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios $(BUILD)/bench
 distclean:
 	rm -rf $(BUILD)
 

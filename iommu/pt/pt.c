@@ -21,6 +21,7 @@
 #include <errno.h>
 
 #include "iommu/pt/pt.h"
+#include "iommu/pt/pt_walk.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
 
@@ -30,14 +31,6 @@
 
 _Static_assert(PT_ENTRIES * ENTRY_SIZE == PAGE_SIZE, "a table is one page");
 _Static_assert(PT_ENTRIES / ENTRIES_PER_LINE == 64, "a table's lines fit a uint64_t bitmap");
-
-/* One entry on a walk: where it is and what it held when read. */
-struct pt_slot {
-	uint64_t *entries;     /* the table page, through the direct map */
-	unsigned index;
-	unsigned level;
-	uint64_t entry;
-};
 
 /*
  * Pages taken from the pool before an operation starts: a map piece needs
@@ -101,22 +94,6 @@ static inline void observe_zero(const struct pt_table *t, uint64_t *entries)
 }
 #endif
 
-/* A table page through the direct map; every page was checked on entry. */
-static inline uint64_t *table_va(const struct pt_table *t, paddr_t table)
-{
-	return (uint64_t *)(t->dm + table);
-}
-
-static inline paddr_t table_pa(const struct pt_table *t, const uint64_t *entries)
-{
-	return (uintptr_t)entries - t->dm;
-}
-
-static inline unsigned level_index(uint64_t iova, unsigned level)
-{
-	return (iova >> pt_level_shift(level)) & (PT_ENTRIES - 1);
-}
-
 /* [base, base+len) lies below limit. */
 static bool range_below(uint64_t base, uint64_t len, uint64_t limit)
 {
@@ -124,16 +101,9 @@ static bool range_below(uint64_t base, uint64_t len, uint64_t limit)
 }
 
 /*
- * Acquire pairs with the release in entry_store: whoever reads a table
- * pointer also sees the table's contents. The value is read once, as CPU
- * walkers may set accessed/dirty bits in EPT and NPT entries meanwhile.
+ * The only way an entry changes: one aligned 64-bit store (fill_leaves and
+ * clear_leaves inline the same).
  */
-static inline uint64_t entry_load(const uint64_t *entry)
-{
-	return __atomic_load_n(entry, __ATOMIC_ACQUIRE);
-}
-
-/* The only way a reachable entry changes: one aligned 64-bit store. */
 static inline void entry_store(struct pt_op *op, uint64_t *entries, unsigned i, uint64_t val)
 {
 	observe_store(op->t, &entries[i], val);
@@ -142,6 +112,16 @@ static inline void entry_store(struct pt_op *op, uint64_t *entries, unsigned i, 
 }
 
 /* ---- cache maintenance for walkers that do not snoop ---- */
+
+/*
+ * After the write-backs of one operation: MFENCE, which CLFLUSH is ordered
+ * with, as the monitor's own cache flush uses (a compiler seq_cst fence may
+ * become a locked instruction instead).
+ */
+static inline void write_back_fence(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
 
 /* Hand [va, va+len) to the flush hook; the operation then ends with a fence. */
 static void op_flush(struct pt_op *op, void *va, size_t len)
@@ -166,21 +146,7 @@ static void dirty_flush(struct pt_op *op, struct pt_dirty *d)
 	d->lines = 0;
 }
 
-/* Remember that entry i of `entries` (at `level`) must reach memory. */
-static inline void mark_dirty(struct pt_op *op, unsigned level, uint64_t *entries, unsigned i)
-{
-	struct pt_dirty *d = &op->dirty[level];
-
-	if (!op->t->flush_cache)
-		return;
-	if (d->entries != entries) {
-		dirty_flush(op, d);
-		d->entries = entries;
-	}
-	d->lines |= BIT(i / ENTRIES_PER_LINE);
-}
-
-/* The same for entries [first, end) of one table. */
+/* Remember that entries [first, end) of a table at `level` must reach memory. */
 static inline void mark_dirty_range(struct pt_op *op, unsigned level, uint64_t *entries,
 				    unsigned first, unsigned end)
 {
@@ -199,7 +165,7 @@ static inline void mark_dirty_range(struct pt_op *op, unsigned level, uint64_t *
  * Write back everything the operation left dirty, then one fence, so the
  * walker's memory holds it all before the caller invalidates its caches.
  */
-static void op_finish(struct pt_op *op)
+static inline void op_finish(struct pt_op *op)
 {
 	struct pt_table *t = op->t;
 
@@ -210,7 +176,7 @@ static void op_finish(struct pt_op *op)
 	for (unsigned l = 1; l <= PT_MAX_LEVELS; l++)
 		dirty_flush(op, &op->dirty[l]);
 	if (op->flushed) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		write_back_fence();
 		t->stats.fences++;
 	}
 }
@@ -275,7 +241,7 @@ static int reserve_pages(struct pt_table *t, struct pt_reserve *res, unsigned n)
  */
 static uint64_t *table_new(struct pt_table *t, struct pt_reserve *res)
 {
-	uint64_t *entries = table_va(t, res->pages[--res->count]);
+	uint64_t *entries = pt_table_va(t, res->pages[--res->count]);
 
 	observe_zero(t, entries);
 	__builtin_memset(entries, 0, PAGE_SIZE);
@@ -295,42 +261,16 @@ static void publish_table(struct pt_op *op, const struct pt_slot *s, uint64_t *t
 
 	if (t->flush_cache)
 		op_flush(op, table, PAGE_SIZE);
-	entry_store(op, s->entries, s->index, pt_fmt_table(t->fmt, table_pa(t, table), s->level));
-	mark_dirty(op, s->level, s->entries, s->index);
+	entry_store(op, s->entries, s->index, pt_fmt_table(t->fmt, pt_table_pa(t, table), s->level));
+	mark_dirty_range(op, s->level, s->entries, s->index, s->index + 1);
 }
 
 /* ---- walks ---- */
 
 /*
- * Walk from the root towards the leaf for iova, as a hardware walker would
- * (no cache: callers without the lock). Stops at stop_level, at a
- * not-present entry or at a leaf; *granted collects what every present
- * entry on the way allows.
- */
-static void walk_from_root(const struct pt_table *t, uint64_t iova, unsigned stop_level,
-			   struct pt_slot *s, unsigned *granted)
-{
-	const struct pt_format *fmt = t->fmt;
-	uint64_t *entries = table_va(t, t->root);
-	unsigned perms = PT_PERMS_ALL;
-
-	for (unsigned level = t->levels;; level--) {
-		unsigned i = level_index(iova, level);
-
-		*s = (struct pt_slot){ entries, i, level, entry_load(&entries[i]) };
-		if (!pt_fmt_present(fmt, s->entry))
-			break;
-		perms &= pt_fmt_perms(fmt, s->entry);
-		if (level <= stop_level || pt_fmt_leaf(fmt, s->entry, level))
-			break;
-		entries = table_va(t, pt_entry_addr(s->entry));
-	}
-	*granted = perms;
-}
-
-/*
- * The same walk under the lock, starting from the lowest remembered table
- * that covers iova and remembering the tables it passes.
+ * Walk towards the leaf for iova, under the lock: from the lowest remembered
+ * table that covers iova (the root at worst), remembering the tables passed.
+ * Stops at stop_level, at a not-present entry or at a leaf.
  */
 static void walk_cached(struct pt_table *t, uint64_t iova, unsigned stop_level,
 			struct pt_slot *s)
@@ -343,16 +283,16 @@ static void walk_cached(struct pt_table *t, uint64_t iova, unsigned stop_level,
 	while (level < t->levels && (!t->walk_cache[level].entries ||
 				     t->walk_cache[level].tag != iova >> pt_level_shift(level + 1)))
 		level++;
-	entries = level < t->levels ? t->walk_cache[level].entries : table_va(t, t->root);
+	entries = level < t->levels ? t->walk_cache[level].entries : pt_table_va(t, t->root);
 	for (;; level--) {
-		unsigned i = level_index(iova, level);
-		uint64_t e = entry_load(&entries[i]);
+		unsigned i = pt_level_index(iova, level);
+		uint64_t e = pt_entry_load(&entries[i]);
 
 		*s = (struct pt_slot){ entries, i, level, e };
 		if (level <= stop_level || !(e & present) ||
 		    (level > 1 && (e & leaf_mask) == leaf_match))
 			return;
-		entries = table_va(t, pt_entry_addr(e));
+		entries = pt_table_va(t, pt_entry_addr(e));
 		t->walk_cache[level - 1] = (struct pt_walk_cache){
 			iova >> pt_level_shift(level), entries };
 	}
@@ -415,7 +355,7 @@ static inline uint64_t fill_leaves(struct pt_op *op, uint64_t *entries, unsigned
 	unsigned first = i, end = i + (unsigned)MIN(PT_ENTRIES - i, left >> shift);
 
 	for (; i < end; i++) {
-		if (entry_load(&entries[i]) & present)
+		if (pt_entry_load(&entries[i]) & present)
 			break;
 		observe_store(op->t, &entries[i], (pa & PT_ENTRY_ADDR) | bits);
 		__atomic_store_n(&entries[i], (pa & PT_ENTRY_ADDR) | bits, __ATOMIC_RELEASE);
@@ -441,15 +381,15 @@ static uint64_t map_subtree(struct pt_op *op, struct pt_slot *s, unsigned leaf_l
 
 	for (unsigned level = s->level - 1; level >= leaf_level; level--)
 		tables[level] = table_new(t, res);
-	done = fill_leaves(op, tables[leaf_level], level_index(iova, leaf_level), leaf_level, pa,
+	done = fill_leaves(op, tables[leaf_level], pt_level_index(iova, leaf_level), leaf_level, pa,
 			   left, true);
 	for (unsigned level = leaf_level; level < s->level - 1; level++) {
-		struct pt_slot up = { tables[level + 1], level_index(iova, level + 1), level + 1, 0 };
+		struct pt_slot up = { tables[level + 1], pt_level_index(iova, level + 1), level + 1, 0 };
 
 		if (t->flush_cache)
 			op_flush(op, tables[level], PAGE_SIZE);
 		entry_store(op, up.entries, up.index,
-			    pt_fmt_table(t->fmt, table_pa(t, tables[level]), up.level));
+			    pt_fmt_table(t->fmt, pt_table_pa(t, tables[level]), up.level));
 	}
 	publish_table(op, s, tables[s->level - 1]);
 	for (unsigned level = leaf_level; level < s->level; level++)
@@ -513,7 +453,7 @@ static int map_run(struct pt_op *op, uint64_t iova, paddr_t pa, uint64_t size, u
 				   cached_leaf_table(op->t, iova + done) : NULL;
 
 		if (leaves) {
-			piece = fill_leaves(op, leaves, level_index(iova + done, 1), 1, pa + done,
+			piece = fill_leaves(op, leaves, pt_level_index(iova + done, 1), 1, pa + done,
 					    left, false);
 			if (!piece)
 				rc = -EEXIST;   /* a level-1 entry present is a leaf */
@@ -526,6 +466,27 @@ static int map_run(struct pt_op *op, uint64_t iova, paddr_t pa, uint64_t size, u
 	}
 	*mapped = done;
 	return rc;
+}
+
+/*
+ * A lone 4 KiB page into the leaf table used last: one entry, no walk.
+ * Returns 1 when done, 0 when the cache does not cover iova, -EEXIST.
+ */
+static inline int map_one_cached(struct pt_op *op, uint64_t iova, paddr_t pa)
+{
+	uint64_t *leaves = cached_leaf_table(op->t, iova);
+	unsigned i = pt_level_index(iova, 1);
+	uint64_t e = (pa & PT_ENTRY_ADDR) | op->leaf_bits;
+
+	if (!leaves)
+		return 0;
+	if (pt_entry_load(&leaves[i]) & op->present)
+		return -EEXIST;
+	observe_store(op->t, &leaves[i], e);
+	__atomic_store_n(&leaves[i], e, __ATOMIC_RELEASE);
+	op->stores++;
+	mark_dirty_range(op, 1, leaves, i, i + 1);
+	return 1;
 }
 
 static inline bool perms_ok(const struct pt_table *t, unsigned perms)
@@ -552,7 +513,13 @@ int pt_map_range(struct pt_table *t, uint64_t iova, paddr_t pa, uint64_t size,
 	if (rc == 0) {
 		spin_lock(&t->lock);
 		op_start(&op, t, perms);
-		rc = map_run(&op, iova, pa, size, &done);
+		rc = size == PAGE_SIZE ? map_one_cached(&op, iova, pa) : 0;
+		if (rc > 0) {
+			done = PAGE_SIZE;
+			rc = 0;
+		} else if (rc == 0) {
+			rc = map_run(&op, iova, pa, size, &done);
+		}
 		op_finish(&op);
 		spin_unlock(&t->lock);
 	}
@@ -573,27 +540,6 @@ static int check_runs(const struct pt_table *t, const struct pt_map_run *runs, u
 			return rc;
 	}
 	return 0;
-}
-
-/*
- * A lone 4 KiB page into the leaf table used last: one entry, no walk.
- * Returns 1 when done, 0 when the cache does not cover iova, -EEXIST.
- */
-static inline int map_one_cached(struct pt_op *op, uint64_t iova, paddr_t pa)
-{
-	uint64_t *leaves = cached_leaf_table(op->t, iova);
-	unsigned i = level_index(iova, 1);
-	uint64_t e = (pa & PT_ENTRY_ADDR) | op->leaf_bits;
-
-	if (!leaves)
-		return 0;
-	if (entry_load(&leaves[i]) & op->present)
-		return -EEXIST;
-	observe_store(op->t, &leaves[i], e);
-	__atomic_store_n(&leaves[i], e, __ATOMIC_RELEASE);
-	op->stores++;
-	mark_dirty_range(op, 1, leaves, i, i + 1);
-	return 1;
 }
 
 /*
@@ -759,13 +705,13 @@ static void split_superpage(struct pt_op *op, struct pt_slot *s, uint64_t iova,
 	uint64_t bits = pt_fmt_leaf_bits(fmt, pt_fmt_perms(fmt, s->entry)) |
 			(level > 1 ? fmt->large_bits : 0);
 	uint64_t *entries = table_new(t, res);
-	unsigned i = level_index(iova, level);
+	unsigned i = pt_level_index(iova, level);
 
 	for (unsigned k = 0; k < PT_ENTRIES; k++)
 		entry_store(op, entries, k, ((base + k * size) & PT_ENTRY_ADDR) | bits);
 	publish_table(op, s, entries);
 	t->walk_cache[level] = (struct pt_walk_cache){ iova >> pt_level_shift(level + 1), entries };
-	*s = (struct pt_slot){ entries, i, level, entry_load(&entries[i]) };
+	*s = (struct pt_slot){ entries, i, level, pt_entry_load(&entries[i]) };
 	t->stats.splits++;
 }
 
@@ -783,7 +729,7 @@ static inline uint64_t clear_leaves(struct pt_op *op, const struct pt_slot *s, u
 	uint64_t stores = 0;
 
 	for (i = first; i < end; i++) {
-		uint64_t e = entry_load(&s->entries[i]);
+		uint64_t e = pt_entry_load(&s->entries[i]);
 
 		if (e & present) {
 			if (s->level > 1 && (e & leaf_mask) != leaf_match)
@@ -809,7 +755,7 @@ static int unmap_piece(struct pt_op *op, uint64_t iova, uint64_t left, uint64_t 
 
 	if (leaves) {
 		/* 4 KiB leaves are always covered: no split, no walk. */
-		s = (struct pt_slot){ leaves, level_index(iova, 1), 1, 0 };
+		s = (struct pt_slot){ leaves, pt_level_index(iova, 1), 1, 0 };
 		*done = clear_leaves(op, &s, left);
 		return 0;
 	}
@@ -841,8 +787,17 @@ int pt_unmap_range(struct pt_table *t, uint64_t iova, uint64_t size, uint64_t *u
 	else if (!range_below(iova, size, t->iova_limit))
 		rc = -ERANGE;
 	if (rc == 0) {
+		uint64_t *leaves;
+
 		spin_lock(&t->lock);
 		op_start(&op, t, 0);
+		leaves = size == PAGE_SIZE ? cached_leaf_table(t, iova) : NULL;
+		if (leaves) {
+			/* One 4 KiB page in the leaf table used last: no walk, no split. */
+			struct pt_slot s = { leaves, pt_level_index(iova, 1), 1, 0 };
+
+			done = clear_leaves(&op, &s, PAGE_SIZE);
+		}
 		while (done < size) {
 			uint64_t piece;
 
@@ -857,70 +812,6 @@ int pt_unmap_range(struct pt_table *t, uint64_t iova, uint64_t size, uint64_t *u
 	if (unmapped)
 		*unmapped = done;
 	return rc;
-}
-
-/* ---- lookup, walk ---- */
-
-int pt_lookup(const struct pt_table *t, uint64_t iova, paddr_t *pa, unsigned *perms,
-	      uint64_t *page_size)
-{
-	struct pt_slot s;
-	unsigned granted;
-	uint64_t size;
-
-	if (iova >= t->iova_limit)
-		return -ERANGE;
-	walk_from_root(t, iova, 1, &s, &granted);
-	if (!pt_fmt_present(t->fmt, s.entry))
-		return -ENOENT;
-	size = pt_level_size(s.level);
-	if (pa)
-		*pa = ALIGN_DOWN(pt_entry_addr(s.entry), size) + (iova & (size - 1));
-	if (perms)
-		*perms = granted;
-	if (page_size)
-		*page_size = size;
-	return 0;
-}
-
-static struct pt_walk_step describe_slot(const struct pt_table *t, const struct pt_slot *s)
-{
-	const struct pt_format *fmt = t->fmt;
-	struct pt_walk_step step = {
-		.level = s->level, .table = table_pa(t, s->entries), .index = s->index,
-		.entry = s->entry, .present = pt_fmt_present(fmt, s->entry),
-	};
-
-	if (step.present) {
-		step.leaf = pt_fmt_leaf(fmt, s->entry, s->level);
-		step.addr = pt_entry_addr(s->entry);
-		if (step.leaf)
-			step.addr = ALIGN_DOWN(step.addr, pt_level_size(s->level));
-		step.perms = pt_fmt_perms(fmt, s->entry);
-	}
-	return step;
-}
-
-int pt_walk(const struct pt_table *t, uint64_t iova, pt_walk_fn fn, void *ctx)
-{
-	int steps = 0;
-
-	if (iova >= t->iova_limit)
-		return -ERANGE;
-	/* Re-walking from the root for each level keeps one walker; depth is tiny. */
-	for (unsigned level = t->levels; level >= 1; level--) {
-		struct pt_slot s;
-		struct pt_walk_step step;
-		unsigned granted;
-
-		walk_from_root(t, iova, level, &s, &granted);
-		step = describe_slot(t, &s);
-		fn(ctx, &step);
-		steps++;
-		if (!step.present || step.leaf)
-			break;
-	}
-	return steps;
 }
 
 /* ---- init, destroy ---- */
@@ -988,7 +879,7 @@ int pt_init(struct pt_table *t, const struct pt_format *fmt, unsigned levels,
 	t->root = pa;
 	if (flush_cache) {
 		flush_cache(root, PAGE_SIZE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		write_back_fence();
 		t->stats.fences++;
 	}
 	return 0;
@@ -998,10 +889,10 @@ int pt_init(struct pt_table *t, const struct pt_format *fmt, unsigned levels,
 static void free_tables(struct pt_table *t, paddr_t table, unsigned level)
 {
 	const struct pt_format *fmt = t->fmt;
-	uint64_t *entries = table_va(t, table);
+	uint64_t *entries = pt_table_va(t, table);
 
 	for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++) {
-		uint64_t e = entry_load(&entries[i]);
+		uint64_t e = pt_entry_load(&entries[i]);
 
 		if (pt_fmt_present(fmt, e) && !pt_fmt_leaf(fmt, e, level))
 			free_tables(t, pt_entry_addr(e), level - 1);
@@ -1016,6 +907,7 @@ void pt_destroy(struct pt_table *t)
 	if (t->root)
 		free_tables(t, t->root, t->levels);
 	t->root = 0;
+	t->iova_limit = 0;      /* every later call fails its range check: -ERANGE */
 	for (unsigned l = 0; l < ARRAY_SIZE(t->walk_cache); l++)
 		t->walk_cache[l] = (struct pt_walk_cache){ 0, NULL };
 	spin_unlock(&t->lock);

@@ -177,6 +177,13 @@ int __must_check pt_map_batch(struct pt_table *t, const struct pt_map_run *runs,
  * elements: progress->done is the number of pages now mapped (the hypercall's
  * reps completed) and progress->bytes is always 0. Pages that are
  * physically contiguous and suitably aligned become 2M/1G leaves.
+ *
+ * A MAP_DEVICE_GPA_PAGES handler: check each GPA is RAM of the caller and
+ * translate it into pages[k]; call pt_map_pages(table, base + start * 4 KiB,
+ * pages, count, ...); report start + progress.done reps completed (on
+ * -ENOMEM with HV_STATUS_INSUFFICIENT_MEMORY, so the caller deposits pages
+ * and re-issues from there); then one IOTLB flush for the whole call where
+ * the unit needs one (caching mode).
  */
 int __must_check pt_map_pages(struct pt_table *t, uint64_t iova, const paddr_t *pages,
 			      unsigned n, unsigned perms, struct pt_progress *progress);
@@ -222,7 +229,9 @@ int pt_walk(const struct pt_table *t, uint64_t iova, pt_walk_fn fn, void *ctx);
 
 /*
  * Give every table page, root included, back to the pool. The caller has
- * already pointed every walker elsewhere and invalidated its caches.
+ * already pointed every walker elsewhere and invalidated its caches. Later
+ * calls on the table fail with -ERANGE (nothing is translated any more);
+ * pt_destroy again does nothing.
  */
 void pt_destroy(struct pt_table *t);
 

@@ -3,7 +3,7 @@
 # flags (KCFLAGS minus what only the freestanding link needs) at -O2, without
 # the unit-test hooks and sanitizers; the driver and the seams are plain
 # hosted C.
-BENCH_ENGINE_SRC := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c \
+BENCH_ENGINE_SRC := iommu/pt/pt.c iommu/pt/pt_walk.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c \
 	iommu/pt/fmt_x86.c
 BENCH_KCFLAGS := $(filter-out -nostdinc -isystem $(NEWLIB)/include $(GCC_INC) -mcmodel=kernel -U%,\
 	$(KCFLAGS))

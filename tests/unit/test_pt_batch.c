@@ -347,6 +347,12 @@ static void test_walk_cache_follows_splits_and_destroy(void **state)
 	assert_maps(0, pa, PAGE_SIZE);
 	pt_destroy(&t);
 	assert_int_equal(fake_pool_frees(), fake_pool_allocs());
+	/* A destroyed table refuses everything and touches no memory. */
+	assert_int_equal(pt_map_pages(&t, 0, &pa, 1, RW, &p), -ERANGE);
+	assert_int_equal(pt_map_range(&t, 0, pa, PAGE_SIZE, RW, NULL), -ERANGE);
+	assert_int_equal(pt_unmap_range(&t, 0, PAGE_SIZE, NULL), -ERANGE);
+	assert_int_equal(pt_lookup(&t, 0, NULL, NULL, NULL), -ERANGE);
+	assert_int_equal(fake_pool_allocs(), fake_pool_frees());
 }
 
 /* Every format: a page list and a run list against lookups and the table checks. */

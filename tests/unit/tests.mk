@@ -8,7 +8,7 @@ ut_madt_src     := arch/x86/madt.c arch/x86/acpi.c
 ut_mcfg_src     := pci/mcfg.c arch/x86/acpi.c
 ut_dmar_src     := iommu/vtd/dmar.c iommu/vtd/caps.c arch/x86/acpi.c
 ut_ivrs_src     := iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
-ut_pt_src       := iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c \
+ut_pt_src       := iommu/pt/pt.c iommu/pt/pt_walk.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c \
 	iommu/pt/fmt_x86.c tests/unit/pt_fake.c
 ut_pt_formats_src := $(ut_pt_src)
 ut_pt_batch_src := $(ut_pt_src)
