@@ -153,3 +153,39 @@ uint64_t guest_code_linear(const struct vcpu_mode *m, uint64_t rip)
 		return rip;
 	return (m->cs_base + rip) & 0xffffffffULL;
 }
+
+/* Linear address of the byte `i` after rip, with the instruction pointer's wrap. */
+static uint64_t code_byte_linear(const struct vcpu_mode *m, uint64_t rip, size_t i)
+{
+	if (m->long_mode && m->cs_l)
+		return rip + i;
+	if (!m->protected_mode || !m->cs_db)
+		return guest_code_linear(m, (rip + i) & 0xffffULL);
+	return guest_code_linear(m, (rip + i) & 0xffffffffULL);
+}
+
+int guest_fetch(const struct vcpu_mode *m, uint64_t rip, guest_read_gpa_fn read_gpa, void *ctx,
+		uint8_t *buf, size_t want, size_t *got)
+{
+	uint64_t page_gpa = 0, page_la = 1;   /* page_la 1: no page translated yet */
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < want; i++) {
+		uint64_t la = code_byte_linear(m, rip, i), gpa, q;
+
+		if (ALIGN_DOWN(la, PAGE_SIZE) != page_la) {
+			err = guest_walk(m, ALIGN_DOWN(la, PAGE_SIZE), read_gpa, ctx, &page_gpa);
+			if (err)
+				break;
+			page_la = ALIGN_DOWN(la, PAGE_SIZE);
+		}
+		gpa = page_gpa + (la & (PAGE_SIZE - 1));
+		err = read_gpa(ctx, ALIGN_DOWN(gpa, 8), &q);
+		if (err)
+			break;
+		buf[i] = (uint8_t)(q >> (8 * (gpa & 7)));
+	}
+	*got = i;
+	return i ? 0 : err;
+}

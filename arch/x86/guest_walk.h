@@ -51,4 +51,14 @@ int __must_check guest_walk(const struct vcpu_mode *m, uint64_t la, guest_read_g
 /* The linear address of code at `rip`: CS base added outside 64-bit mode, 32-bit wrap. */
 uint64_t guest_code_linear(const struct vcpu_mode *m, uint64_t rip);
 
+/*
+ * Fetch up to `want` instruction bytes at `rip` into buf, translating each
+ * page separately (an instruction may straddle two pages, mapped anywhere).
+ * Stops at the first byte whose page does not translate or read. 0 and
+ * *got >= 1, or the error of the very first byte. The decoder then reports
+ * -ENODATA if the instruction needed bytes beyond *got.
+ */
+int __must_check guest_fetch(const struct vcpu_mode *m, uint64_t rip, guest_read_gpa_fn read_gpa,
+			     void *ctx, uint8_t *buf, size_t want, size_t *got);
+
 #endif

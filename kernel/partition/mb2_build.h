@@ -34,8 +34,13 @@ struct mb2_build_args {
 	/* The partition's memory map (sorted, disjoint): tag 6, and tag 4 from it. */
 	const struct mem_range *mmap;
 	unsigned nmmap;
-	const void *rsdp_old;       /* tag 14: the 20-byte ACPI 1.0 RSDP; NULL: none */
-	const void *rsdp_new;       /* tag 15: the XSDP, rsdp_new_len bytes; NULL: none */
+	/*
+	 * tag 14: the 20-byte ACPI 1.0 RSDP; tag 15: the ACPI 2.0+ XSDP, its
+	 * `length` bytes. NULL: no such tag. For an XSDP, GRUB sends both (its
+	 * first 20 bytes are a valid ACPI 1.0 RSDP), so pass it as both.
+	 */
+	const void *rsdp_old;
+	const void *rsdp_new;
 	uint32_t rsdp_new_len;
 };
 

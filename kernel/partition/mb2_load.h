@@ -91,8 +91,8 @@ struct mb2_image {
  * kernel (no header, bad checksum, foreign architecture, malformed ELF or
  * header tags, an entry point outside every segment); -ERANGE when a
  * segment or the entry point is not inside the partition's RAM. One log
- * line says why. On failure guest memory may have been partly written
- * only by a copy that failed mid-way (which validation makes impossible).
+ * line says why. Everything is checked before the first byte is copied,
+ * so a refused image leaves guest memory untouched.
  */
 int __must_check mb2_load(const struct gmem *m, const void *img, size_t len,
 			  struct mb2_image *out);

@@ -10,6 +10,7 @@
 
 #include "tests/unit/harness.h"
 #include "arch/x86/guest_walk.h"
+#include "arch/x86/decode.h"
 
 #define RAM_SIZE   (4 * MiB)
 #define CR0_PE     BIT(0)
@@ -251,6 +252,61 @@ static void test_random_tables(void **state)
 	}
 }
 
+/* The MMIO path end to end: fetch at RIP across a page boundary, then decode. */
+static void test_fetch_straddling_pages(void **state)
+{
+	struct vcpu_mode m = mode_long(0x8000);
+	const uint64_t rip = 0x400ffe;        /* PML4 0, PDPT 0, PD 2, PT 0 / PT 1 */
+	struct x86_insn in;
+	uint8_t buf[X86_INSN_MAX_LEN];
+	size_t got;
+
+	(void)state;
+	put64(0x8000, 0x9000 | 0x1);
+	put64(0x9000, 0xa000 | 0x1);
+	put64(0xa000 + 2 * 8, 0xb000 | 0x1);
+	put64(0xb000 + 0 * 8, 0x30000 | 0x1);     /* first page at GPA 0x30000 */
+	put64(0xb000 + 1 * 8, 0x12000 | 0x1);     /* the next one far below it */
+	ram[0x30ffe] = 0x48, ram[0x30fff] = 0x8b, ram[0x12000] = 0x47, ram[0x12001] = 0x08;
+	assert_int_equal(guest_fetch(&m, rip, read_gpa, NULL, buf, sizeof(buf), &got), 0);
+	assert_int_equal(got, sizeof(buf));
+	assert_int_equal(x86_decode(buf, got, X86_CODE_64, &in), 0);   /* mov 0x8(%rdi),%rax */
+	assert_int_equal(in.len, 4);
+	assert_int_equal(in.size, 8);
+	assert_int_equal(in.disp, 8);
+
+	/* The second page not present: two bytes fetched, the decoder asks for more. */
+	put64(0xb000 + 1 * 8, 0x12000);
+	assert_int_equal(guest_fetch(&m, rip, read_gpa, NULL, buf, sizeof(buf), &got), 0);
+	assert_int_equal(got, 2);
+	assert_int_equal(x86_decode(buf, got, X86_CODE_64, &in), -ENODATA);
+
+	/* Nothing at RIP at all: the walk's error. */
+	put64(0xb000 + 0 * 8, 0);
+	assert_int_equal(guest_fetch(&m, rip, read_gpa, NULL, buf, sizeof(buf), &got), -EFAULT);
+	assert_int_equal(got, 0);
+}
+
+static void test_fetch_real_mode_wraps_ip(void **state)
+{
+	struct vcpu_mode m = { .cs_base = 0x20000 };   /* CS = 0x2000 */
+	uint8_t buf[4];
+	size_t got;
+
+	(void)state;
+	ram[0x2ffff] = 0x8b, ram[0x20000] = 0x07, ram[0x20001] = 0x90, ram[0x20002] = 0x91;
+	assert_int_equal(guest_fetch(&m, 0xffff, read_gpa, NULL, buf, sizeof(buf), &got), 0);
+	assert_int_equal(got, 4);
+	assert_memory_equal(buf, "\x8b\x07\x90\x91", 4);
+	/* Paging off in 32-bit code: the CS base is added, no wrap at 64 KiB. */
+	m = (struct vcpu_mode){ .protected_mode = true, .cs_db = true, .cs_base = 0x10000 };
+	ram[0x2ffff] = 0x11, ram[0x30000] = 0x22;
+	assert_int_equal(guest_fetch(&m, 0x1ffff, read_gpa, NULL, buf, 2, &got), 0);
+	assert_memory_equal(buf, "\x11\x22", 2);
+	/* Beyond guest RAM: the read error comes back. */
+	assert_int_equal(guest_fetch(&m, RAM_SIZE, read_gpa, NULL, buf, 2, &got), -ENXIO);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -262,6 +318,8 @@ int main(void)
 		T(test_long_mode),
 		T(test_tables_outside_ram),
 		T(test_random_tables),
+		T(test_fetch_straddling_pages),
+		T(test_fetch_real_mode_wraps_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Multiboot2 kernel loading into a fake partition RAM of scattered pages:
- * ELF32 and ELF64 images built here byte by byte, the address-tag form, and
+ * ELF32 and ELF64 images built here byte by byte and by GNU ld, the
+ * address-tag form (also as a flat binary from objcopy), and
  * the hostile images (no or broken header, malformed program headers, tags
  * that lie about their size, segments outside RAM, truncation, garbage).
  * Every refusal must be one error line and no crash under ASan/UBSan.
@@ -716,6 +717,88 @@ static void test_garbage(void **state)
 	assert_true(ok > 0);
 }
 
+/* Kernels built by GNU as/ld (tests/unit/mb2_kernels/), stored as non-zero runs. */
+struct kchunk {
+	uint32_t off, len;
+	const char *bytes;
+};
+
+struct kimage {
+	uint32_t size;
+	const struct kchunk *chunks;
+	unsigned nchunks;
+};
+
+#include "tests/unit/mb2_kernels/kernels.inc"
+
+static void kimage_put(const struct kimage *k)
+{
+	unsigned i;
+
+	memset(&im, 0, sizeof(im));
+	assert_true(k->size <= IMG_MAX);
+	for (i = 0; i < k->nchunks; i++)
+		put(k->chunks[i].off, k->chunks[i].bytes, k->chunks[i].len);
+	im.len = k->size;
+}
+
+static void test_real_elf32_kernel(void **state)
+{
+	struct mb2_image out;
+	static const uint8_t data[] = { 0xbe, 0xba, 0xfe, 0xca };
+
+	(void)state;
+	kimage_put(&kern_k32);
+	assert_int_equal(load(&out), 0);
+	assert_false(out.elf64);
+	assert_int_equal(out.entry, 0x100030);
+	assert_int_equal(out.load_start, 0x100000);
+	assert_int_equal(out.load_end, 0x103010);
+	assert_int_equal(out.info_req_count, 3);
+	assert_int_equal(out.info_req[2], 14);
+	assert_true(out.info_req_required);
+	assert_memory_equal(fake_gmem_at(&fg, 0x100000), im.b + 0x1000, 0x42);
+	assert_memory_equal(fake_gmem_at(&fg, 0x101000), data, 4);
+	assert_guest_zero(0x101004, 0x200c);
+	assert_int_equal(*fake_gmem_at(&fg, 0x100042), 0xA5);   /* page tail past filesz: untouched */
+}
+
+static void test_real_elf64_higher_half_kernel(void **state)
+{
+	struct mb2_image out;
+	const uint64_t q = 0x1122334455667788ULL;
+
+	(void)state;
+	kimage_put(&kern_k64);
+	assert_int_equal(load(&out), 0);
+	assert_true(out.elf64);
+	assert_int_equal(out.entry, 0x200028);                   /* e_entry 0xffffffff80200028 */
+	assert_int_equal(out.load_start, 0x200000);
+	assert_int_equal(out.load_end, 0x204008);
+	assert_true(out.console_flags_present);
+	assert_int_equal(out.console_flags, 3);
+	assert_int_equal(*fake_gmem_at(&fg, 0x200028), 0xb8);   /* mov $0x12345678, %eax */
+	assert_memory_equal(fake_gmem_at(&fg, 0x201000), &q, 8);
+	assert_guest_zero(0x201008, 0x3000);
+}
+
+static void test_real_flat_binary_address_tag(void **state)
+{
+	struct mb2_image out;
+
+	(void)state;
+	kimage_put(&kern_kaout);
+	assert_int_equal(load(&out), 0);
+	assert_true(out.address_tag);
+	assert_int_equal(out.header_offset, 0);
+	assert_int_equal(out.load_start, 0x300000);
+	assert_int_equal(out.load_end, 0x302000);
+	assert_int_equal(out.entry, 0x300040);
+	assert_int_equal(*fake_gmem_at(&fg, 0x300040), 0xb8);
+	assert_memory_equal(fake_gmem_at(&fg, 0x300050), "iomon a.out kludge test", 23);
+	assert_guest_zero(0x300067, 0x2000 - 0x67);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -733,6 +816,9 @@ int main(void)
 		T(test_hostile_address_tags),
 		T(test_malformed_elf),
 		T(test_outside_ram),
+		T(test_real_elf32_kernel),
+		T(test_real_elf64_higher_half_kernel),
+		T(test_real_flat_binary_address_tag),
 		T(test_truncation),
 		T(test_garbage),
 	};
