@@ -53,6 +53,7 @@ fuzz_mb2_src     := boot/mb2.c
 fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c iommu/vtd/caps.c \
 	iommu/amdvi/ivrs.c iommu/amdvi/caps.c
 fuzz_cmdline_src := kernel/cmdline.c
+fuzz_guest_src   := tests/guest/mb2view.c tests/guest/opts.c tests/guest/fmt.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
