@@ -66,6 +66,7 @@ fuzz_mb2_src     := boot/mb2.c
 fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c iommu/vtd/caps.c \
 	iommu/amdvi/ivrs.c iommu/amdvi/caps.c
 fuzz_cmdline_src := kernel/cmdline.c
+fuzz_guest_src   := tests/guest/mb2view.c tests/guest/opts.c tests/guest/fmt.c
 fuzz_mb2_load_src := kernel/partition/mb2_load.c kernel/partition/gmem.c
 fuzz_decode_src  := arch/x86/decode.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/group.c pci/ids.c pci/sriov.c \

@@ -129,7 +129,7 @@ bool hv_test_privileges(const struct guest_ctx *c, char *why, size_t n)
 
 bool hv_test_hypercall_refused(const struct guest_ctx *c, char *why, size_t n)
 {
-	uint64_t os_id, hc;
+	uint64_t os_id = 0, hc = 0;
 	int err;
 
 	(void)c;
@@ -152,7 +152,7 @@ bool hv_test_hypercall_refused(const struct guest_ctx *c, char *why, size_t n)
 bool hv_test_hypercall_enable(const struct guest_ctx *c, char *why, size_t n)
 {
 	uint64_t gpa = (uintptr_t)hypercall_page;
-	uint64_t v;
+	uint64_t v = 0;
 	int err;
 
 	(void)c;
