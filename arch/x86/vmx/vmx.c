@@ -79,7 +79,7 @@ static struct vmx_cpu *this_cpu(void)
 
 /* ---- VMX instructions (CF or ZF set: failure) ---- */
 
-static bool vmxon(paddr_t pa)
+static __must_check bool vmxon(paddr_t pa)
 {
 	bool fail;
 
@@ -95,7 +95,7 @@ static bool vmclear(paddr_t pa)
 	return !fail;
 }
 
-static bool vmptrld(paddr_t pa)
+static __must_check bool vmptrld(paddr_t pa)
 {
 	bool fail;
 
@@ -186,7 +186,7 @@ static uint32_t ctl_adjust(uint32_t msr, uint32_t want)
 	return (want | VMX_CTL_MUST1(cap)) & VMX_CTL_MAY1(cap);
 }
 
-static bool vmcs_make_current(struct vcpu *v)
+static __must_check bool vmcs_make_current(struct vcpu *v)
 {
 	struct vmx_cpu *c = this_cpu();
 
