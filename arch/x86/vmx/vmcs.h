@@ -206,6 +206,8 @@ enum vmcs_field {
 	VMCS_VM_INSTRUCTION_ERROR       = 0x4400,
 	VMCS_EXIT_REASON                = 0x4402,
 	VMCS_EXIT_INTR_INFO             = 0x4404,
+	VMCS_IDT_VECTORING_INFO         = 0x4408,
+	VMCS_IDT_VECTORING_ERROR        = 0x440a,
 	VMCS_EXIT_INSTR_LEN             = 0x440c,
 	VMCS_GUEST_ES_LIMIT             = 0x4800,
 	VMCS_GUEST_CS_LIMIT             = 0x4802,

@@ -26,8 +26,6 @@
 #include "kernel/phys.h"
 #include "kernel/smp.h"
 
-#define VMCS_IDT_VECTORING_INFO   0x4408
-#define VMCS_IDT_VECTORING_ERROR  0x440a
 #define GUEST_PAT_RESET           0x0007040600070406ULL
 #define GUEST_DR7_RESET           0x400
 #define RFLAGS_FIXED1             BIT(1)
@@ -81,7 +79,7 @@ static struct vmx_cpu *this_cpu(void)
 
 /* ---- VMX instructions (CF or ZF set: failure) ---- */
 
-static bool vmxon(paddr_t pa)
+static __must_check bool vmxon(paddr_t pa)
 {
 	bool fail;
 
@@ -97,7 +95,7 @@ static bool vmclear(paddr_t pa)
 	return !fail;
 }
 
-static bool vmptrld(paddr_t pa)
+static __must_check bool vmptrld(paddr_t pa)
 {
 	bool fail;
 
@@ -188,7 +186,7 @@ static uint32_t ctl_adjust(uint32_t msr, uint32_t want)
 	return (want | VMX_CTL_MUST1(cap)) & VMX_CTL_MAY1(cap);
 }
 
-static bool vmcs_make_current(struct vcpu *v)
+static __must_check bool vmcs_make_current(struct vcpu *v)
 {
 	struct vmx_cpu *c = this_cpu();
 
@@ -533,6 +531,7 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, int64_t err)
 	vmw(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* INVEPT acts on this CPU only: call it on the vcpu's own CPU (each vcpu owns one). */
 static void vmx_flush_s2(struct vcpu *v)
 {
 	invept(invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXTS, v->backend[VMX_EPTP]);

@@ -14,6 +14,6 @@ void vmx_configure(bool vpid, bool invept_single);
  * in `regs` (RSP, RIP, RFLAGS stay in the VMCS), or 1 when the instruction
  * itself failed (VMCS_VM_INSTRUCTION_ERROR says why).
  */
-int vmx_enter(struct vcpu_regs *regs, uint64_t launched);
+__must_check int vmx_enter(struct vcpu_regs *regs, uint64_t launched);
 
 #endif
