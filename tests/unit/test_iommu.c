@@ -7,6 +7,7 @@
  * function (assert_hw_agrees).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -721,6 +722,80 @@ static void test_domain_ids_bounded_by_the_units(void **state)
 	assert_int_equal(made, 13);
 }
 
+/* Item 16: two CPUs creating the same id: exactly one wins, every round. */
+#define RACE_ROUNDS 2000
+static pthread_barrier_t race_barrier;
+static struct iommu_domain *race_won[2][RACE_ROUNDS];
+
+static unsigned race_winners[RACE_ROUNDS];
+
+static void *race_create(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	int err;
+
+	for (unsigned r = 0; r < RACE_ROUNDS; r++) {
+		pthread_barrier_wait(&race_barrier);
+		race_won[me][r] = iommu_domain_create(0x1000 + r, NULL, &err);
+		pthread_barrier_wait(&race_barrier);
+		if (me == 0) {
+			race_winners[r] = !!race_won[0][r] + !!race_won[1][r];
+			if (race_won[0][r] || race_won[1][r])
+				iommu_domain_destroy(race_won[0][r] ? race_won[0][r] : race_won[1][r]);
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_create_of_one_id(void **state)
+{
+	pthread_t t[2];
+
+	(void)state;
+	pthread_barrier_init(&race_barrier, NULL, 2);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, race_create, (void *)(uintptr_t)i);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&race_barrier);
+	for (unsigned r = 0; r < RACE_ROUNDS; r++)
+		assert_int_equal(race_winners[r], 1);
+}
+
+/* Item 16: two CPUs moving two functions in and out of one domain: the counts add up. */
+#define MOVE_ROUNDS 3000
+static struct iommu_domain *move_dom;
+
+static void *race_moves(void *arg)
+{
+	struct pci_dev *dev = arg;
+
+	for (unsigned r = 0; r < MOVE_ROUNDS; r++) {
+		assert_int_equal(iommu_attach(move_dom, dev), 0);
+		assert_int_equal(iommu_detach(dev), 0);
+	}
+	return NULL;
+}
+
+static void test_concurrent_moves_keep_counts(void **state)
+{
+	pthread_t t[2];
+	int err;
+
+	(void)state;
+	move_dom = iommu_domain_create(0x10a, NULL, &err);
+	pthread_create(&t[0], NULL, race_moves, edu);
+	pthread_create(&t[1], NULL, race_moves, nic);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	assert_int_equal(move_dom->devices, 0);
+	assert_int_equal(iommu_domain_default()->devices, 6);
+	assert_int_equal(iommu_domain_default()->unity_refs[0], 2);
+	assert_int_equal(move_dom->unity_refs[0], 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_destroy(move_dom), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TP(fn, p) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(p))
 
@@ -747,6 +822,8 @@ int main(void)
 		T(test_fault_storm_stops_bus_mastering),
 		T(test_alias_faults_are_attributed),
 		TP(test_domain_ids_bounded_by_the_units, &ids16),
+		T(test_concurrent_create_of_one_id),
+		T(test_concurrent_moves_keep_counts),
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(many_unity); i++)
