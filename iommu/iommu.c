@@ -401,10 +401,53 @@ int iommu_detach(struct pci_dev *dev)
 
 /* ---- Registry hooks: a function arrives or leaves ------------------------------ */
 
+/*
+ * A group that can no longer be in one domain (a new function cannot join
+ * its domain, or links groups that sit in different domains) goes to the
+ * null domain as a whole. An id that cannot even be blocked pins the domain
+ * it may still point at.
+ */
+static void group_block(struct pci_group *g, const char *why)
+{
+	struct iommu_domain *null = &domains[1];
+
+	for (struct pci_dev *m = g->devs; m; m = m->group_next) {
+		struct iommu_domain *d = iommu_domain_of(m);
+
+		if (!m->iommu)
+			continue;
+		for (unsigned i = 0; i < m->nr_rids; i++)
+			if (ops->set_rid(m->iommu, m->rids[i], null) < 0)
+				d->pinned = true;
+		iommu_unity_put(d, m);
+		d->devices--;
+		null->devices++;
+		set_domain(m, null);
+		bus_master_off(m);
+	}
+	pr_err("group %u (" PCI_BDF_FMT "): %s: null domain, bus mastering off", g->id,
+	       PCI_BDF_ARGS(g->devs->seg, g->devs->bus, g->devs->devfn), why);
+}
+
+/* The one domain of dev's other translated group members; NULL when they disagree. */
+static struct iommu_domain *group_domain(const struct pci_dev *dev)
+{
+	struct iommu_domain *d = NULL;
+
+	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next) {
+		if (m == dev || !m->iommu)
+			continue;
+		if (d && iommu_domain_of(m) != d)
+			return NULL;
+		d = iommu_domain_of(m);
+	}
+	return d ? d : &domains[0];
+}
+
 /* A new function joins its group's domain (the default one for a new group). */
 static void device_added_locked(struct pci_dev *dev)
 {
-	struct iommu_domain *d = &domains[0];
+	struct iommu_domain *d;
 	bool failed = false;
 
 	dev->iommu = ops->unit_for(dev->seg, pci_dev_rid(dev), &failed);
@@ -417,27 +460,26 @@ static void device_added_locked(struct pci_dev *dev)
 				PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn));
 		return;
 	}
-	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next)
-		if (m != dev && m->iommu)
-			d = iommu_domain_of(m);
+	d = group_domain(dev);
+	/* Counted in the null domain first, so group_block() finds it consistent. */
+	set_domain(dev, &domains[1]);
+	domains[1].devices++;
+	if (!d) {
+		group_block(dev->group, "a new function joins functions in different domains");
+		return;
+	}
 	if (d->kind != IOMMU_DOMAIN_BLOCKED && iommu_unity_get(d, dev) < 0) {
-		pr_err(PCI_BDF_FMT ": cannot map its unity ranges into domain 0x%x: blocked",
-		       PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), d->id);
-		d = &domains[1];
+		group_block(dev->group, "a new function's unity ranges cannot be mapped into its group's domain");
+		return;
 	}
 	for (unsigned i = 0; i < dev->nr_rids; i++)
 		if (ops->set_rid(dev->iommu, dev->rids[i], d) < 0) {
-			pr_err(PCI_BDF_FMT ": cannot point requester id %02x:%02x.%u at domain 0x%x: "
-			       "null domain, bus mastering off", PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
-			       PCI_RID_BUS(dev->rids[i]), PCI_DEV(PCI_RID_DEVFN(dev->rids[i])),
-			       PCI_FN(PCI_RID_DEVFN(dev->rids[i])), d->id);
-			iommu_unity_put(d, dev);
-			for (unsigned j = 0; j < dev->nr_rids; j++)
-				ops->set_rid(dev->iommu, dev->rids[j], &domains[1]);
-			bus_master_off(dev);
-			d = &domains[1];
-			break;
+			if (d->kind != IOMMU_DOMAIN_BLOCKED)
+				iommu_unity_put(d, dev);
+			group_block(dev->group, "a new function's requester id cannot join its group's domain");
+			return;
 		}
+	domains[1].devices--;
 	set_domain(dev, d);
 	d->devices++;
 }

@@ -432,6 +432,34 @@ static void test_new_function_joins_its_groups_domain(void **state)
 	assert_hw_agrees();
 }
 
+/* Item 3: a new function that links groups in different domains: the whole group is blocked. */
+static void test_new_function_linking_domains_blocks_the_group(void **state)
+{
+	static const uint16_t r_link[] = { 0x0050, RID_ALIAS, RID_EDU };
+	struct iommu_domain *d;
+	struct pci_dev *link;
+	int err;
+
+	(void)state;
+	d = iommu_domain_create(0x10b, NULL, &err);
+	assert_int_equal(iommu_attach(d, nic), 0);
+	link = add_dev(0, 0x50, r_link, 3, NULL);
+	assert_ptr_equal(link->group, nic->group);
+	assert_ptr_equal(edu->group, nic->group);
+	assert_ptr_equal(iommu_domain_of(nic), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(link), iommu_domain_null());
+	assert_hw_agrees();
+	assert_true(log_captured("a new function joins functions in different domains: null domain"));
+	assert_int_equal(d->devices, 0);
+	assert_int_equal(d->unity_refs[0], 0);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	/* The merged group can be moved back as one. */
+	assert_int_equal(iommu_group_detach(nic->group), 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_default()->devices, 7);
+}
+
 /* Item 16: removing a function from the default domain drops its count, its unity references, its ids. */
 static void test_remove_releases_the_default_domain(void **state)
 {
@@ -809,6 +837,7 @@ int main(void)
 		T(test_stuck_id_pins_the_tables),
 		T(test_group_behind_a_bridge_moves_as_a_unit),
 		T(test_new_function_joins_its_groups_domain),
+		T(test_new_function_linking_domains_blocks_the_group),
 		T(test_remove_releases_the_default_domain),
 		T(test_unity_ranges_follow_the_device_and_are_immune),
 		TP(test_unity_ranges_are_checked_and_merged, &hostile),
