@@ -55,6 +55,9 @@ fuzz_acpi_src    := arch/x86/acpi.c arch/x86/madt.c pci/mcfg.c iommu/vtd/dmar.c 
 fuzz_cmdline_src := kernel/cmdline.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/group.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
+fuzz_unity_src   := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c \
+	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
+	pci/registry.c pci/group.c pci/ids.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000

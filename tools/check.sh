@@ -65,6 +65,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	fi
 	n=$runs
 	[ "$name" = fuzz_pci ] && n=$((runs / 3))   # a whole enumeration per input: slower
+	[ "$name" = fuzz_unity ] && n=$((runs / 10))   # a whole iommu_init per input
 	if "$bin" -runs="$n" -seed=1 > "$BUILD/$name.log" 2>&1; then
 		pass "fuzz/$name ($n runs)"
 	else
