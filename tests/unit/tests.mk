@@ -23,3 +23,5 @@ ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_rangeset_src := iommu/rangeset.c
+ut_vtd_seam_src := iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c iommu/pt/fmt_vtd.c arch/x86/acpi.c \
+	tests/unit/fake_pci.c
