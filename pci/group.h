@@ -24,7 +24,10 @@
  *     may talk to each other inside the device. Linux groups only the
  *     functions that lack ACS; iomon is more conservative and groups the
  *     whole device, since a function without ACS can reach the others.
- * iomon reads ACS as firmware left it and enables nothing itself. Functions
+ * Enumeration turns those four ACS controls on wherever a function
+ * implements them (pci_acs_enable, as Linux's pci_enable_acs does), so a port
+ * or device that has ACS isolates even when firmware left it off; what a
+ * function lacks it cannot do, and the rules above group it. Functions
  * found through ARI are treated as separate devices; VFs are isolated from
  * their PF unless a rule above joins them (an SR-IOV device is required to
  * provide ACS-equivalent isolation between its functions, PCIe 4.0 §9.3).
@@ -52,6 +55,13 @@ void pci_group_assign(struct pci_dev *d, struct pci_dev *registered);
 void pci_group_leave(struct pci_dev *d);
 /* Forget every group (with pci_dev_registry_reset; unit tests). */
 void pci_group_reset(void);
+
+/*
+ * Turn on ACS Source Validation, P2P Request Redirect, P2P Completion
+ * Redirect and Upstream Forwarding, as far as the function implements them
+ * (`acs` is its ACS capability offset, `caps` the capability register).
+ */
+void pci_acs_enable(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t acs, uint16_t caps);
 
 /* Whether a bridge keeps the requests of the functions below it away from each other. */
 bool pci_bridge_isolates(const struct pci_dev *bridge);
