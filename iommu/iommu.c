@@ -171,7 +171,7 @@ static uint64_t identity_end(const struct iommu_domain *d, const struct phys_ran
 }
 
 /* The default S2 domain: identity over root RAM, so monitor memory is simply absent. */
-static int default_domain_init(const struct iommu_memory *mem)
+static int default_domain_init(void)
 {
 	struct iommu_domain *d = &domains[0];
 	uint64_t total = 0;
@@ -182,8 +182,8 @@ static int default_domain_init(const struct iommu_memory *mem)
 	rc = domain_tables_init(d, &monitor_pool);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < mem->nr_ram; i++) {
-		const struct phys_range *r = &mem->ram[i];
+	for (unsigned i = 0; i < dma_ram.n; i++) {
+		const struct phys_range *r = &dma_ram.r[i];
 		uint64_t end = identity_end(d, r), mapped = 0;
 
 		if (r->base >= end)
@@ -205,7 +205,10 @@ static void null_domain_init(void)
 					    .hw_id = IOMMU_DOMAIN_NULL_HW_ID, .in_use = true };
 }
 
-/* The DMA-able set starts as root RAM; monitor memory is never in it. */
+/*
+ * The DMA-able set starts as root RAM (whole pages); monitor memory is never
+ * in it, even if the caller's ranges say otherwise (an error line then).
+ */
 static int memory_sets_init(const struct iommu_memory *mem)
 {
 	rangeset_clear(&dma_ram);
@@ -215,12 +218,19 @@ static int memory_sets_init(const struct iommu_memory *mem)
 				 ALIGN_UP(mem->monitor[i].end, PAGE_SIZE)) < 0)
 			return -ENOSPC;
 	for (unsigned i = 0; i < mem->nr_ram; i++) {
-		if (rangeset_overlaps(&monitor_mem, mem->ram[i].base, mem->ram[i].end)) {
-			pr_err("root RAM 0x%llx-0x%llx overlaps monitor memory: not DMA-able",
-			       (unsigned long long)mem->ram[i].base, (unsigned long long)mem->ram[i].end - 1);
-			return -EINVAL;
-		}
-		if (rangeset_add(&dma_ram, mem->ram[i].base, mem->ram[i].end) < 0)
+		paddr_t base = ALIGN_UP(mem->ram[i].base, PAGE_SIZE), end = ALIGN_DOWN(mem->ram[i].end, PAGE_SIZE);
+
+		if (end > base && rangeset_add(&dma_ram, base, end) < 0)
+			return -ENOSPC;
+	}
+	for (unsigned i = 0; i < monitor_mem.n; i++) {
+		const struct phys_range *m = &monitor_mem.r[i];
+
+		if (!rangeset_overlaps(&dma_ram, m->base, m->end))
+			continue;
+		pr_err("root RAM overlaps monitor memory 0x%llx-0x%llx: that part is not DMA-able",
+		       (unsigned long long)m->base, (unsigned long long)m->end - 1);
+		if (rangeset_remove(&dma_ram, m->base, m->end) < 0)
 			return -ENOSPC;
 	}
 	return 0;
@@ -571,7 +581,7 @@ int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 		return -ENODEV;
 	rc = memory_sets_init(mem);
 	if (rc == 0)
-		rc = default_domain_init(mem);
+		rc = default_domain_init();
 	if (rc < 0) {
 		pr_err("cannot build the default domain (%d); DMA remapping stays off", rc);
 		ops = NULL;

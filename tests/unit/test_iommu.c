@@ -590,6 +590,21 @@ static void test_map_refuses_memory_that_is_not_dma_able(void **state)
 	assert_int_equal(iommu_map_range(d, 0x60000000, 0x20000000, 2 * MiB, PT_READ, &done), 0);
 }
 
+/* Item 7: root RAM handed over with monitor memory inside is cut, with an error, never mapped. */
+static const struct phys_range overlapping_ram[] = { { 0x100000, RAM_END }, { ARENA_BASE - 0x4000, ARENA_BASE + 0x4000 } };
+static const struct platform overlap = { .ram = overlapping_ram, .nram = 2 };
+
+static void test_root_ram_over_monitor_memory_is_cut(void **state)
+{
+	paddr_t pa;
+
+	(void)state;
+	assert_true(log_captured("E/iommu: root RAM overlaps monitor memory 0x10000000-0x107fffff: that part is not DMA-able"));
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, ARENA_BASE - 0x1000, &pa, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, ARENA_BASE, &pa, NULL, NULL), -ENOENT);
+	assert_false(iommu_ram_is_dma_able(ARENA_BASE, PAGE_SIZE));
+}
+
 /* Item 9: a 4-level-only unit and a 3-level-only unit: each walks a table of its depth. */
 static const struct platform mixed = { .levels_a = 4, .levels_b = 3 };
 
@@ -843,6 +858,7 @@ int main(void)
 		TP(test_unity_ranges_are_checked_and_merged, &hostile),
 		TP(test_unity_overflow_is_an_error, &many),
 		T(test_map_refuses_memory_that_is_not_dma_able),
+		TP(test_root_ram_over_monitor_memory_is_cut, &overlap),
 		TP(test_units_of_different_depths, &mixed),
 		T(test_failed_unit_devices_are_untranslated),
 		TP(test_ram_crossing_the_iova_limit_is_logged, &straddle),
