@@ -7,6 +7,7 @@
  */
 #define LOG_TAG "iommu"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "iommu/iommu.h"
@@ -301,28 +302,36 @@ static void group_set_domain(struct pci_group *g, struct iommu_domain *from, str
 }
 
 /*
- * A move failed and so did the way back: no domain can be trusted for this
- * group. Block every id; an id that cannot even be blocked may still point
- * at `to` or `from`, so both are pinned and their tables stay allocated.
+ * A group whose domain cannot be trusted any more (a move failed and so did
+ * the way back; a new function cannot join its group's domain, or links
+ * groups in different domains) goes to the null domain as a whole, with bus
+ * mastering off. An id that cannot even be blocked may still point at the
+ * member's domain or at `also`: both are pinned, their tables never freed.
  */
-static void group_quarantine(struct pci_group *g, unsigned nrids, struct iommu_domain *from,
-			     struct iommu_domain *to)
+static void group_block(struct pci_group *g, const char *why, struct iommu_domain *also)
 {
 	struct iommu_domain *null = &domains[1];
-	unsigned stuck = 0;
+	bool stuck = false;
 
-	for (unsigned i = 0; i < nrids; i++)
-		if (ops->set_rid(move_rids[i].unit, move_rids[i].rid, null) < 0)
-			stuck++;
-	if (stuck)
-		from->pinned = to->pinned = true;
-	iommu_unity_put_group(from, g);
-	group_set_domain(g, from, null);
-	for (struct pci_dev *m = g->devs; m; m = m->group_next)
+	for (struct pci_dev *m = g->devs; m; m = m->group_next) {
+		struct iommu_domain *d = iommu_domain_of(m);
+
+		if (!m->iommu)
+			continue;
+		for (unsigned i = 0; i < m->nr_rids; i++)
+			if (ops->set_rid(m->iommu, m->rids[i], null) < 0) {
+				d->pinned = stuck = true;
+				if (also)
+					also->pinned = true;
+			}
+		iommu_unity_put(d, m);
+		d->devices--;
+		null->devices++;
+		set_domain(m, null);
 		bus_master_off(m);
-	pr_err("group %u (" PCI_BDF_FMT "): move from domain 0x%x to 0x%x failed and could not be undone: "
-	       "null domain, bus mastering off%s", g->id, PCI_BDF_ARGS(g->devs->seg, g->devs->bus,
-	       g->devs->devfn), from->id, to->id,
+	}
+	pr_err("group %u (" PCI_BDF_FMT "): %s: null domain, bus mastering off%s", g->id,
+	       PCI_BDF_ARGS(g->devs->seg, g->devs->bus, g->devs->devfn), why,
 	       stuck ? "; a unit may still walk the old tables, which are kept" : "");
 }
 
@@ -353,9 +362,13 @@ static int group_attach_locked(struct iommu_domain *d, struct pci_group *g)
 	if (rc < 0) {
 		/* Back, including the one that failed: it may have been left blocked. */
 		if (point_rids(failed + 1, old, &undo_failed) < 0) {
+			char why[80];
+
 			if (d->kind != IOMMU_DOMAIN_BLOCKED)
 				iommu_unity_put_group(d, g);
-			group_quarantine(g, nrids, old, d);
+			snprintf(why, sizeof(why), "move from domain 0x%x to 0x%x failed and could not be undone",
+				 old->id, d->id);
+			group_block(g, why, d);
 			return rc;
 		}
 		if (d->kind != IOMMU_DOMAIN_BLOCKED)
@@ -411,34 +424,6 @@ int iommu_detach(struct pci_dev *dev)
 
 /* ---- Registry hooks: a function arrives or leaves ------------------------------ */
 
-/*
- * A group that can no longer be in one domain (a new function cannot join
- * its domain, or links groups that sit in different domains) goes to the
- * null domain as a whole. An id that cannot even be blocked pins the domain
- * it may still point at.
- */
-static void group_block(struct pci_group *g, const char *why)
-{
-	struct iommu_domain *null = &domains[1];
-
-	for (struct pci_dev *m = g->devs; m; m = m->group_next) {
-		struct iommu_domain *d = iommu_domain_of(m);
-
-		if (!m->iommu)
-			continue;
-		for (unsigned i = 0; i < m->nr_rids; i++)
-			if (ops->set_rid(m->iommu, m->rids[i], null) < 0)
-				d->pinned = true;
-		iommu_unity_put(d, m);
-		d->devices--;
-		null->devices++;
-		set_domain(m, null);
-		bus_master_off(m);
-	}
-	pr_err("group %u (" PCI_BDF_FMT "): %s: null domain, bus mastering off", g->id,
-	       PCI_BDF_ARGS(g->devs->seg, g->devs->bus, g->devs->devfn), why);
-}
-
 /* The one domain of dev's other translated group members; NULL when they disagree. */
 static struct iommu_domain *group_domain(const struct pci_dev *dev)
 {
@@ -475,18 +460,18 @@ static void device_added_locked(struct pci_dev *dev)
 	set_domain(dev, &domains[1]);
 	domains[1].devices++;
 	if (!d) {
-		group_block(dev->group, "a new function joins functions in different domains");
+		group_block(dev->group, "a new function joins functions in different domains", NULL);
 		return;
 	}
 	if (d->kind != IOMMU_DOMAIN_BLOCKED && iommu_unity_get(d, dev) < 0) {
-		group_block(dev->group, "a new function's unity ranges cannot be mapped into its group's domain");
+		group_block(dev->group, "a new function's unity ranges cannot be mapped into its group's domain", NULL);
 		return;
 	}
 	for (unsigned i = 0; i < dev->nr_rids; i++)
 		if (ops->set_rid(dev->iommu, dev->rids[i], d) < 0) {
 			if (d->kind != IOMMU_DOMAIN_BLOCKED)
 				iommu_unity_put(d, dev);
-			group_block(dev->group, "a new function's requester id cannot join its group's domain");
+			group_block(dev->group, "a new function's requester id cannot join its group's domain", d);
 			return;
 		}
 	domains[1].devices--;
