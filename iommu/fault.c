@@ -26,7 +26,7 @@
 #define FAULT_LOG_PER_DEVICE 8   /* then only counted: a guest can fault at will */
 #define FAULT_LOG_UNKNOWN    32  /* faults from requester ids no registered function uses */
 
-#define FAULT_QUEUE          64
+#define FAULT_QUEUE          512  /* one AMD-Vi event log holds 256 */
 
 static struct iommu_fault queue[FAULT_QUEUE];
 static unsigned queue_head, queue_len, queue_lost;

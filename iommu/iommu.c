@@ -7,6 +7,7 @@
  */
 #define LOG_TAG "iommu"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "iommu/iommu.h"
@@ -171,7 +172,7 @@ static uint64_t identity_end(const struct iommu_domain *d, const struct phys_ran
 }
 
 /* The default S2 domain: identity over root RAM, so monitor memory is simply absent. */
-static int default_domain_init(const struct iommu_memory *mem)
+static int default_domain_init(void)
 {
 	struct iommu_domain *d = &domains[0];
 	uint64_t total = 0;
@@ -182,8 +183,8 @@ static int default_domain_init(const struct iommu_memory *mem)
 	rc = domain_tables_init(d, &monitor_pool);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < mem->nr_ram; i++) {
-		const struct phys_range *r = &mem->ram[i];
+	for (unsigned i = 0; i < dma_ram.n; i++) {
+		const struct phys_range *r = &dma_ram.r[i];
 		uint64_t end = identity_end(d, r), mapped = 0;
 
 		if (r->base >= end)
@@ -205,7 +206,10 @@ static void null_domain_init(void)
 					    .hw_id = IOMMU_DOMAIN_NULL_HW_ID, .in_use = true };
 }
 
-/* The DMA-able set starts as root RAM; monitor memory is never in it. */
+/*
+ * The DMA-able set starts as root RAM (whole pages); monitor memory is never
+ * in it, even if the caller's ranges say otherwise (an error line then).
+ */
 static int memory_sets_init(const struct iommu_memory *mem)
 {
 	rangeset_clear(&dma_ram);
@@ -215,12 +219,19 @@ static int memory_sets_init(const struct iommu_memory *mem)
 				 ALIGN_UP(mem->monitor[i].end, PAGE_SIZE)) < 0)
 			return -ENOSPC;
 	for (unsigned i = 0; i < mem->nr_ram; i++) {
-		if (rangeset_overlaps(&monitor_mem, mem->ram[i].base, mem->ram[i].end)) {
-			pr_err("root RAM 0x%llx-0x%llx overlaps monitor memory: not DMA-able",
-			       (unsigned long long)mem->ram[i].base, (unsigned long long)mem->ram[i].end - 1);
-			return -EINVAL;
-		}
-		if (rangeset_add(&dma_ram, mem->ram[i].base, mem->ram[i].end) < 0)
+		paddr_t base = ALIGN_UP(mem->ram[i].base, PAGE_SIZE), end = ALIGN_DOWN(mem->ram[i].end, PAGE_SIZE);
+
+		if (end > base && rangeset_add(&dma_ram, base, end) < 0)
+			return -ENOSPC;
+	}
+	for (unsigned i = 0; i < monitor_mem.n; i++) {
+		const struct phys_range *m = &monitor_mem.r[i];
+
+		if (!rangeset_overlaps(&dma_ram, m->base, m->end))
+			continue;
+		pr_err("root RAM overlaps monitor memory 0x%llx-0x%llx: that part is not DMA-able",
+		       (unsigned long long)m->base, (unsigned long long)m->end - 1);
+		if (rangeset_remove(&dma_ram, m->base, m->end) < 0)
 			return -ENOSPC;
 	}
 	return 0;
@@ -291,28 +302,36 @@ static void group_set_domain(struct pci_group *g, struct iommu_domain *from, str
 }
 
 /*
- * A move failed and so did the way back: no domain can be trusted for this
- * group. Block every id; an id that cannot even be blocked may still point
- * at `to` or `from`, so both are pinned and their tables stay allocated.
+ * A group whose domain cannot be trusted any more (a move failed and so did
+ * the way back; a new function cannot join its group's domain, or links
+ * groups in different domains) goes to the null domain as a whole, with bus
+ * mastering off. An id that cannot even be blocked may still point at the
+ * member's domain or at `also`: both are pinned, their tables never freed.
  */
-static void group_quarantine(struct pci_group *g, unsigned nrids, struct iommu_domain *from,
-			     struct iommu_domain *to)
+static void group_block(struct pci_group *g, const char *why, struct iommu_domain *also)
 {
 	struct iommu_domain *null = &domains[1];
-	unsigned stuck = 0;
+	bool stuck = false;
 
-	for (unsigned i = 0; i < nrids; i++)
-		if (ops->set_rid(move_rids[i].unit, move_rids[i].rid, null) < 0)
-			stuck++;
-	if (stuck)
-		from->pinned = to->pinned = true;
-	iommu_unity_put_group(from, g);
-	group_set_domain(g, from, null);
-	for (struct pci_dev *m = g->devs; m; m = m->group_next)
+	for (struct pci_dev *m = g->devs; m; m = m->group_next) {
+		struct iommu_domain *d = iommu_domain_of(m);
+
+		if (!m->iommu)
+			continue;
+		for (unsigned i = 0; i < m->nr_rids; i++)
+			if (ops->set_rid(m->iommu, m->rids[i], null) < 0) {
+				d->pinned = stuck = true;
+				if (also)
+					also->pinned = true;
+			}
+		iommu_unity_put(d, m);
+		d->devices--;
+		null->devices++;
+		set_domain(m, null);
 		bus_master_off(m);
-	pr_err("group %u (" PCI_BDF_FMT "): move from domain 0x%x to 0x%x failed and could not be undone: "
-	       "null domain, bus mastering off%s", g->id, PCI_BDF_ARGS(g->devs->seg, g->devs->bus,
-	       g->devs->devfn), from->id, to->id,
+	}
+	pr_err("group %u (" PCI_BDF_FMT "): %s: null domain, bus mastering off%s", g->id,
+	       PCI_BDF_ARGS(g->devs->seg, g->devs->bus, g->devs->devfn), why,
 	       stuck ? "; a unit may still walk the old tables, which are kept" : "");
 }
 
@@ -343,9 +362,13 @@ static int group_attach_locked(struct iommu_domain *d, struct pci_group *g)
 	if (rc < 0) {
 		/* Back, including the one that failed: it may have been left blocked. */
 		if (point_rids(failed + 1, old, &undo_failed) < 0) {
+			char why[80];
+
 			if (d->kind != IOMMU_DOMAIN_BLOCKED)
 				iommu_unity_put_group(d, g);
-			group_quarantine(g, nrids, old, d);
+			snprintf(why, sizeof(why), "move from domain 0x%x to 0x%x failed and could not be undone",
+				 old->id, d->id);
+			group_block(g, why, d);
 			return rc;
 		}
 		if (d->kind != IOMMU_DOMAIN_BLOCKED)
@@ -401,10 +424,25 @@ int iommu_detach(struct pci_dev *dev)
 
 /* ---- Registry hooks: a function arrives or leaves ------------------------------ */
 
+/* The one domain of dev's other translated group members; NULL when they disagree. */
+static struct iommu_domain *group_domain(const struct pci_dev *dev)
+{
+	struct iommu_domain *d = NULL;
+
+	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next) {
+		if (m == dev || !m->iommu)
+			continue;
+		if (d && iommu_domain_of(m) != d)
+			return NULL;
+		d = iommu_domain_of(m);
+	}
+	return d ? d : &domains[0];
+}
+
 /* A new function joins its group's domain (the default one for a new group). */
 static void device_added_locked(struct pci_dev *dev)
 {
-	struct iommu_domain *d = &domains[0];
+	struct iommu_domain *d;
 	bool failed = false;
 
 	dev->iommu = ops->unit_for(dev->seg, pci_dev_rid(dev), &failed);
@@ -417,27 +455,26 @@ static void device_added_locked(struct pci_dev *dev)
 				PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn));
 		return;
 	}
-	for (const struct pci_dev *m = dev->group ? dev->group->devs : NULL; m; m = m->group_next)
-		if (m != dev && m->iommu)
-			d = iommu_domain_of(m);
+	d = group_domain(dev);
+	/* Counted in the null domain first, so group_block() finds it consistent. */
+	set_domain(dev, &domains[1]);
+	domains[1].devices++;
+	if (!d) {
+		group_block(dev->group, "a new function joins functions in different domains", NULL);
+		return;
+	}
 	if (d->kind != IOMMU_DOMAIN_BLOCKED && iommu_unity_get(d, dev) < 0) {
-		pr_err(PCI_BDF_FMT ": cannot map its unity ranges into domain 0x%x: blocked",
-		       PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), d->id);
-		d = &domains[1];
+		group_block(dev->group, "a new function's unity ranges cannot be mapped into its group's domain", NULL);
+		return;
 	}
 	for (unsigned i = 0; i < dev->nr_rids; i++)
 		if (ops->set_rid(dev->iommu, dev->rids[i], d) < 0) {
-			pr_err(PCI_BDF_FMT ": cannot point requester id %02x:%02x.%u at domain 0x%x: "
-			       "null domain, bus mastering off", PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
-			       PCI_RID_BUS(dev->rids[i]), PCI_DEV(PCI_RID_DEVFN(dev->rids[i])),
-			       PCI_FN(PCI_RID_DEVFN(dev->rids[i])), d->id);
-			iommu_unity_put(d, dev);
-			for (unsigned j = 0; j < dev->nr_rids; j++)
-				ops->set_rid(dev->iommu, dev->rids[j], &domains[1]);
-			bus_master_off(dev);
-			d = &domains[1];
-			break;
+			if (d->kind != IOMMU_DOMAIN_BLOCKED)
+				iommu_unity_put(d, dev);
+			group_block(dev->group, "a new function's requester id cannot join its group's domain", d);
+			return;
 		}
+	domains[1].devices--;
 	set_domain(dev, d);
 	d->devices++;
 }
@@ -529,7 +566,7 @@ int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 		return -ENODEV;
 	rc = memory_sets_init(mem);
 	if (rc == 0)
-		rc = default_domain_init(mem);
+		rc = default_domain_init();
 	if (rc < 0) {
 		pr_err("cannot build the default domain (%d); DMA remapping stays off", rc);
 		ops = NULL;

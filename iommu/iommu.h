@@ -219,15 +219,21 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 		    unsigned perms, uint64_t *mapped);
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
 int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
-/* Drain every unit's fault records and attribute them (see below); how many were attributed. */
+/*
+ * Drain every unit's fault records and attribute them (below); returns how
+ * many were attributed. Call it with no lock of the domain layer or the
+ * registry held: from a periodic poll, a fault interrupt's bottom half, or a
+ * self-test.
+ */
 unsigned iommu_fault_poll(void);
 
 /*
- * Vendors report each DMA fault here (with their unit's lock held, if they
- * like: the fault is only queued). iommu_fault_poll() then attributes it to the function that
- * owns the requester id, whichever of its ids (own or alias) it is: counted
- * against it, logged with its name and group (rate-limited: faults are
- * guest-triggerable), and when a function faults more than
+ * Vendors report each DMA fault with iommu_fault_report(), their unit's
+ * lock held if they like: the fault is only queued (512 deep; overflow is
+ * counted and logged). iommu_fault_poll() then attributes it to the
+ * function that owns the requester id, whichever of its ids (own or alias)
+ * it is: counted against it, logged with its name and group (rate-limited:
+ * faults are guest-triggerable), and when a function faults more than
  * the storm limit (IOMMU_FAULT_STORM unless set with iommu_set_fault_storm(),
  * the iommu.storm= option) times, every function that may issue that requester id
  * loses bus mastering.

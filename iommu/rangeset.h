@@ -11,7 +11,7 @@
 #include "kernel/types.h"
 #include "kernel/frames.h"
 
-#define RANGESET_MAX 128
+#define RANGESET_MAX 256   /* root RAM alone may come in FRAMES_MAX_RANGES + 1 pieces */
 
 struct rangeset {
 	struct phys_range r[RANGESET_MAX];

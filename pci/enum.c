@@ -16,6 +16,7 @@
 #define LOG_TAG "pci"
 #include "pci/enum.h"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "pci/sriov.h"
 #include "kernel/log.h"
 
@@ -176,6 +177,8 @@ static void describe_function(struct enum_ctx *c, uint8_t bus, uint8_t devfn,
 		pr_warn(PCI_BDF_FMT ": unknown header type 0x%x, registered without BARs",
 			PCI_BDF_ARGS(c->seg, bus, devfn), desc->header_type);
 	pci_caps_read(c->seg, bus, devfn, desc->header_type, &desc->caps);
+	if (desc->caps.acs)   /* peer requests go up to the IOMMU where the function can send them */
+		pci_acs_enable(c->seg, bus, devfn, desc->caps.acs, desc->caps.acs_caps);
 	if (desc->caps.warnings)
 		desc->flags |= PCI_DEV_CAPS_MALFORMED;
 	pci_header_bars_read(c->seg, bus, devfn, bar_count(desc->header_type), desc->bars);

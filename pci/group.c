@@ -41,6 +41,15 @@ static bool acs_isolation_enabled(const struct pci_dev *d)
 	return (ctrl & want) == want;
 }
 
+void pci_acs_enable(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t acs, uint16_t caps)
+{
+	uint16_t ctrl = pci_cfg_read(seg, bus, devfn, acs + PCI_ACS_CTRL, 2);
+	uint16_t want = ctrl | (ACS_ISOLATION & caps);
+
+	if (want != ctrl)
+		pci_cfg_write(seg, bus, devfn, acs + PCI_ACS_CTRL, 2, want);
+}
+
 bool pci_bridge_isolates(const struct pci_dev *br)
 {
 	if (!pci_caps_is_pcie(&br->caps))

@@ -17,17 +17,21 @@
  *     and their requests can reach each other without passing the IOMMU); a
  *     root port or switch downstream port isolates only with ACS Source
  *     Validation, P2P Request Redirect, P2P Completion Redirect and Upstream
- *     Forwarding enabled (PCIe 4.0 §6.12; a control the port does not
- *     implement counts as hard-wired on, as the spec allows for these);
+ *     Forwarding enabled (PCIe 4.0 §6.12; as Linux reads the spec, a
+ *     control the port does not implement counts as hard-wired on);
  *   - the functions of one multi-function device (same bus and device
  *     number, VFs excepted) when any of them lacks those ACS controls: they
  *     may talk to each other inside the device. Linux groups only the
  *     functions that lack ACS; iomon is more conservative and groups the
  *     whole device, since a function without ACS can reach the others.
- * iomon reads ACS as firmware left it and enables nothing itself. Functions
- * found through ARI are treated as separate devices; VFs are isolated from
- * their PF unless a rule above joins them (an SR-IOV device is required to
- * provide ACS-equivalent isolation between its functions, PCIe 4.0 §9.3).
+ * Enumeration turns those four ACS controls on wherever a function
+ * implements them (pci_acs_enable, as Linux's pci_enable_acs does), so a port
+ * or device that has ACS isolates even when firmware left it off; what a
+ * function lacks it cannot do, and the rules above group it. Functions
+ * found through ARI are treated as separate devices, and VFs are not
+ * grouped with their PF by the multi-function rule (as in Linux); a device
+ * whose VFs can reach each other inside it would need a quirk, which iomon
+ * does not have yet.
  *
  * Groups are computed when a function is registered (the registry calls
  * pci_group_assign with its lock held) and shrink when one is removed. The
@@ -52,6 +56,13 @@ void pci_group_assign(struct pci_dev *d, struct pci_dev *registered);
 void pci_group_leave(struct pci_dev *d);
 /* Forget every group (with pci_dev_registry_reset; unit tests). */
 void pci_group_reset(void);
+
+/*
+ * Turn on ACS Source Validation, P2P Request Redirect, P2P Completion
+ * Redirect and Upstream Forwarding, as far as the function implements them
+ * (`acs` is its ACS capability offset, `caps` the capability register).
+ */
+void pci_acs_enable(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t acs, uint16_t caps);
 
 /* Whether a bridge keeps the requests of the functions below it away from each other. */
 bool pci_bridge_isolates(const struct pci_dev *bridge);

@@ -72,6 +72,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	[ "$name" = fuzz_pci ] && n=$((runs / 3))   # a whole enumeration per input: slower
 	[ "$name" = fuzz_sriov ] && n=$((runs / 10))   # enumeration plus enable/disable rounds
 	[ "$name" = fuzz_iommu ] && n=$((runs / 100))   # a whole IOMMU bring-up per input: slower still
+	[ "$name" = fuzz_unity ] && n=$((runs / 10))   # a whole iommu_init per input
 	if "$bin" -runs="$n" -seed=1 > "$BUILD/$name.log" 2>&1; then
 		pass "fuzz/$name ($n runs)"
 	else

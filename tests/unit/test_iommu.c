@@ -7,6 +7,7 @@
  * function (assert_hw_agrees).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,6 +432,34 @@ static void test_new_function_joins_its_groups_domain(void **state)
 	assert_hw_agrees();
 }
 
+/* Item 3: a new function that links groups in different domains: the whole group is blocked. */
+static void test_new_function_linking_domains_blocks_the_group(void **state)
+{
+	static const uint16_t r_link[] = { 0x0050, RID_ALIAS, RID_EDU };
+	struct iommu_domain *d;
+	struct pci_dev *link;
+	int err;
+
+	(void)state;
+	d = iommu_domain_create(0x10b, NULL, &err);
+	assert_int_equal(iommu_attach(d, nic), 0);
+	link = add_dev(0, 0x50, r_link, 3, NULL);
+	assert_ptr_equal(link->group, nic->group);
+	assert_ptr_equal(edu->group, nic->group);
+	assert_ptr_equal(iommu_domain_of(nic), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(link), iommu_domain_null());
+	assert_hw_agrees();
+	assert_true(log_captured("a new function joins functions in different domains: null domain"));
+	assert_int_equal(d->devices, 0);
+	assert_int_equal(d->unity_refs[0], 0);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	/* The merged group can be moved back as one. */
+	assert_int_equal(iommu_group_detach(nic->group), 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_default()->devices, 7);
+}
+
 /* Item 16: removing a function from the default domain drops its count, its unity references, its ids. */
 static void test_remove_releases_the_default_domain(void **state)
 {
@@ -559,6 +588,21 @@ static void test_map_refuses_memory_that_is_not_dma_able(void **state)
 	assert_int_equal(iommu_ram_add(0x20000000, 2 * MiB, false), 0);
 	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, 0x20000000, &pa, NULL, NULL), -ENOENT);
 	assert_int_equal(iommu_map_range(d, 0x60000000, 0x20000000, 2 * MiB, PT_READ, &done), 0);
+}
+
+/* Item 7: root RAM handed over with monitor memory inside is cut, with an error, never mapped. */
+static const struct phys_range overlapping_ram[] = { { 0x100000, RAM_END }, { ARENA_BASE - 0x4000, ARENA_BASE + 0x4000 } };
+static const struct platform overlap = { .ram = overlapping_ram, .nram = 2 };
+
+static void test_root_ram_over_monitor_memory_is_cut(void **state)
+{
+	paddr_t pa;
+
+	(void)state;
+	assert_true(log_captured("E/iommu: root RAM overlaps monitor memory 0x10000000-0x107fffff: that part is not DMA-able"));
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, ARENA_BASE - 0x1000, &pa, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&iommu_domain_default()->pt, ARENA_BASE, &pa, NULL, NULL), -ENOENT);
+	assert_false(iommu_ram_is_dma_able(ARENA_BASE, PAGE_SIZE));
 }
 
 /* Item 9: a 4-level-only unit and a 3-level-only unit: each walks a table of its depth. */
@@ -721,6 +765,80 @@ static void test_domain_ids_bounded_by_the_units(void **state)
 	assert_int_equal(made, 13);
 }
 
+/* Item 16: two CPUs creating the same id: exactly one wins, every round. */
+#define RACE_ROUNDS 2000
+static pthread_barrier_t race_barrier;
+static struct iommu_domain *race_won[2][RACE_ROUNDS];
+
+static unsigned race_winners[RACE_ROUNDS];
+
+static void *race_create(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	int err;
+
+	for (unsigned r = 0; r < RACE_ROUNDS; r++) {
+		pthread_barrier_wait(&race_barrier);
+		race_won[me][r] = iommu_domain_create(0x1000 + r, NULL, &err);
+		pthread_barrier_wait(&race_barrier);
+		if (me == 0) {
+			race_winners[r] = !!race_won[0][r] + !!race_won[1][r];
+			if (race_won[0][r] || race_won[1][r])
+				iommu_domain_destroy(race_won[0][r] ? race_won[0][r] : race_won[1][r]);
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_create_of_one_id(void **state)
+{
+	pthread_t t[2];
+
+	(void)state;
+	pthread_barrier_init(&race_barrier, NULL, 2);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, race_create, (void *)(uintptr_t)i);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&race_barrier);
+	for (unsigned r = 0; r < RACE_ROUNDS; r++)
+		assert_int_equal(race_winners[r], 1);
+}
+
+/* Item 16: two CPUs moving two functions in and out of one domain: the counts add up. */
+#define MOVE_ROUNDS 3000
+static struct iommu_domain *move_dom;
+
+static void *race_moves(void *arg)
+{
+	struct pci_dev *dev = arg;
+
+	for (unsigned r = 0; r < MOVE_ROUNDS; r++) {
+		assert_int_equal(iommu_attach(move_dom, dev), 0);
+		assert_int_equal(iommu_detach(dev), 0);
+	}
+	return NULL;
+}
+
+static void test_concurrent_moves_keep_counts(void **state)
+{
+	pthread_t t[2];
+	int err;
+
+	(void)state;
+	move_dom = iommu_domain_create(0x10a, NULL, &err);
+	pthread_create(&t[0], NULL, race_moves, edu);
+	pthread_create(&t[1], NULL, race_moves, nic);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	assert_int_equal(move_dom->devices, 0);
+	assert_int_equal(iommu_domain_default()->devices, 6);
+	assert_int_equal(iommu_domain_default()->unity_refs[0], 2);
+	assert_int_equal(move_dom->unity_refs[0], 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_destroy(move_dom), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TP(fn, p) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(p))
 
@@ -734,11 +852,13 @@ int main(void)
 		T(test_stuck_id_pins_the_tables),
 		T(test_group_behind_a_bridge_moves_as_a_unit),
 		T(test_new_function_joins_its_groups_domain),
+		T(test_new_function_linking_domains_blocks_the_group),
 		T(test_remove_releases_the_default_domain),
 		T(test_unity_ranges_follow_the_device_and_are_immune),
 		TP(test_unity_ranges_are_checked_and_merged, &hostile),
 		TP(test_unity_overflow_is_an_error, &many),
 		T(test_map_refuses_memory_that_is_not_dma_able),
+		TP(test_root_ram_over_monitor_memory_is_cut, &overlap),
 		TP(test_units_of_different_depths, &mixed),
 		T(test_failed_unit_devices_are_untranslated),
 		TP(test_ram_crossing_the_iova_limit_is_logged, &straddle),
@@ -747,6 +867,8 @@ int main(void)
 		T(test_fault_storm_stops_bus_mastering),
 		T(test_alias_faults_are_attributed),
 		TP(test_domain_ids_bounded_by_the_units, &ids16),
+		T(test_concurrent_create_of_one_id),
+		T(test_concurrent_moves_keep_counts),
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(many_unity); i++)

@@ -5,6 +5,7 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/fake_pci.h"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "pci/enum.h"
 
 static struct mcfg_info mi;
@@ -485,6 +486,34 @@ static void test_report_tree_format(void **state)
 	assert_int_equal(log_captured_count(LOG_INFO), 3);
 }
 
+/* ACS left off by firmware is turned on where implemented; groups then follow the hardware. */
+static void test_acs_enabled_at_enumeration(void **state)
+{
+	struct fake_fn *rp, *rp2, *ep;
+	uint16_t acs, acs2;
+
+	(void)state;
+	ecam(0, 0, 0xff);
+	rp = root_port(2, 1, 1, false);
+	acs = fake_pci_ext_cap(rp, PCI_EXT_CAP_ID_ACS, 8);
+	fake_pci_poke(rp, acs + PCI_ACS_CAP, 2, PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+	fake_pci_wmask(rp, acs + PCI_ACS_CTRL, 2, 0x7f);
+	ep = pcie_endpoint(0, 1, 0, 0x0010);
+	rp2 = root_port(3, 2, 2, false);             /* ACS implements SV only */
+	acs2 = fake_pci_ext_cap(rp2, PCI_EXT_CAP_ID_ACS, 8);
+	fake_pci_poke(rp2, acs2 + PCI_ACS_CAP, 2, PCI_ACS_SV);
+	fake_pci_wmask(rp2, acs2 + PCI_ACS_CTRL, 2, 0x7f);
+	pcie_endpoint(0, 2, 0, 0x0011);
+	(void)ep;
+	assert_int_equal(pci_enumerate(&mi), 4);
+	/* Translation Blocking stays off: it is for untrusted ports only. */
+	assert_int_equal(fake_pci_peek(rp, acs + PCI_ACS_CTRL, 2), PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+	assert_int_equal(fake_pci_peek(rp2, acs2 + PCI_ACS_CTRL, 2), PCI_ACS_SV);
+	assert_ptr_not_equal(dev_at(0, 1, 0, 0)->group, dev_at(0, 0, 2, 0)->group);
+	/* What a port lacks it cannot do: missing controls count as hard-wired on (Linux's reading). */
+	assert_ptr_not_equal(dev_at(0, 2, 0, 0)->group, dev_at(0, 0, 3, 0)->group);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +538,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unknown_header_and_caps_loop, setup),
 		cmocka_unit_test_setup(test_pool_exhaustion_stops_cleanly, setup),
 		cmocka_unit_test_setup(test_report_tree_format, setup),
+		cmocka_unit_test_setup(test_acs_enabled_at_enumeration, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,3 +40,5 @@ ut_rangeset_src := iommu/rangeset.c
 ut_vcpu_caps_src := arch/x86/vcpu_caps.c
 ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
 	iommu/pt/fmt_amdvi.c tests/unit/fake_pci.c tests/unit/fake_amdvi.c
+ut_vtd_seam_src := iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c iommu/pt/fmt_vtd.c arch/x86/acpi.c \
+	tests/unit/fake_pci.c
