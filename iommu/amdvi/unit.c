@@ -462,7 +462,10 @@ static int unit_init(struct amdvi_unit *u, const struct ivrs_ivhd *h)
 	u->devids = ivrs_devid_count(h);
 	if (!fw_translating)
 		return 0;
-	/* Commands run: drop what the unit cached of the firmware's device table. */
+	/*
+	 * Commands run: drop what the unit cached of the firmware's device table.
+	 * Should that fail, our tables stay allocated: the unit walks them.
+	 */
 	u->enabled = true;
 	rc = invalidate_everything(u);
 	return rc ? rc : sync_queued(u, "invalidation of the firmware's device table");

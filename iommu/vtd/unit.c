@@ -651,6 +651,7 @@ int vtd_unit_init(struct vtd_unit *u, const struct dmar_drhd *d)
 	u->translating = rd32(u, VTD_REG_GSTS) & VTD_GSTS_TES;
 	rc = unit_setup(u);
 	if (rc < 0) {
+		/* Its tables stay allocated: a unit left translating may be walking them. */
 		pr_err("unit 0x%016llx: bring-up failed (%d)", ubase(u), rc);
 		return rc;
 	}

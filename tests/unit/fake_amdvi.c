@@ -45,7 +45,7 @@ static void run_commands(struct fake_amdvi *f)
 	unsigned n = ring_entries(base), tail;
 	const struct amdvi_cmd *ring = phys_map(base & AMDVI_RING_ADDR, n * sizeof(struct amdvi_cmd), PHYS_WB);
 
-	if (!ring || !(ctrl & AMDVI_CTRL_IOMMU_EN) || !(ctrl & AMDVI_CTRL_CMD_BUF_EN))
+	if (!ring || f->stalled || !(ctrl & AMDVI_CTRL_IOMMU_EN) || !(ctrl & AMDVI_CTRL_CMD_BUF_EN))
 		return;
 	tail = FIELD_GET(AMDVI_RING_PTR, fake_amdvi_reg(f, AMDVI_REG_CMD_TAIL)) % n;
 	while (f->head != tail) {

@@ -22,6 +22,7 @@ struct fake_amdvi {
 	/* COMPLETION_WAITs number fail_from .. fail_from + fail_count - 1 never store (FOREVER: wedged) */
 	unsigned fail_from, fail_count;
 	unsigned waits;
+	bool stalled;                    /* fetches no command at all: the ring fills up */
 	unsigned reads[FAKE_AMDVI_WINDOW / 8];   /* reads per qword offset */
 	/* violations */
 	unsigned untranslated_windows;   /* IOMMUEn went from on to off */

@@ -209,6 +209,19 @@ static void test_move_and_undo_fail_leaves_ids_blocked(void **state)
 	assert_true(log_captured("move and its undo not confirmed: device table entry blocked"));
 }
 
+static void test_full_command_buffer_fails_the_move(void **state)
+{
+	(void)state;
+	bring_up();
+	assert_int_equal(amdvi_iommu_ops.set_rid(unit, RID_EDU, &dom_a), 0);
+	fa.stalled = true;
+	fa.head = (unit->cmd_tail + 1) % 256;   /* the unit stopped fetching with the ring full */
+	assert_int_equal(amdvi_iommu_ops.set_rid(unit, RID_EDU, &dom_b), -ENOTRECOVERABLE);
+	assert_true(log_captured("command buffer full for 1 s"));
+	assert_true(log_captured("commands not submitted: INVALIDATE_DEVTAB_ENTRY 00:03.0"));
+	assert_false(unit->devtab[RID_EDU].q[0] & (AMDVI_DTE0_IR | AMDVI_DTE0_IW));
+}
+
 static void test_flush_reports_errors(void **state)
 {
 	(void)state;
@@ -301,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_alias_moves_in_the_same_batch),
 		cmocka_unit_test(test_wait_timeout_restores_old_dtes),
 		cmocka_unit_test(test_move_and_undo_fail_leaves_ids_blocked),
+		cmocka_unit_test(test_full_command_buffer_fails_the_move),
 		cmocka_unit_test(test_flush_reports_errors),
 		cmocka_unit_test(test_enable_reports_errors),
 		cmocka_unit_test(test_firmware_translation_stays_on),

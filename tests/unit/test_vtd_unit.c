@@ -216,6 +216,17 @@ static void test_move_and_undo_fail_leaves_device_blocked(void **state)
 	assert_true(log_captured("move and its undo not confirmed: context entry cleared (blocked)"));
 }
 
+static void test_full_queue_fails_the_move(void **state)
+{
+	(void)state;
+	bring_up(FAKE_VTD_CAP_QEMU48, FAKE_VTD_ECAP_QEMU);
+	assert_int_equal(vtd_context_set(&unit, 0, SID_EDU, 5, SLPT_A), 0);
+	fv.iqh = (unit.queue_tail + 1) % 256;   /* the unit stopped fetching with the ring full */
+	assert_int_equal(vtd_context_set(&unit, 0, SID_EDU, 7, SLPT_B), -ENOTRECOVERABLE);
+	assert_true(log_captured("invalidation queue full (the unit stopped fetching); not submitted: context-cache device/page did 5 sid 00:03.0"));
+	assert_int_equal(entry_of(SID_EDU)->lo, 0);
+}
+
 static void test_queue_error_is_reported_and_undone(void **state)
 {
 	(void)state;
@@ -424,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_write_buffer_flush_before_invalidation),
 		cmocka_unit_test(test_wait_timeout_restores_old_entry),
 		cmocka_unit_test(test_move_and_undo_fail_leaves_device_blocked),
+		cmocka_unit_test(test_full_queue_fails_the_move),
 		cmocka_unit_test(test_queue_error_is_reported_and_undone),
 		cmocka_unit_test(test_flushes_report_errors),
 		cmocka_unit_test(test_register_invalidation_errors),
