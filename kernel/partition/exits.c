@@ -15,6 +15,7 @@
 #include "kernel/partition/vuart.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/io.h"
+#include "kernel/idle.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
 
@@ -149,6 +150,13 @@ void exit_handle(struct part_vcpu *pv, struct vcpu_exit *e)
 {
 	struct partition *p = pv->vcpu.part;
 	unsigned long long rip = pv->vcpu.regs.rip;
+
+	/*
+	 * Every CPU runs a partition, so IOMMU faults are drained on exits
+	 * (rate-limited; one CPU per period): a guest that never exits delays
+	 * the fault log and the storm cut-off, never the blocking itself.
+	 */
+	idle_poll();
 
 	switch (e->reason) {
 	case VCPU_EXIT_CPUID:
