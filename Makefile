@@ -59,7 +59,7 @@ FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard 
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000
 
-.PHONY: all deps newlib monitor iso usb run debug check unit fuzz integration clean distclean
+.PHONY: all deps newlib monitor iso usb efi run debug check unit fuzz integration clean distclean
 all: iso
 
 deps:
@@ -115,4 +115,5 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
+include boot/efi/efi.mk
 -include $(KOBJ:.o=.d) $(wildcard $(BUILD)/host/*.d)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checking a monitor image before loading it: an ELF64 x86-64 executable
+ * whose loadable segments and entry point lie below 4 GiB (the multiboot2
+ * i386 entry runs with paging off), carrying a valid multiboot2 header in
+ * its first 32 KiB (Multiboot2 specification §3.1) that asks for nothing
+ * this loader cannot give. Pure C: the loader and the host tests share it.
+ */
+#ifndef IOMON_EFI_IMAGE_H
+#define IOMON_EFI_IMAGE_H
+
+#include "kernel/types.h"
+
+#define MB2_HEADER_MAGIC     0xE85250D6u
+#define MB2_SEARCH_BYTES     32768u
+#define IMAGE_SEGMENTS_MAX   16
+
+struct image_segment {
+	uint64_t paddr;
+	uint64_t offset;     /* in the file */
+	uint64_t filesz;
+	uint64_t memsz;      /* >= filesz; the rest is zeroed */
+};
+
+struct mb2_image {
+	struct image_segment segs[IMAGE_SEGMENTS_MAX];
+	unsigned nsegs;
+	uint64_t load_lo, load_hi;   /* physical span of every segment, [lo, hi) */
+	uint64_t entry;              /* physical: ELF e_entry or the entry address tag */
+	uint32_t header_offset;      /* of the multiboot2 header in the file */
+	bool page_align_modules;     /* module alignment tag present */
+};
+
+/*
+ * Check `size` bytes of `file`. Returns 0 with `img` filled in, or -EINVAL
+ * with `*why` pointing at a static sentence saying what is wrong.
+ */
+int __must_check image_check(const uint8_t *file, uint64_t size, struct mb2_image *img,
+			     const char **why);
+
+#endif
