@@ -43,7 +43,7 @@ for src in tests/unit/test_*.c; do
 done
 
 echo "== integration scenarios (QEMU)"
-if make -s monitor > "$BUILD/monitor.build.log" 2>&1; then
+if make -s monitor efi > "$BUILD/monitor.build.log" 2>&1; then
 	while read -r p f; do
 		passed=$((passed + p)); failed=$((failed + f))
 	done < <(tests/integration/run.sh --summary-fd 3 3>&1 1>&2)

@@ -352,8 +352,10 @@ static EFI_STATUS get_map(void **map, UINTN *size, UINTN *descr_size)
 static int add_fixed_tags(struct mb2_builder *b, const void *map, UINTN map_size,
 			  UINTN descr_size, struct mem_range *scratch, uint32_t scratch_max)
 {
-	int err = mb2b_add_string(b, MB2_TAG_CMDLINE, ld.cfg.monitor.cmdline);
+	int err = mb2b_add_load_base(b, (uint32_t)ld.mon.load_lo);
 
+	if (!err)
+		err = mb2b_add_string(b, MB2_TAG_CMDLINE, ld.cfg.monitor.cmdline);
 	if (!err)
 		err = mb2b_add_string(b, MB2_TAG_LOADER_NAME, MB2B_LOADER_NAME);
 	for (unsigned i = 0; !err && i < ld.cfg.module_count; i++)

@@ -53,6 +53,14 @@ static int append(struct mb2_builder *b, const void *head, uint32_t head_len,
 	return 0;
 }
 
+int mb2b_add_load_base(struct mb2_builder *b, uint32_t load_base)
+{
+	struct { uint32_t type, size, load_base_addr; } tag = {
+		MB2_TAG_LOAD_BASE_ADDR, sizeof(tag), load_base };
+
+	return append(b, &tag, sizeof(tag), NULL, 0);
+}
+
 int mb2b_add_string(struct mb2_builder *b, uint32_t type, const char *s)
 {
 	uint32_t n = strlen(s) + 1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Building a multiboot2 information block the way GRUB 2 does on x86_64-efi
- * (Multiboot2 specification §3.6): command line, boot loader name, modules,
+ * (Multiboot2 specification §3.6): load base address, command line, boot
+ * loader name, modules,
  * the memory map converted from the EFI map, basic meminfo, the EFI64 system
  * table, the ACPI 1.0 and 2.0 RSDP copies and, last, the EFI memory map that
  * ExitBootServices() accepted. Boot services are exited, so there is no
@@ -29,6 +30,8 @@ struct mb2_builder {
 };
 
 int __must_check mb2b_init(struct mb2_builder *b, void *buf, uint32_t cap);
+/* Tag 21: where the image was loaded (GRUB writes it first, for every image). */
+int __must_check mb2b_add_load_base(struct mb2_builder *b, uint32_t load_base);
 int __must_check mb2b_add_string(struct mb2_builder *b, uint32_t type, const char *s);
 int __must_check mb2b_add_module(struct mb2_builder *b, uint32_t start, uint32_t end,
 				 const char *cmdline);
