@@ -20,3 +20,6 @@ ut_pci_enum_src := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/ids.c pci/
 ut_sriov_src    := $(ut_pci_enum_src)
 ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
 ut_iommu_src := iommu/iommu.c $(ut_pt_src:tests/unit/pt_fake.c=) kernel/frames.c pci/registry.c pci/ids.c tests/unit/fake_pci.c
+ut_efi_config_src := boot/efi/config.c
+ut_efi_mb2_build_src := boot/efi/mb2_build.c boot/mb2.c
+ut_efi_image_src := boot/efi/image.c
