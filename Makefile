@@ -110,7 +110,8 @@ check: deps
 	tools/check.sh
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios
+	rm -rf $(BUILD)/k $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios \
+		$(BUILD)/efi $(BUILD)/iomon-usb.img
 distclean:
 	rm -rf $(BUILD)
 

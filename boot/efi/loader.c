@@ -436,12 +436,14 @@ static EFI_STATUS prepare_trampoline(EFI_PHYSICAL_ADDRESS *page)
  * The EFI map goes into the info block as the firmware writes it; a stale
  * key (the map changed) means fetch it again and retry (UEFI 2.x §7.4,
  * ExitBootServices()). Only GetMemoryMap() may be called between attempts,
- * so nothing here prints after the first one.
+ * so nothing here prints; `*attempted` tells the caller whether the firmware
+ * can still be returned to.
  */
-static EFI_STATUS exit_boot_services(struct mb2_builder *b)
+static EFI_STATUS exit_boot_services(struct mb2_builder *b, bool *attempted)
 {
 	EFI_STATUS st = EFI_LOAD_ERROR;
 
+	*attempted = false;
 	for (unsigned tries = 0; tries < EBS_TRIES; tries++) {
 		UINTN size, key, descr_size;
 		UINT32 version;
@@ -454,6 +456,7 @@ static EFI_STATUS exit_boot_services(struct mb2_builder *b)
 			return st;
 		if (mb2b_finish(b, size, descr_size, version) < 0)
 			return EFI_BUFFER_TOO_SMALL;
+		*attempted = true;
 		st = uefi_call_wrapper(BS->ExitBootServices, 2, ld.image, key);
 		if (st != EFI_INVALID_PARAMETER)
 			return st;
@@ -485,6 +488,7 @@ static EFI_STATUS boot(void)
 {
 	static struct mb2_builder b;
 	EFI_PHYSICAL_ADDRESS tramp;
+	bool attempted;
 	EFI_STATUS st;
 
 	st = read_config();
@@ -503,7 +507,9 @@ static EFI_STATUS boot(void)
 	say(L"multiboot2 information at 0x%lx; exiting boot services, entering iomon at 0x%lx",
 	    (uint64_t)(uintptr_t)b.buf, ld.mon.entry);
 
-	st = exit_boot_services(&b);
+	st = exit_boot_services(&b, &attempted);
+	if (EFI_ERROR(st) && !attempted)
+		return error(st, L"the final memory map could not be read into the information (%r)", st);
 	if (EFI_ERROR(st))
 		stuck_after_exit(st);
 	((tramp_fn)(uintptr_t)tramp)(ld.mon.entry, (uint64_t)(uintptr_t)b.buf,
