@@ -31,10 +31,13 @@ efi: $(BUILD)/efi/BOOTX64.EFI
 $(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/loader.so
 	objcopy $(addprefix -j ,$(EFI_SECTIONS)) --target efi-app-x86_64 --subsystem=10 $< $@
 
-# The USB stick image: GPT, a BIOS boot partition (GRUB) and the EFI system partition.
+# The USB stick image: GPT, a BIOS boot partition (GRUB) and the EFI system
+# partition. Rebuilt every time (about a second): CMDLINE and USB_MODULES may change.
 USB_MODULES ?=
 usb: $(BUILD)/iomon-usb.img
-$(BUILD)/iomon-usb.img: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/iomon.elf $(BUILD)/cmdline.txt tools/mkusb.sh
+$(BUILD)/iomon-usb.img: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/iomon.elf tools/mkusb.sh FORCE
 	tools/mkusb.sh -o $@ -l $(BUILD)/efi/BOOTX64.EFI -m $(BUILD)/iomon.elf -c "$(CMDLINE)" $(USB_MODULES)
 
 -include $(EFI_OBJ:.o=.d)
+
+fuzz_efi_loader_src := boot/efi/config.c boot/efi/image.c boot/efi/mb2_build.c boot/mb2.c
