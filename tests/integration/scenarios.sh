@@ -259,9 +259,15 @@ usb_image '-m "$dir/iomon.elf" --no-bios'
 efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: a segment runs past the end of the file$'
 
 scenario efi-err-no-mb2-header firmware "FW=uefi BOOT=usb" "exit=qemu" 120
-prepare 'python3 -c "import sys; d = bytearray(open(sys.argv[1], \"rb\").read()); d[d.find(bytes.fromhex(\"d65052e8\"))] ^= 0xff; open(sys.argv[2], \"wb\").write(d)" "$ELF" "$dir/iomon.elf"'
+prepare 'tests/integration/elfpatch.py "$ELF" "$dir/iomon.elf" no-mb2-magic'
 usb_image '-m "$dir/iomon.elf" --no-bios'
 efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: no multiboot2 header in its first 32 KiB$'
+
+# Linked where OVMF keeps ACPI NVS memory (0x800000): the loader cannot have it.
+scenario efi-err-monitor-memory-busy firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'tests/integration/elfpatch.py "$ELF" "$dir/iomon.elf" shift 0x700000'
+usb_image '-m "$dir/iomon.elf" --no-bios'
+efi_error '/iomon/iomon\.elf: its memory 0x800000-0x8[0-9A-F]+ is not free \(Not Found\)$'
 
 # 320 MiB of module in a 256 MiB machine (the image stays sparse on the host).
 scenario efi-err-module-too-big firmware "FW=uefi BOOT=usb MEM=256M" "exit=qemu" 120
