@@ -6,6 +6,8 @@
  */
 #include "boot/efi/image.h"
 
+#include "boot/mb2.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -226,5 +228,56 @@ int image_check(const uint8_t *file, uint64_t size, struct mb2_image *img, const
 		return err;
 	if (img->entry < img->load_lo || img->entry >= img->load_hi)
 		return fail(why, "its entry point is outside its loaded segments");
+	return 0;
+}
+
+/* EFI_MEMORY_TYPE values that are free once boot services have exited (UEFI 2.x §7.2). */
+#define EFI_BS_CODE       3
+#define EFI_BS_DATA       4
+#define EFI_CONVENTIONAL  7
+
+/* The descriptor covering `pa`, or false when none does. */
+static bool descriptor_at(const uint8_t *map, uint64_t map_size, uint64_t descr_size, uint64_t pa,
+			  struct efi_memory_descriptor *out)
+{
+	for (uint64_t off = 0; off + descr_size <= map_size; off += descr_size) {
+		struct efi_memory_descriptor d;
+
+		memcpy(&d, map + off, sizeof(d));
+		if (d.number_of_pages > (UINT64_MAX >> PAGE_SHIFT) ||
+		    range_overflows(d.physical_start, d.number_of_pages << PAGE_SHIFT))
+			continue;
+		if (pa >= d.physical_start && pa - d.physical_start < d.number_of_pages << PAGE_SHIFT) {
+			*out = d;
+			return true;
+		}
+	}
+	return false;
+}
+
+int image_plan_target(const void *map, uint64_t map_size, uint64_t descr_size, uint64_t lo,
+		      uint64_t hi, struct image_segment *free, unsigned free_max, unsigned *nfree)
+{
+	uint64_t pa = lo;
+
+	*nfree = 0;
+	if (descr_size < sizeof(struct efi_memory_descriptor) || lo >= hi)
+		return -EINVAL;
+	while (pa < hi) {
+		struct efi_memory_descriptor d;
+		uint64_t end;
+
+		if (!descriptor_at(map, map_size, descr_size, pa, &d))
+			return -EBUSY;   /* a hole: nothing says it is RAM */
+		if (d.type != EFI_BS_CODE && d.type != EFI_BS_DATA && d.type != EFI_CONVENTIONAL)
+			return -EBUSY;
+		end = MIN(hi, d.physical_start + (d.number_of_pages << PAGE_SHIFT));
+		if (d.type == EFI_CONVENTIONAL) {
+			if (*nfree == free_max)
+				return -ENOSPC;
+			free[(*nfree)++] = (struct image_segment){ .paddr = pa, .memsz = end - pa };
+		}
+		pa = end;
+	}
 	return 0;
 }

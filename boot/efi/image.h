@@ -38,4 +38,18 @@ struct mb2_image {
 int __must_check image_check(const uint8_t *file, uint64_t size, struct mb2_image *img,
 			     const char **why);
 
+/*
+ * Where the monitor goes when the firmware will not allocate its address
+ * range: memory the firmware's boot services hold is free once they have
+ * exited, so the loader may take the range if every byte of [lo, hi) is
+ * conventional memory or boot-services code or data in the EFI memory map
+ * (`map_size` bytes of `descr_size`-byte descriptors). Returns 0 and the
+ * conventional parts, clipped to [lo, hi), in `free[]` (the loader reserves
+ * them at once so nothing else lands there), -EBUSY when some byte is held
+ * otherwise or not described, -ENOSPC when `free_max` is too small.
+ */
+int __must_check image_plan_target(const void *map, uint64_t map_size, uint64_t descr_size,
+				   uint64_t lo, uint64_t hi, struct image_segment *free,
+				   unsigned free_max, unsigned *nfree);
+
 #endif

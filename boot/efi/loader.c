@@ -4,12 +4,14 @@
  * multiboot2 command does on x86_64-efi, with nothing else in between:
  *
  *   1. read iomon.cfg from its own directory (format in config.h);
- *   2. load the monitor's ELF segments at their physical addresses and each
- *      module into page-aligned memory below 4 GiB, all from the firmware;
+ *   2. reserve the monitor's physical range, stage its ELF segments below
+ *      4 GiB, load each module into page-aligned memory below 4 GiB, all
+ *      from the firmware;
  *   3. build the multiboot2 information (mb2_build.h), the EFI memory map
  *      last, straight from GetMemoryMap();
  *   4. ExitBootServices(), fetching the map again while its key is stale;
- *   5. leave long mode and enter the monitor's 32-bit entry (trampoline.S).
+ *   5. leave long mode, copy the monitor into place and enter its 32-bit
+ *      entry (trampoline.S).
  *
  * Until step 4 every error is one line on the firmware console, everything
  * allocated is given back, and the firmware gets control again.
@@ -26,18 +28,21 @@
 
 #define BELOW_4G          0xFFFFFFFFull
 #define PATH16_MAX        (CFG_PATH_MAX + 64)
-#define ALLOCS_MAX        (CFG_MODULES_MAX + 8)
+#define ALLOCS_MAX        (CFG_MODULES_MAX + 8 + TARGET_PARTS_MAX)
+#define TARGET_PARTS_MAX  32
 #define ERROR_PAUSE_US    (5 * 1000 * 1000)
 #define EBS_TRIES         8
 #define TRAMP_GDTR_OFF    0x7f0
 #define TRAMP_GDT_OFF     0x800
 
 extern const uint8_t efi_tramp_start[], efi_tramp_end[];
-typedef void (*tramp_fn)(uint64_t entry, uint64_t info, const void *gdtr);
+typedef void (*tramp_fn)(uint64_t entry, uint64_t info, const void *gdtr, uint64_t src,
+			 uint64_t dst, uint64_t len);
 
 struct page_alloc {
 	EFI_PHYSICAL_ADDRESS addr;
 	UINTN pages;
+	bool target;                       /* part of the monitor's own range */
 };
 
 static struct loader {
@@ -46,6 +51,8 @@ static struct loader {
 	CHAR16 dir[PATH16_MAX];            /* the loader's directory, "\EFI\BOOT" */
 	struct loader_config cfg;
 	struct mb2_image mon;
+	uint64_t target_lo, target_hi;     /* the monitor's range, page-aligned */
+	EFI_PHYSICAL_ADDRESS stage;        /* the monitor as it will be at target_lo */
 	struct page_alloc allocs[ALLOCS_MAX];
 	unsigned nallocs;
 	uint64_t mod_start[CFG_MODULES_MAX], mod_size[CFG_MODULES_MAX];
@@ -73,7 +80,7 @@ static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint6
 	st = uefi_call_wrapper(BS->AllocatePages, 4, how, type, pages, addr);
 	if (EFI_ERROR(st))
 		return st;
-	ld.allocs[ld.nallocs++] = (struct page_alloc){ *addr, pages };
+	ld.allocs[ld.nallocs++] = (struct page_alloc){ *addr, pages, false };
 	return EFI_SUCCESS;
 }
 
@@ -192,6 +199,30 @@ static EFI_STATUS load_file(const CHAR16 *path, EFI_ALLOCATE_TYPE how, uint64_t 
 
 /* ---- the steps -------------------------------------------------------- */
 
+static EFI_STATUS get_map(void **map, UINTN *size, UINTN *descr_size)
+{
+	UINTN key;
+	UINT32 version;
+	EFI_STATUS st;
+
+	*size = 0;
+	*map = NULL;
+	st = uefi_call_wrapper(BS->GetMemoryMap, 5, size, NULL, &key, descr_size, &version);
+	if (st != EFI_BUFFER_TOO_SMALL)
+		return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+	*size += 8 * *descr_size;    /* the pool allocation below adds descriptors */
+	*map = AllocatePool(*size);
+	if (!*map)
+		return EFI_OUT_OF_RESOURCES;
+	st = uefi_call_wrapper(BS->GetMemoryMap, 5, size, *map, &key, descr_size, &version);
+	if (EFI_ERROR(st)) {
+		FreePool(*map);
+		*map = NULL;
+	}
+	return st;
+}
+
+
 static EFI_STATUS read_config(void)
 {
 	static char text[CFG_MAX_SIZE];
@@ -222,22 +253,114 @@ static EFI_STATUS read_config(void)
 	return EFI_SUCCESS;
 }
 
-static EFI_STATUS place_monitor(const uint8_t *file, const char *name)
+/*
+ * Reserve the monitor's physical range: all of it when the firmware lets us,
+ * else (like GRUB's relocator) its conventional parts, when the rest is only
+ * held by boot services and so is free once they have exited.
+ */
+static EFI_STATUS reserve_target(const char *name)
 {
-	EFI_PHYSICAL_ADDRESS lo = ALIGN_DOWN(ld.mon.load_lo, EFI_PAGE_SIZE);
+	static struct image_segment parts[TARGET_PARTS_MAX];
+	EFI_PHYSICAL_ADDRESS at = ld.target_lo;
+	UINTN map_size, descr_size;
+	EFI_STATUS st, why;
+	unsigned nparts;
+	void *map;
+	int err;
+
+	why = alloc_pages(AllocateAddress, EfiLoaderData, ld.target_hi - ld.target_lo, &at);
+	if (!EFI_ERROR(why)) {
+		ld.allocs[ld.nallocs - 1].target = true;
+		return EFI_SUCCESS;
+	}
+	st = get_map(&map, &map_size, &descr_size);
+	if (EFI_ERROR(st))
+		return error(st, L"GetMemoryMap failed (%r)", st);
+	err = image_plan_target(map, map_size, descr_size, ld.target_lo, ld.target_hi, parts,
+				TARGET_PARTS_MAX, &nparts);
+	FreePool(map);
+	if (err)
+		return error(why, L"%a: its memory 0x%lx-0x%lx is not free (%r)", name,
+			     ld.mon.load_lo, ld.mon.load_hi, why);
+	for (unsigned i = 0; i < nparts; i++) {
+		at = parts[i].paddr;
+		st = alloc_pages(AllocateAddress, EfiLoaderData, parts[i].memsz, &at);
+		if (EFI_ERROR(st))
+			return error(st, L"%a: cannot reserve 0x%lx-0x%lx (%r)", name, parts[i].paddr,
+				     parts[i].paddr + parts[i].memsz, st);
+		ld.allocs[ld.nallocs - 1].target = true;
+	}
+	say(L"%a: 0x%lx-0x%lx is held by boot services; the monitor moves there once they exit",
+	    name, ld.target_lo, ld.target_hi);
+	return EFI_SUCCESS;
+}
+
+/* The monitor's image as it will be at target_lo, segments and zeroed bss, below 4 GiB. */
+static EFI_STATUS stage_monitor(const uint8_t *file, const char *name)
+{
+	uint64_t len = ld.target_hi - ld.target_lo;
 	EFI_STATUS st;
 
-	st = alloc_pages(AllocateAddress, EfiLoaderData, ld.mon.load_hi - lo, &lo);
+	ld.stage = BELOW_4G;
+	st = alloc_pages(AllocateMaxAddress, EfiLoaderData, len, &ld.stage);
 	if (EFI_ERROR(st))
-		return error(st, L"%a: its memory 0x%lx-0x%lx is not free (%r)", name,
-			     ld.mon.load_lo, ld.mon.load_hi, st);
-	SetMem((void *)(uintptr_t)ld.mon.load_lo, ld.mon.load_hi - ld.mon.load_lo, 0);
+		return error(st, L"%a: no memory below 4 GiB to stage its %ld bytes (%r)", name, len, st);
+	SetMem((void *)(uintptr_t)ld.stage, len, 0);
 	for (unsigned i = 0; i < ld.mon.nsegs; i++) {
-		const struct image_segment *s = &ld.mon.segs[i];
+		const struct image_segment *sg = &ld.mon.segs[i];
 
-		CopyMem((void *)(uintptr_t)s->paddr, (void *)(file + s->offset), s->filesz);
+		CopyMem((void *)(uintptr_t)(ld.stage + sg->paddr - ld.target_lo),
+			(void *)(file + sg->offset), sg->filesz);
 	}
 	return EFI_SUCCESS;
+}
+
+static EFI_STATUS place_monitor(const uint8_t *file, const char *name)
+{
+	EFI_STATUS st;
+
+	ld.target_lo = ALIGN_DOWN(ld.mon.load_lo, EFI_PAGE_SIZE);
+	ld.target_hi = ALIGN_UP(ld.mon.load_hi, EFI_PAGE_SIZE);
+	st = reserve_target(name);          /* first: nothing else may land there */
+	if (!EFI_ERROR(st))
+		st = stage_monitor(file, name);
+	return st;
+}
+
+/*
+ * Nothing the loader hands over may lie where the monitor is copied: true
+ * unless boot services freed part of its range and it was given out again.
+ */
+static EFI_STATUS check_target_clear(void)
+{
+	for (unsigned i = 0; i < ld.nallocs; i++) {
+		const struct page_alloc *a = &ld.allocs[i];
+		uint64_t end = a->addr + a->pages * EFI_PAGE_SIZE;
+
+		if (!a->target && a->addr < ld.target_hi && end > ld.target_lo)
+			return error(EFI_OUT_OF_RESOURCES,
+				     L"the firmware gave out 0x%lx-0x%lx, inside the monitor's range",
+				     a->addr, end);
+	}
+	return EFI_SUCCESS;
+}
+
+/* In the final map, the monitor's range holds nothing that outlives boot services. */
+static bool target_free_after_exit(const uint8_t *map, UINTN size, UINTN descr_size)
+{
+	for (UINTN off = 0; off + descr_size <= size; off += descr_size) {
+		EFI_MEMORY_DESCRIPTOR d;
+		uint64_t end;
+
+		CopyMem(&d, (void *)(map + off), sizeof(d));
+		end = d.PhysicalStart + d.NumberOfPages * EFI_PAGE_SIZE;
+		if (d.PhysicalStart >= ld.target_hi || end <= ld.target_lo)
+			continue;
+		if (d.Type != EfiConventionalMemory && d.Type != EfiBootServicesCode &&
+		    d.Type != EfiBootServicesData && d.Type != EfiLoaderData)
+			return false;
+	}
+	return true;
 }
 
 static EFI_STATUS load_monitor(void)
@@ -324,29 +447,6 @@ static void find_acpi(void)
 	}
 	say(L"ACPI: RSDP 1.0 %a, 2.0 %a", ld.rsdp_v1 ? "found" : "absent",
 	    ld.rsdp_v2 ? "found" : "absent");
-}
-
-static EFI_STATUS get_map(void **map, UINTN *size, UINTN *descr_size)
-{
-	UINTN key;
-	UINT32 version;
-	EFI_STATUS st;
-
-	*size = 0;
-	*map = NULL;
-	st = uefi_call_wrapper(BS->GetMemoryMap, 5, size, NULL, &key, descr_size, &version);
-	if (st != EFI_BUFFER_TOO_SMALL)
-		return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
-	*size += 8 * *descr_size;    /* the pool allocation below adds descriptors */
-	*map = AllocatePool(*size);
-	if (!*map)
-		return EFI_OUT_OF_RESOURCES;
-	st = uefi_call_wrapper(BS->GetMemoryMap, 5, size, *map, &key, descr_size, &version);
-	if (EFI_ERROR(st)) {
-		FreePool(*map);
-		*map = NULL;
-	}
-	return st;
 }
 
 static int add_fixed_tags(struct mb2_builder *b, const void *map, UINTN map_size,
@@ -456,6 +556,8 @@ static EFI_STATUS exit_boot_services(struct mb2_builder *b, bool *attempted)
 			return st;
 		if (mb2b_finish(b, size, descr_size, version) < 0)
 			return EFI_BUFFER_TOO_SMALL;
+		if (!target_free_after_exit(at, size, descr_size))
+			return EFI_ACCESS_DENIED;
 		*attempted = true;
 		st = uefi_call_wrapper(BS->ExitBootServices, 2, ld.image, key);
 		if (st != EFI_INVALID_PARAMETER)
@@ -502,6 +604,8 @@ static EFI_STATUS boot(void)
 	st = prepare_trampoline(&tramp);
 	if (!EFI_ERROR(st))
 		st = build_info(&b);
+	if (!EFI_ERROR(st))
+		st = check_target_clear();
 	if (EFI_ERROR(st))
 		return st;
 	say(L"multiboot2 information at 0x%lx; exiting boot services, entering iomon at 0x%lx",
@@ -509,11 +613,12 @@ static EFI_STATUS boot(void)
 
 	st = exit_boot_services(&b, &attempted);
 	if (EFI_ERROR(st) && !attempted)
-		return error(st, L"the final memory map could not be read into the information (%r)", st);
+		return error(st, L"the final memory map is unusable: too large, or the monitor's range was given out (%r)", st);
 	if (EFI_ERROR(st))
 		stuck_after_exit(st);
 	((tramp_fn)(uintptr_t)tramp)(ld.mon.entry, (uint64_t)(uintptr_t)b.buf,
-				     (const void *)(uintptr_t)(tramp + TRAMP_GDTR_OFF));
+				     (const void *)(uintptr_t)(tramp + TRAMP_GDTR_OFF), ld.stage,
+				     ld.target_lo, ld.target_hi - ld.target_lo);
 	stuck_after_exit(EFI_LOAD_ERROR);
 }
 

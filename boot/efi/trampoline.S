@@ -4,16 +4,24 @@
  * §3.3, "I386 machine state"), the way the SDM describes it (Vol. 3A §10.8.5.4,
  * "Switching Out of IA-32e Mode Operation"): go to compatibility mode through
  * a 32-bit code segment, clear CR0.PG (the CPU clears EFER.LMA), clear
- * EFER.LME, load flat 32-bit data segments, then jump with EAX = magic and
- * EBX = the info block.
+ * EFER.LME, load flat 32-bit data segments, copy the monitor from where it
+ * was staged to where it is linked, then jump with EAX = magic and EBX = the
+ * info block.
  *
- * The loader copies these bytes into a page below 4 GiB that the firmware
- * identity-maps, next to a GDT it builds there, so the code must be
- * position-independent: it only addresses itself RIP-relatively and holds
- * every value in registers.
+ * The copy waits until paging is off because its destination may be memory
+ * the firmware's boot services held, page tables included; with paging off
+ * nothing but these bytes, the GDT next to them and the two buffers is used
+ * (not even the stack, which may lie above 4 GiB or inside the destination).
  *
- *   void efi_tramp(uint64_t entry, uint64_t info, const void *gdtr)   (SysV)
- *   rdi = entry (below 4 GiB), rsi = info (below 4 GiB), rdx = 10-byte GDTR
+ * The loader copies this code into a page below 4 GiB that the firmware
+ * identity-maps, next to a GDT it builds there, so it is position-independent:
+ * it addresses itself only RIP-relatively and holds every value in registers
+ * (the byte count rides in CR2, the one control register free to hold data).
+ *
+ *   void efi_tramp(uint64_t entry, uint64_t info, const void *gdtr,
+ *                  uint64_t src, uint64_t dst, uint64_t len)     (SysV ABI)
+ *   rdi = entry, rsi = info, rdx = 10-byte GDTR, rcx = src, r8 = dst,
+ *   r9 = len; all below 4 GiB, [src, src+len) and [dst, dst+len) disjoint.
  */
 #define TRAMP_CS32	0x08
 #define TRAMP_DS32	0x10
@@ -32,8 +40,11 @@ efi_tramp_start:
 	andq	$~CR4_PCIDE, %rax
 	movq	%rax, %cr4
 	lgdt	(%rdx)
-	movl	%edi, %edi			/* entry and info fit in 32 bits */
-	movl	%esi, %esi
+	movl	%edi, %ebp			/* EBP: entry */
+	movl	%esi, %ebx			/* EBX: info */
+	movl	%ecx, %esi			/* ESI: src */
+	movl	%r8d, %edi			/* EDI: dst */
+	movq	%r9, %cr2			/* len, until ECX is free again */
 	leaq	compat(%rip), %rax
 	pushq	$TRAMP_CS32
 	pushq	%rax
@@ -41,6 +52,12 @@ efi_tramp_start:
 
 	.code32
 compat:
+	movl	$TRAMP_DS32, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movl	%eax, %ss
 	movl	%cr0, %eax			/* identity-mapped here: paging off is safe */
 	andl	$~CR0_PG, %eax
 	movl	%eax, %cr0			/* leaves IA-32e mode: EFER.LMA = 0 */
@@ -48,13 +65,11 @@ compat:
 	rdmsr
 	andl	$~EFER_LME, %eax
 	wrmsr
-	movl	$TRAMP_DS32, %eax
-	movl	%eax, %ds
-	movl	%eax, %es
-	movl	%eax, %fs
-	movl	%eax, %gs
-	movl	%eax, %ss
-	movl	%esi, %ebx			/* EBX: physical address of the info block */
+	movl	%cr2, %ecx
+	cld
+	rep movsb				/* the monitor, from staging to its place */
+	xorl	%eax, %eax
+	movl	%eax, %cr2
 	movl	$MB2_MAGIC, %eax		/* EAX: the multiboot2 boot loader magic */
-	jmp	*%edi
+	jmp	*%ebp				/* EBX: physical address of the info block */
 efi_tramp_end:
