@@ -274,3 +274,16 @@ scenario efi-err-module-too-big firmware "FW=uefi BOOT=usb MEM=256M" "exit=qemu"
 prepare 'truncate -s 320M "$dir/big.bin"'
 usb_image '-M "$dir/big.bin" "" --no-bios'
 efi_error 'module /iomon/big\.bin \(335544320 bytes\) does not fit in free memory below 4 GiB \(Out of Resources\)$'
+
+# A kernel linked over memory OVMF's boot services hold (0x900000-0x14fffff
+# with 512 MiB) and the free memory after it: the loader reserves the free
+# part, stages the kernel, and copies it into place once boot services have
+# exited, as GRUB's relocator does. The kernel checks the result itself.
+scenario efi-relocate 33 "FW=uefi BOOT=usb" "" 120
+prepare 'gcc -c tests/integration/relocated.S -o "$dir/relocated.o" &&
+	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -Ttext=0x14F0000 \
+		-e _start -o "$dir/relocated.elf" "$dir/relocated.o"'
+usb_image '-m "$dir/relocated.elf" --no-bios'
+expect '^iomon-efi: /iomon/iomon\.elf: 0x14EF000-0x1509000 is held by boot services; the monitor moves there once they exit$'
+expect '^relocated: ok, at its linked address with data and bss in place$'
+reject 'iomon-efi: error'
