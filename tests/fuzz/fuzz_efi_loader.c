@@ -51,6 +51,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (image_check(copy, size, &img, &why) == 0 &&
 	    (img.entry < img.load_lo || img.entry >= img.load_hi || img.load_hi > (1ULL << 32)))
 		abort();   /* accepted an image the loader could not enter */
+	if (size >= 16) {
+		static struct image_segment parts[8];
+		uint64_t lo, len;
+		unsigned n;
+
+		memcpy(&lo, copy, 8);
+		memcpy(&len, copy + 8, 8);
+		lo &= 0xffffffffull;
+		len &= 0xffffffull;
+		if (image_plan_target(copy + 16, size - 16, 40, lo, lo + len, parts, 8, &n) == 0)
+			for (unsigned i = 0; i < n; i++)
+				if (parts[i].paddr < lo || parts[i].paddr + parts[i].memsz > lo + len)
+					abort();   /* a part to reserve outside the range asked about */
+	}
 	free(copy);
 	fuzz_info(data, size);
 	return 0;

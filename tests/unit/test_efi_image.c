@@ -11,6 +11,7 @@
 
 #include "tests/unit/harness.h"
 #include "boot/efi/image.h"
+#include "boot/mb2.h"
 
 #define FILE_MAX   0x10000
 #define HDR_OFF    0x1000      /* the multiboot2 header: start of the first segment */
@@ -267,6 +268,60 @@ static void test_header_tags(void **state)
 	expect_refused("its multiboot2 header has no end tag");
 }
 
+/* ---- where the image may go: image_plan_target() over an EFI memory map ---- */
+
+static const struct efi_memory_descriptor plan_map[] = {
+	{ 7, 0, 0x000000, 0, 0x100, 0 },   /* conventional 0 - 1 MiB */
+	{ 4, 0, 0x100000, 0, 0x80, 0 },    /* boot-services data 1 MiB - 1.5 MiB */
+	{ 3, 0, 0x180000, 0, 0x40, 0 },    /* boot-services code 1.5 - 1.75 MiB */
+	{ 7, 0, 0x1c0000, 0, 0x40, 0 },    /* conventional 1.75 - 2 MiB */
+	{ 10, 0, 0x200000, 0, 0x10, 0 },   /* ACPI NVS */
+	{ 7, 0, 0x300000, 0, 0x100, 0 },   /* after a hole at 0x210000 */
+	{ 6, 0, 0x400000, 0, 0x10, 0 },    /* runtime services data */
+};
+
+static void test_plan_boot_services_and_free(void **state)
+{
+	struct image_segment parts[4];
+	unsigned n;
+	(void)state;
+
+	/* 0xf0000 - 0x1d0000: conventional, BS data, BS code, conventional. */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0xf0000,
+					   0x1d0000, parts, ARRAY_SIZE(parts), &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(parts[0].paddr, 0xf0000);
+	assert_int_equal(parts[0].memsz, 0x10000);
+	assert_int_equal(parts[1].paddr, 0x1c0000);
+	assert_int_equal(parts[1].memsz, 0x10000);
+	/* Held by boot services alone: nothing to reserve. */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x100000,
+					   0x1c0000, parts, ARRAY_SIZE(parts), &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_plan_refuses_what_outlives_boot_services(void **state)
+{
+	struct image_segment parts[4];
+	unsigned n;
+	(void)state;
+
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x1f0000,
+					   0x201000, parts, ARRAY_SIZE(parts), &n), -EBUSY);   /* ACPI NVS */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x300000,
+					   0x401000, parts, ARRAY_SIZE(parts), &n), -EBUSY);   /* runtime */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x20f000,
+					   0x301000, parts, ARRAY_SIZE(parts), &n), -EBUSY);   /* the hole */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x500000,
+					   0x501000, parts, ARRAY_SIZE(parts), &n), -EBUSY);   /* past the map */
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x0,
+					   0x1d0000, parts, 1, &n), -ENOSPC);
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), 24, 0x0, 0x1000, parts, 4, &n),
+			 -EINVAL);
+	assert_int_equal(image_plan_target(plan_map, sizeof(plan_map), sizeof(plan_map[0]), 0x2000,
+					   0x2000, parts, 4, &n), -EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, reset)
 
 int main(void)
@@ -283,6 +338,8 @@ int main(void)
 		T(test_header_beyond_32k),
 		T(test_header_fields),
 		T(test_header_tags),
+		T(test_plan_boot_services_and_free),
+		T(test_plan_refuses_what_outlives_boot_services),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
