@@ -173,12 +173,13 @@ static int check_segment(const struct elf64_phdr *ph, uint64_t size, const char 
 	return 0;
 }
 
-static int check_elf(const uint8_t *file, uint64_t size, struct mb2_image *img, const char **why)
+static int check_elf(const uint8_t *file, uint64_t head_len, uint64_t size, struct mb2_image *img,
+		     const char **why)
 {
 	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
 	struct elf64_ehdr eh;
 
-	if (size < sizeof(eh) || memcmp(file, magic, sizeof(magic)) != 0)
+	if (head_len < sizeof(eh) || memcmp(file, magic, sizeof(magic)) != 0)
 		return fail(why, "not an ELF file");
 	memcpy(&eh, file, sizeof(eh));
 	if (eh.e_ident[4] != ELFCLASS64 || eh.e_ident[5] != ELFDATA2LSB ||
@@ -186,9 +187,9 @@ static int check_elf(const uint8_t *file, uint64_t size, struct mb2_image *img, 
 		return fail(why, "not an ELF64 x86-64 file");
 	if (eh.e_type != ET_EXEC)
 		return fail(why, "not an ELF executable");
-	if (eh.e_phentsize != sizeof(struct elf64_phdr) || eh.e_phoff > size ||
-	    (uint64_t)eh.e_phnum * sizeof(struct elf64_phdr) > size - eh.e_phoff)
-		return fail(why, "its program headers are malformed");
+	if (eh.e_phentsize != sizeof(struct elf64_phdr) || eh.e_phoff > head_len ||
+	    (uint64_t)eh.e_phnum * sizeof(struct elf64_phdr) > head_len - eh.e_phoff)
+		return fail(why, "its program headers are malformed or not in its first 32 KiB");
 
 	img->load_lo = UINT64_MAX;
 	img->load_hi = 0;
@@ -215,15 +216,17 @@ static int check_elf(const uint8_t *file, uint64_t size, struct mb2_image *img, 
 	return 0;
 }
 
-int image_check(const uint8_t *file, uint64_t size, struct mb2_image *img, const char **why)
+int image_check(const uint8_t *head, uint64_t head_len, uint64_t file_size, struct mb2_image *img,
+		const char **why)
 {
 	int err;
 
 	memset(img, 0, sizeof(*img));
 	*why = NULL;
-	err = check_elf(file, size, img, why);
+	head_len = MIN(head_len, file_size);
+	err = check_elf(head, head_len, file_size, img, why);
 	if (!err)
-		err = check_mb2_header(file, size, img, why);   /* may override the entry */
+		err = check_mb2_header(head, head_len, img, why);   /* may override the entry */
 	if (err)
 		return err;
 	if (img->entry < img->load_lo || img->entry >= img->load_hi)

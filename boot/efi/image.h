@@ -14,6 +14,7 @@
 #define MB2_HEADER_MAGIC     0xE85250D6u
 #define MB2_SEARCH_BYTES     32768u
 #define IMAGE_SEGMENTS_MAX   16
+#define IMAGE_HEAD_BYTES     MB2_SEARCH_BYTES   /* what the loader reads first */
 
 struct image_segment {
 	uint64_t paddr;
@@ -32,11 +33,14 @@ struct mb2_image {
 };
 
 /*
- * Check `size` bytes of `file`. Returns 0 with `img` filled in, or -EINVAL
- * with `*why` pointing at a static sentence saying what is wrong.
+ * Check an image from its first `head_len` bytes (IMAGE_HEAD_BYTES, or the
+ * whole file when it is smaller) and its size: the ELF and program headers
+ * and the multiboot2 header must lie in that head, every segment inside the
+ * file. Returns 0 with `img` filled in, or -EINVAL with `*why` pointing at a
+ * static sentence saying what is wrong.
  */
-int __must_check image_check(const uint8_t *file, uint64_t size, struct mb2_image *img,
-			     const char **why);
+int __must_check image_check(const uint8_t *head, uint64_t head_len, uint64_t file_size,
+			     struct mb2_image *img, const char **why);
 
 /*
  * Where the monitor goes when the firmware will not allocate its address

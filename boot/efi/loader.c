@@ -295,8 +295,8 @@ static EFI_STATUS reserve_target(const char *name)
 	return EFI_SUCCESS;
 }
 
-/* The monitor's image as it will be at target_lo, segments and zeroed bss, below 4 GiB. */
-static EFI_STATUS stage_monitor(const uint8_t *file, const char *name)
+/* The monitor's image as it will be at target_lo, read segment by segment, bss zeroed. */
+static EFI_STATUS stage_monitor(EFI_FILE_HANDLE f, const char *name)
 {
 	uint64_t len = ld.target_hi - ld.target_lo;
 	EFI_STATUS st;
@@ -309,13 +309,17 @@ static EFI_STATUS stage_monitor(const uint8_t *file, const char *name)
 	for (unsigned i = 0; i < ld.mon.nsegs; i++) {
 		const struct image_segment *sg = &ld.mon.segs[i];
 
-		CopyMem((void *)(uintptr_t)(ld.stage + sg->paddr - ld.target_lo),
-			(void *)(file + sg->offset), sg->filesz);
+		st = uefi_call_wrapper(f->SetPosition, 2, f, sg->offset);
+		if (!EFI_ERROR(st))
+			st = read_all(f, (void *)(uintptr_t)(ld.stage + sg->paddr - ld.target_lo),
+				      sg->filesz);
+		if (EFI_ERROR(st))
+			return error(st, L"%a: cannot read it (%r)", name, st);
 	}
 	return EFI_SUCCESS;
 }
 
-static EFI_STATUS place_monitor(const uint8_t *file, const char *name)
+static EFI_STATUS place_monitor(EFI_FILE_HANDLE f, const char *name)
 {
 	EFI_STATUS st;
 
@@ -323,7 +327,7 @@ static EFI_STATUS place_monitor(const uint8_t *file, const char *name)
 	ld.target_hi = ALIGN_UP(ld.mon.load_hi, EFI_PAGE_SIZE);
 	st = reserve_target(name);          /* first: nothing else may land there */
 	if (!EFI_ERROR(st))
-		st = stage_monitor(file, name);
+		st = stage_monitor(f, name);
 	return st;
 }
 
@@ -363,30 +367,31 @@ static bool target_free_after_exit(const uint8_t *map, UINTN size, UINTN descr_s
 	return true;
 }
 
+/* The monitor: its head checked first, then its segments read straight into the staging copy. */
 static EFI_STATUS load_monitor(void)
 {
+	static uint8_t head[IMAGE_HEAD_BYTES];
 	const char *name = ld.cfg.monitor.path, *why;
-	EFI_PHYSICAL_ADDRESS file;
 	CHAR16 path[PATH16_MAX];
-	uint64_t size;
-	unsigned mark = ld.nallocs;
-	bool no_room;
+	EFI_FILE_HANDLE f;
+	uint64_t size, head_len;
 	EFI_STATUS st;
 
 	ascii_path_to_efi(path, name);
-	st = load_file(path, AllocateAnyPages, 0, &file, &size, &no_room);
-	if (EFI_ERROR(st) && no_room)
-		return error(st, L"%a: no memory for its %ld bytes (%r)", name, size, st);
+	st = open_file(path, &f, &size);
 	if (EFI_ERROR(st))
 		return error(st, L"%a: cannot read it (%r)", name, st);
-	if (image_check((const uint8_t *)(uintptr_t)file, size, &ld.mon, &why) < 0)
-		return error(EFI_LOAD_ERROR, L"%a: not a multiboot2 monitor: %a", name, why);
-	st = place_monitor((const uint8_t *)(uintptr_t)file, name);
+	head_len = MIN(size, sizeof(head));
+	st = read_all(f, head, head_len);
+	if (EFI_ERROR(st))
+		st = error(st, L"%a: cannot read it (%r)", name, st);
+	else if (image_check(head, head_len, size, &ld.mon, &why) < 0)
+		st = error(EFI_LOAD_ERROR, L"%a: not a multiboot2 monitor: %a", name, why);
+	else
+		st = place_monitor(f, name);
+	uefi_call_wrapper(f->Close, 1, f);
 	if (EFI_ERROR(st))
 		return st;
-	/* The file copy is no longer needed: it is the allocation made just after `mark`. */
-	uefi_call_wrapper(BS->FreePages, 2, ld.allocs[mark].addr, ld.allocs[mark].pages);
-	ld.allocs[mark] = ld.allocs[--ld.nallocs];
 	say(L"%a: %ld bytes, loaded at 0x%lx-0x%lx, entry 0x%lx", name, size, ld.mon.load_lo,
 	    ld.mon.load_hi, ld.mon.entry);
 	return EFI_SUCCESS;

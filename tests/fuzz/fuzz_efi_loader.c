@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(copy, data, size);
 	(void)!cfg_parse((const char *)copy, size, &cfg, &err);
-	if (image_check(copy, size, &img, &why) == 0 &&
+	if (image_check(copy, size, size, &img, &why) == 0 &&
 	    (img.entry < img.load_lo || img.entry >= img.load_hi || img.load_hi > (1ULL << 32)))
 		abort();   /* accepted an image the loader could not enter */
 	if (size >= 16) {

@@ -92,7 +92,7 @@ static int check_len(uint32_t len)
 
 	assert_non_null(copy);
 	memcpy(copy, file, len);
-	ret = image_check(copy, len, &img, &why);
+	ret = image_check(copy, len, len, &img, &why);
 	free(copy);
 	return ret;
 }
@@ -153,13 +153,28 @@ static void test_program_headers_malformed(void **state)
 {
 	(void)state;
 	eh()->phnum = 0xffff;
-	expect_refused("its program headers are malformed");
+	expect_refused("its program headers are malformed or not in its first 32 KiB");
 	reset(state);
 	eh()->phoff = UINT64_MAX - 8;
-	expect_refused("its program headers are malformed");
+	expect_refused("its program headers are malformed or not in its first 32 KiB");
 	reset(state);
 	eh()->phentsize = 32;
-	expect_refused("its program headers are malformed");
+	expect_refused("its program headers are malformed or not in its first 32 KiB");
+}
+
+/* The loader reads the head first: headers beyond it are refused, segments beyond it are fine. */
+static void test_head_and_file_size(void **state)
+{
+	(void)state;
+	assert_int_equal(image_check(file, 0x2000, file_len, &img, &why), 0);
+	assert_int_equal(image_check(file, 0x2000, 0x2400, &img, &why), -EINVAL);
+	assert_string_equal(why, "a segment runs past the end of the file");
+	eh()->phoff = 0x1ff0;
+	assert_int_equal(image_check(file, 0x2000, file_len, &img, &why), -EINVAL);
+	assert_string_equal(why, "its program headers are malformed or not in its first 32 KiB");
+	reset(state);
+	assert_int_equal(image_check(file, 0x1008, file_len, &img, &why), -EINVAL);
+	assert_string_equal(why, "no multiboot2 header in its first 32 KiB");
 }
 
 static void test_truncated_file(void **state)
@@ -331,6 +346,7 @@ int main(void)
 		T(test_not_elf),
 		T(test_wrong_elf_kind),
 		T(test_program_headers_malformed),
+		T(test_head_and_file_size),
 		T(test_truncated_file),
 		T(test_segment_checks),
 		T(test_entry_outside_segments),
