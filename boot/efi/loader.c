@@ -28,8 +28,8 @@
 
 #define BELOW_4G          0xFFFFFFFFull
 #define PATH16_MAX        (CFG_PATH_MAX + 64)
+#define TARGET_PARTS_MAX  32   /* free pieces of the monitor's range to reserve */
 #define ALLOCS_MAX        (CFG_MODULES_MAX + 8 + TARGET_PARTS_MAX)
-#define TARGET_PARTS_MAX  32
 #define ERROR_PAUSE_US    (5 * 1000 * 1000)
 #define EBS_TRIES         8
 #define TRAMP_GDTR_OFF    0x7f0
@@ -148,15 +148,17 @@ static EFI_STATUS open_file(const CHAR16 *path, EFI_FILE_HANDLE *f, uint64_t *si
 	if (EFI_ERROR(st))
 		return st;
 	info = LibFileInfo(*f);
-	if (!info || (info->Attribute & EFI_FILE_DIRECTORY)) {
-		if (info)
-			FreePool(info);
+	if (!info)
+		st = EFI_DEVICE_ERROR;
+	else if (info->Attribute & EFI_FILE_DIRECTORY)
+		st = EFI_NOT_FOUND;   /* a directory by that name is no file */
+	else
+		*size = info->FileSize;
+	if (info)
+		FreePool(info);
+	if (EFI_ERROR(st))
 		uefi_call_wrapper((*f)->Close, 1, *f);
-		return info ? EFI_NOT_FOUND : EFI_DEVICE_ERROR;
-	}
-	*size = info->FileSize;
-	FreePool(info);
-	return EFI_SUCCESS;
+	return st;
 }
 
 static EFI_STATUS read_all(EFI_FILE_HANDLE f, void *buf, uint64_t size)
@@ -221,7 +223,6 @@ static EFI_STATUS get_map(void **map, UINTN *size, UINTN *descr_size)
 	}
 	return st;
 }
-
 
 static EFI_STATUS read_config(void)
 {

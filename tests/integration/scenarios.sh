@@ -4,7 +4,9 @@
 #   expect REGEX    a serial line must match
 #   reject REGEX    no serial line may match
 #
-# EXIT is QEMU's status: 33 = monitor reported success, 35 = failure.
+# EXIT is QEMU's status: 33 = monitor reported success, 35 = failure;
+# "firmware" = nothing booted and the firmware kept running (firmware_alive).
+# usb_image, prepare, firmware_alive and same_as are described in run.sh.
 # PLATFORM VARS are those of `make run` (FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA).
 
 # Lines every successful boot must show.
