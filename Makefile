@@ -84,7 +84,7 @@ FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard 
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000
 
-.PHONY: all deps newlib monitor iso usb run debug check unit fuzz integration clean distclean guest
+.PHONY: all deps newlib monitor iso usb efi run debug check unit fuzz integration clean distclean guest
 all: iso
 
 deps:
@@ -157,10 +157,12 @@ check: deps
 	tools/check.sh
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/guest $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios $(BUILD)/bench
+	rm -rf $(BUILD)/k $(BUILD)/guest $(BUILD)/host $(BUILD)/fuzz $(BUILD)/iomon.* $(BUILD)/scenarios $(BUILD)/bench \
+		$(BUILD)/efi $(BUILD)/iomon-usb.img
 distclean:
 	rm -rf $(BUILD)
 
 FORCE:
+include boot/efi/efi.mk
 -include $(KOBJ:.o=.d) $(wildcard $(BUILD)/host/*.d)
 -include $(GOBJ:.o=.d)

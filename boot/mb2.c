@@ -487,5 +487,10 @@ int mb2_parse(const void *info, uint32_t avail, uint64_t info_pa, struct boot_in
 	pr_info("info at 0x%llx, %u bytes: %u tags (%u skipped), %u memory ranges from the %s map",
 		(unsigned long long)info_pa, total, bi->tags_seen, bi->tags_skipped,
 		bi->mmap_count, bi->mmap_from_efi ? "EFI" : "legacy");
+	for (unsigned i = 0; i < bi->module_count; i++)
+		pr_info("module %u: 0x%llx-0x%llx (%llu bytes) '%s'", i,
+			(unsigned long long)bi->modules[i].start, (unsigned long long)bi->modules[i].end,
+			(unsigned long long)(bi->modules[i].end - bi->modules[i].start),
+			bi->modules[i].cmdline);
 	return 0;
 }

@@ -48,7 +48,7 @@ while read -r p f; do
 done < <(tests/guest/bare.sh --summary-fd 3 3>&1 1>&2)
 
 echo "== integration scenarios (QEMU)"
-if make -s monitor guest > "$BUILD/monitor.build.log" 2>&1; then
+if make -s monitor guest efi > "$BUILD/monitor.build.log" 2>&1; then
 	while read -r p f; do
 		passed=$((passed + p)); failed=$((failed + f))
 	done < <(tests/integration/run.sh --summary-fd 3 3>&1 1>&2)

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential binutils make python3
 	qemu-system-x86 ovmf seabios
-	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
+	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools gdisk
 	newlib-source gnu-efi
 	libcmocka-dev clang libclang-rt-14-dev
 	bochs bochsbios vgabios

@@ -16,6 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 ELF=$BUILD/iomon.elf
+EFI=$BUILD/efi/BOOTX64.EFI
 GUEST=$BUILD/guest/guest.elf
 
 summary_fd=
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children
+declare -A s_usb s_prep s_fw_err s_fw_alive s_same ran
 cur=
 # scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
 scenario() {
@@ -41,6 +43,19 @@ root() { s_root[$cur]=${1:- }; }
 child() { s_children[$cur]+="${1%%:*}:$GUEST:${1#*:};"; }
 # qemu_extra "ARGS": more QEMU arguments for this scenario (QEMU_EXTRA)
 qemu_extra() { s_extra[$cur]=$1; }
+# usb_image "MKUSB ARGS": boot the USB disk image tools/mkusb.sh builds from the
+# loader, the monitor, the scenario's command line and these arguments (eval'd:
+# $dir is the scenario's directory) instead of the ISO. Use BOOT=usb.
+usb_image() { s_usb[$cur]=$1; }
+# prepare "COMMANDS": shell commands run (eval'd, $dir set) before the image is built
+prepare() { s_prep[$cur]=$1; }
+# firmware_alive ERROR_REGEX ALIVE_REGEX: the run must not boot anything and the
+# firmware must keep running: after the first line matching ERROR_REGEX a line
+# matching ALIVE_REGEX must appear; QEMU is then stopped. Use EXIT "firmware".
+firmware_alive() { s_fw_err[$cur]=$1; s_fw_alive[$cur]=$2; }
+# same_as SCENARIO REGEX: the lines matching REGEX are identical (and present)
+# in this scenario's log and in SCENARIO's (which is run first when needed)
+same_as() { s_same[$cur]+="$1 $2"$'\n'; }
 # expect REGEX: some serial line must match (grep -E)
 expect() { s_greps[$cur]+="$1"$'\n'; }
 # reject REGEX: no serial line may match
@@ -58,7 +73,7 @@ missing_tools() {
 	[ -r /usr/share/ovmf/OVMF.fd ] || m+=" OVMF.fd"
 	echo "$m"
 }
-# Bochs is needed only by the scenarios that ask for it.
+
 missing_bochs() {
 	local m=
 	command -v bochs >/dev/null || m+=" bochs"
@@ -68,48 +83,116 @@ missing_bochs() {
 }
 is_bochs() { [[ " ${s_vars[$1]} " == *" EMU=bochs "* ]]; }
 
-# Boot scenario $1 in its emulator; the status is QEMU's, or derived from the serial log for Bochs.
-boot_emulator() {
-	local n=$1 dir=$2 rc
+# Build the scenario's boot image; its path on stdout. Fails with the reason on stderr.
+build_image() {
+	local n=$1 dir=$2 t args=()
+	if [ -z "${s_usb[$n]+x}" ]; then
+		local root=none
+		[ -n "${s_root[$n]}" ] && root=$GUEST
+		ROOT=$root ROOT_CMDLINE="${s_root[$n]}" CHILDREN="${s_children[$n]}" \
+			tools/partitions-iso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1 ||
+			{ echo "image build failed: $(tail -n 3 "$dir/mkiso.log")" >&2; return 1; }
+		echo "$dir/iomon.iso"
+		return 0
+	fi
+	for t in sgdisk mformat mcopy grub-mkimage; do
+		command -v "$t" >/dev/null || { echo "missing tool: $t (run tools/deps.sh)" >&2; return 1; }
+	done
+	[ -f "$EFI" ] || { echo "$EFI not built (make efi)" >&2; return 1; }
+	if [ -n "${s_prep[$n]:-}" ]; then
+		eval "${s_prep[$n]}" > "$dir/prepare.log" 2>&1 ||
+			{ echo "prepare failed: $(tail -n 3 "$dir/prepare.log")" >&2; return 1; }
+	fi
+	eval "args=(${s_usb[$n]})"
+	tools/mkusb.sh -o "$dir/iomon-usb.img" -l "$EFI" -m "$ELF" -c "${s_cmdline[$n]}" "${args[@]}" \
+		> "$dir/mkusb.log" 2>&1 ||
+		{ echo "image build failed: $(tail -n 3 "$dir/mkusb.log")" >&2; return 1; }
+	fallocate --dig-holes "$dir/iomon-usb.img" 2>/dev/null   # big test modules are zeros
+	echo "$dir/iomon-usb.img"
+}
+
+# True when a line matching $2 follows the first line matching $1 in file $3.
+line_after() {
+	awk -v e="$1" -v a="$2" 'f && $0 ~ a { found = 1; exit } !f && $0 ~ e { f = 1 } END { exit !found }' "$3"
+}
+
+clean_log() {
+	# Judge a clean copy: no carriage returns, no terminal escapes from GRUB or the firmware.
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$1/serial.log" > "$1/serial.txt" 2>/dev/null
+}
+
+# Run QEMU; with firmware_alive, stop it as soon as the firmware shows it is still alive.
+boot_qemu() {
+	local n=$1 dir=$2 image=$3 pid rc
 	if is_bochs "$n"; then
 		# shellcheck disable=SC2086
 		env SMP=1 ${s_vars[$n]} SERIAL="$dir/serial.log" BOCHS_DIR="$dir/bochs" \
-			timeout --kill-after=5 "${s_timeout[$n]}" tools/bochs.sh "$dir/iomon.iso" \
+			timeout --kill-after=5 "${s_timeout[$n]}" tools/bochs.sh "$image" \
 			> "$dir/qemu.log" 2>&1
 		rc=$?
-		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && return "$rc"
-		if grep -aq '^I/iomon: exit: success' "$dir/serial.log"; then return 33
-		elif grep -aq '^I/iomon: exit: FAILURE' "$dir/serial.log"; then return 35
-		else return 0
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "$rc"
+		elif grep -aq '^I/iomon: exit: success' "$dir/serial.log"; then echo 33
+		elif grep -aq '^I/iomon: exit: FAILURE' "$dir/serial.log"; then echo 35
+		else echo 0
 		fi
+		return
 	fi
 	# shellcheck disable=SC2086
 	env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
-		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
-		> "$dir/qemu.log" 2>&1
+		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$image" \
+		> "$dir/qemu.log" 2>&1 &
+	pid=$!
+	if [ -n "${s_fw_alive[$n]:-}" ]; then
+		while kill -0 "$pid" 2>/dev/null; do
+			sleep 1
+			clean_log "$dir"
+			if line_after "${s_fw_err[$n]}" "${s_fw_alive[$n]}" "$dir/serial.txt"; then
+				kill -TERM "$pid" 2>/dev/null   # the timeout process; it ends QEMU
+				wait "$pid"
+				echo firmware
+				return
+			fi
+		done
+	fi
+	wait "$pid"
+	rc=$?
+	echo "$rc"
+}
+
+# same_as checks: the lines matching REGEX agree with the other scenario's log.
+check_same() {
+	local n=$1 dir=$2 other re mine theirs why=
+	while read -r other re; do
+		[ -n "$other" ] || continue
+		[ -n "${ran[$other]:-}" ] || run_one "$other" >&2
+		mine=$(grep -aE -- "$re" "$dir/serial.txt")
+		theirs=$(grep -aE -- "$re" "$BUILD/scenarios/$other/serial.txt")
+		if [ -z "$mine" ]; then
+			why+="${why:+; }no line matches $re"
+		elif [ "$mine" != "$theirs" ]; then
+			why+="${why:+; }lines matching $re differ from $other: $(diff <(echo "$theirs") <(echo "$mine") | grep '^[<>]' | head -n 4 | tr '\n' ' ')"
+		fi
+	done <<<"${s_same[$n]:-}"
+	echo "$why"
 }
 
 run_one() {
-	local n=$1 dir=$BUILD/scenarios/$1 rc why=
+	local n=$1 dir=$BUILD/scenarios/$1 rc why= image
+	ran[$n]=1
 	mkdir -p "$dir"
-	rm -f "$dir/serial.log" "$dir/qemu.log"
-	local root=none
-	[ -n "${s_root[$n]}" ] && root=$GUEST
-	if ! ROOT=$root ROOT_CMDLINE="${s_root[$n]}" CHILDREN="${s_children[$n]}" \
-		tools/partitions-iso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1; then
-		why="image build failed: $(tail -n 3 "$dir/mkiso.log")"
+	rm -f "$dir/serial.log" "$dir/serial.txt" "$dir/qemu.log"
+	if ! image=$(build_image "$n" "$dir" 2> "$dir/image.err"); then
+		why=$(cat "$dir/image.err")
 	else
 		local start=$SECONDS
-		boot_emulator "$n" "$dir"
-		rc=$?
+		rc=$(boot_qemu "$n" "$dir" "$image")
 		local secs=$((SECONDS - start))
-		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		if [ "$rc" -eq 124 ] 2>/dev/null || [ "$rc" -eq 137 ] 2>/dev/null; then
 			why="timed out after ${s_timeout[$n]} s"
 		elif [ "$rc" != "${s_expect[$n]}" ]; then
 			why="exit status $rc, expected ${s_expect[$n]}"
 		fi
-		# Judge a clean copy: no carriage returns, no terminal escapes from GRUB.
-		sed -e 's/\r//g' -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$dir/serial.log" > "$dir/serial.txt" 2>/dev/null
+		clean_log "$dir"
 		local re
 		while IFS= read -r re; do
 			[ -n "$re" ] || continue
@@ -119,6 +202,9 @@ run_one() {
 			[ -n "$re" ] || continue
 			grep -aqE -- "$re" "$dir/serial.txt" && why+="${why:+; }unexpected: $(grep -am1 -E -- "$re" "$dir/serial.txt")"
 		done <<<"${s_rejects[$n]}"
+		local same
+		same=$(check_same "$n" "$dir")
+		why+="${why:+${same:+; }}$same"
 	fi
 	if [ -z "$why" ]; then
 		passed=$((passed + 1))

@@ -4,7 +4,9 @@
 #   expect REGEX    a serial line must match
 #   reject REGEX    no serial line may match
 #
-# EXIT is QEMU's status: 33 = monitor reported success, 35 = failure.
+# EXIT is QEMU's status: 33 = monitor reported success, 35 = failure;
+# "firmware" = nothing booted and the firmware kept running (firmware_alive).
+# usb_image, prepare, firmware_alive and same_as are described in run.sh.
 # PLATFORM VARS are those of `make run` (FW BOOT IOMMU AW CM MEM SMP QEMU_EXTRA).
 
 # Lines every successful boot must show.
@@ -380,3 +382,102 @@ root "role=root partid=1 marker=vmx hold=2"
 child "c1:mem=32M role=child partid=2 crash=write:0x4000000"
 part_ok root
 expect '^W/part: c1 stopped: stage-2 fault at GPA 0x4000000 \(write\) RIP 0x[0-9a-f]+'
+
+# iomon's own UEFI loader (boot/efi/) on a USB stick image (make usb): OVMF
+# starts \EFI\BOOT\BOOTX64.EFI from usb-storage on qemu-xhci, the loader's
+# lines come first, then iomon reports the same machine GRUB showed it in
+# uefi-usb (same QEMU arguments): memory map, ACPI tables, CPUs, PCI.
+efi_module() {
+	prepare 'printf "iomon test module\n" > "$dir/guest0.bin"'
+	usb_image '-M "$dir/guest0.bin" "role=guest0 console=none"'
+	expect "^I/mb2: module 0: 0x[0-9a-f]*000-0x[0-9a-f]+ \\(18 bytes\\) 'role=guest0 console=none'"
+}
+scenario efi-usb 33 "FW=uefi BOOT=usb IOMMU=intel AW=48" "exit=qemu" 240
+efi_module
+boot_ok; vtd_ok
+reject '^W/'
+expect "^iomon-efi: iomon's UEFI loader"
+expect '^iomon-efi: .EFI.BOOT.iomon\.cfg: monitor /iomon/iomon\.elf, 1 module\(s\)'
+expect '^iomon-efi: /iomon/iomon\.elf: [0-9]+ bytes, loaded at 0x100000-0x[0-9A-F]+, entry 0x[0-9A-F]+'
+expect '^iomon-efi: module /iomon/guest0\.bin: 18 bytes at 0x[0-9A-F]+000'
+expect '^iomon-efi: ACPI: RSDP 1\.0 found, 2\.0 found'
+expect '^iomon-efi: multiboot2 information at 0x[0-9A-F]+; exiting boot services, entering iomon at 0x'
+expect "^I/iomon: loader 'iomon-efi', command line 'exit=qemu'"
+expect '^I/iomon: firmware: UEFI, system table at 0x[0-9a-f]+, EFI memory map with [0-9]+ entries$'
+expect '^I/mb2: info at 0x[0-9a-f]+, [0-9]+ bytes: 10 tags \(0 skipped\), [0-9]+ memory ranges from the legacy map'
+same_as uefi-usb '^I/mem: (memory map|  0x|RAM )'
+same_as uefi-usb '^I/acpi: '
+same_as uefi-usb '^I/madt: '
+same_as uefi-usb '^I/pci: '
+
+# The same image on a legacy BIOS machine boots through GRUB (BIOS boot
+# partition), which sources the very same iomon.cfg.
+scenario efi-usb-bios 33 "FW=bios BOOT=usb IOMMU=intel AW=48" "exit=qemu"
+efi_module
+boot_ok; vtd_ok
+reject '^W/'
+expect "^I/iomon: loader 'GRUB 2\\.[0-9]+.*', command line 'exit=qemu'"
+expect '^I/iomon: firmware: legacy BIOS'
+reject '^iomon-efi:'
+
+# Each loader error: one clear line, nothing booted, and the firmware carries
+# on (OVMF tries its next boot option, the UEFI shell), no hang, no reset.
+efi_error() {   # EXPECTED-ERROR-LINE-REGEX
+	firmware_alive '^iomon-efi: error: ' 'UEFI Interactive Shell'
+	expect "^iomon-efi: error: $1"
+	expect '^iomon-efi: nothing booted; returning to the firmware in 5 seconds'
+	expect '^BdsDxe: failed to start Boot0001'
+	reject '^I/iomon'
+}
+scenario efi-err-no-config firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+usb_image '--no-config --no-bios'
+efi_error 'no configuration: cannot open .EFI.BOOT.iomon\.cfg \(Not Found\)$'
+
+scenario efi-err-bad-config firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'printf "# ok\nmultiboot2 /iomon/iomon.elf exit=qemu\nmodule2 /iomon/iomon.elf \"quoted\"\n" > "$dir/iomon.cfg"'
+usb_image '--config "$dir/iomon.cfg" --no-bios'
+efi_error ".EFI.BOOT.iomon\\.cfg line 3: '\"' is not allowed \\(GRUB would read it differently\\)$"
+
+scenario efi-err-no-monitor firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'printf "multiboot2 /iomon/absent.elf exit=qemu\n" > "$dir/iomon.cfg"'
+usb_image '--config "$dir/iomon.cfg" --no-bios'
+efi_error '/iomon/absent\.elf: cannot read it \(Not Found\)$'
+
+scenario efi-err-not-elf firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+usb_image '-m "$EFI" --no-bios'
+efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: not an ELF file$'
+
+scenario efi-err-truncated-elf firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'head -c 8192 "$ELF" > "$dir/iomon.elf"'
+usb_image '-m "$dir/iomon.elf" --no-bios'
+efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: a segment runs past the end of the file$'
+
+scenario efi-err-no-mb2-header firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'tests/integration/elfpatch.py "$ELF" "$dir/iomon.elf" no-mb2-magic'
+usb_image '-m "$dir/iomon.elf" --no-bios'
+efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: no multiboot2 header in its first 32 KiB$'
+
+# Linked where OVMF keeps ACPI NVS memory (0x800000): the loader cannot have it.
+scenario efi-err-monitor-memory-busy firmware "FW=uefi BOOT=usb" "exit=qemu" 120
+prepare 'tests/integration/elfpatch.py "$ELF" "$dir/iomon.elf" shift 0x700000'
+usb_image '-m "$dir/iomon.elf" --no-bios'
+efi_error '/iomon/iomon\.elf: its memory 0x800000-0x8[0-9A-F]+ is not free \(Not Found\)$'
+
+# 320 MiB of module in a 256 MiB machine (the image stays sparse on the host).
+scenario efi-err-module-too-big firmware "FW=uefi BOOT=usb MEM=256M" "exit=qemu" 120
+prepare 'truncate -s 320M "$dir/big.bin"'
+usb_image '-M "$dir/big.bin" "" --no-bios'
+efi_error 'module /iomon/big\.bin \(335544320 bytes\) does not fit in free memory below 4 GiB \(Out of Resources\)$'
+
+# A kernel linked over memory OVMF's boot services hold (0x900000-0x14fffff
+# with 512 MiB) and the free memory after it: the loader reserves the free
+# part, stages the kernel, and copies it into place once boot services have
+# exited, as GRUB's relocator does. The kernel checks the result itself.
+scenario efi-relocate 33 "FW=uefi BOOT=usb" "" 120
+prepare 'gcc -c tests/integration/relocated.S -o "$dir/relocated.o" &&
+	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -Ttext=0x14F0000 \
+		-e _start -o "$dir/relocated.elf" "$dir/relocated.o"'
+usb_image '-m "$dir/relocated.elf" --no-bios'
+expect '^iomon-efi: /iomon/iomon\.elf: 0x14EF000-0x1509000 is held by boot services; the monitor moves there once they exit$'
+expect '^relocated: ok, at its linked address with data and bss in place$'
+reject 'iomon-efi: error'

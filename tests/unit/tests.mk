@@ -42,3 +42,6 @@ ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/fra
 	iommu/pt/fmt_amdvi.c tests/unit/fake_pci.c tests/unit/fake_amdvi.c
 ut_vtd_seam_src := iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c iommu/pt/fmt_vtd.c arch/x86/acpi.c \
 	tests/unit/fake_pci.c
+ut_efi_config_src := boot/efi/config.c
+ut_efi_mb2_build_src := boot/efi/mb2_build.c boot/mb2.c
+ut_efi_image_src := boot/efi/image.c
