@@ -192,7 +192,7 @@ reject 'DMA fault at unit 0x[0-9a-f]+: 0000:02:00\.0'
 # again and again, only the monitor's idle poll drains the faults, and after
 # iommu.storm=3 + 1 faults edu loses bus mastering; its later transfers fault no more.
 scenario dma-vtd-storm 33 "FW=bios IOMMU=intel AW=48" "exit=qemu selftest=storm iommu.storm=3"
-expect '^W/iommu: 0000:00:0[12]\.0: more than 3 DMA faults, bus mastering turned off'
+expect '^W/iommu: 0000:00:0[12]\.0: more than 3 DMA faults under requester id 00:0[12]\.0, bus mastering turned off'
 expect '^# 7 transfers, 4 faults counted for edu, command 0x'
 for i in 1 2 3 4 5; do expect "^ok $i - "; done
 expect '^# 5 tests, 0 failed'
