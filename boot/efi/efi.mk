@@ -33,9 +33,10 @@ $(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/loader.so
 
 # The USB stick image: GPT, a BIOS boot partition (GRUB) and the EFI system
 # partition. Rebuilt every time (about a second): CMDLINE and USB_MODULES may change.
-USB_MODULES ?=
+# Default: the test guest as the root partition (README "Partitions").
+USB_MODULES ?= -M $(BUILD)/guest/guest.elf "role=root partid=1 marker=usb"
 usb: $(BUILD)/iomon-usb.img
-$(BUILD)/iomon-usb.img: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/iomon.elf tools/mkusb.sh FORCE
+$(BUILD)/iomon-usb.img: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/iomon.elf $(BUILD)/guest/guest.elf tools/mkusb.sh FORCE
 	tools/mkusb.sh -o $@ -l $(BUILD)/efi/BOOTX64.EFI -m $(BUILD)/iomon.elf -c "$(CMDLINE)" $(USB_MODULES)
 
 -include $(EFI_OBJ:.o=.d)
