@@ -463,7 +463,7 @@ efi_error '/iomon/iomon\.elf: not a multiboot2 monitor: no multiboot2 header in 
 scenario efi-err-monitor-memory-busy firmware "FW=uefi BOOT=usb" "exit=qemu" 120
 prepare 'tests/integration/elfpatch.py "$ELF" "$dir/iomon.elf" shift 0x700000'
 usb_image '-m "$dir/iomon.elf" --no-bios'
-efi_error '/iomon/iomon\.elf: its memory 0x800000-0x8[0-9A-F]+ is not free \(Not Found\)$'
+efi_error '/iomon/iomon\.elf: its memory 0x800000-0x[89A-F][0-9A-F]+ is not free \(Not Found\)$'
 
 # 320 MiB of module in a 256 MiB machine (the image stays sparse on the host).
 scenario efi-err-module-too-big firmware "FW=uefi BOOT=usb MEM=256M" "exit=qemu" 120
