@@ -11,7 +11,7 @@ PACKAGES=(
 	newlib-source gnu-efi
 	libcmocka-dev clang libclang-rt-14-dev
 	bochs bochsbios vgabios
-	gdb
+	gdb valgrind
 )
 
 missing=()
