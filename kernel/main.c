@@ -105,7 +105,7 @@ static void finish_boot(bool selftests_ok, unsigned planned)
 	}
 	if (boot_options.exit_qemu)
 		monitor_exit(ok);
-	pr_info("idle (nothing to run yet; DMA faults drained every %u ms); quit QEMU with Ctrl-A X",
+	pr_info("idle: no partition to run (no multiboot2 module); DMA faults drained every %u ms; quit QEMU with Ctrl-A X",
 		IDLE_FAULT_POLL_US / 1000);
 	idle_loop();
 }

@@ -45,3 +45,4 @@ ut_vtd_seam_src := iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c iommu/pt/fm
 ut_efi_config_src := boot/efi/config.c
 ut_efi_mb2_build_src := boot/efi/mb2_build.c boot/mb2.c
 ut_efi_image_src := boot/efi/image.c
+ut_partition_hv_src := kernel/partition/hv.c kernel/partition/vapic.c
