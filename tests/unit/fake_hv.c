@@ -119,28 +119,42 @@ static bool fails(int *when, unsigned calls)
 	return *when && (unsigned)*when == calls;
 }
 
+/* Whether an injected failure hits [gpa, gpa+size): only while a page still needs a split. */
+static bool needs_split(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		if (!fake.split[p->id - 1][page_of(p, gpa + off)])
+			return true;
+	return false;
+}
+
+static int s2_set(struct partition *p, uint64_t gpa, uint64_t size, bool on)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		fake.mapped[p->id - 1][page_of(p, gpa + off)] = on;
+		fake.split[p->id - 1][page_of(p, gpa + off)] = true;
+	}
+	return 0;
+}
+
 int part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size)
 {
-	if (fails(&fake.fail_s2_unmap, ++fake.s2_unmaps))
-		return -ENOMEM;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (page_of(p, gpa + off) < 0)
 			return -EINVAL;
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		fake.mapped[p->id - 1][page_of(p, gpa + off)] = false;
-	return 0;
+	if (fails(&fake.fail_s2_unmap, ++fake.s2_unmaps) && needs_split(p, gpa, size))
+		return -ENOMEM;
+	return s2_set(p, gpa, size, false);
 }
 
 int part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size)
 {
-	if (fails(&fake.fail_s2_map, ++fake.s2_maps))
-		return -ENOMEM;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (page_of(p, gpa + off) < 0 || part_chunk_hpa(p, gpa + off) != hpa + off)
 			return -EINVAL;
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		fake.mapped[p->id - 1][page_of(p, gpa + off)] = true;
-	return 0;
+	if (fails(&fake.fail_s2_map, ++fake.s2_maps) && needs_split(p, gpa, size))
+		return -ENOMEM;
+	return s2_set(p, gpa, size, true);
 }
 
 /* ---- iommu seams ----------------------------------------------------------------------- */
@@ -236,15 +250,17 @@ uint64_t fake_call_to_end(struct partition *p, uint64_t control, uint64_t in, ui
 	return a.result;
 }
 
+/* Without an IOMMU nothing is DMA-protected and the DMA-able set is not kept: those checks are off. */
 int fake_hv_check(char *why, size_t len)
 {
 	unsigned unmapped = 0, pooled = 0;
+	bool io = fake.iommu;
 
 	for (uint64_t hpa = FAKE_MONITOR_HPA; hpa < FAKE_HPA_END; hpa += PAGE_SIZE)
-		if (fake.dma[hpa / PAGE_SIZE])
+		if (io && fake.dma[hpa / PAGE_SIZE])
 			return snprintf(why, len, "monitor page 0x%llx DMA-able", (unsigned long long)hpa), -1;
 	for (uint64_t hpa = FAKE_CHILD_HPA; hpa < FAKE_CHILD_HPA + FAKE_PAGES * PAGE_SIZE; hpa += PAGE_SIZE)
-		if (fake.dma[hpa / PAGE_SIZE])
+		if (io && fake.dma[hpa / PAGE_SIZE])
 			return snprintf(why, len, "child page 0x%llx DMA-able", (unsigned long long)hpa), -1;
 	for (unsigned i = 0; i < 2; i++) {
 		struct partition *p = &partitions[i];
@@ -253,12 +269,12 @@ int fake_hv_check(char *why, size_t len)
 			paddr_t hpa = p->ram[0].hpa + (uint64_t)k * PAGE_SIZE;
 			bool pooled_page = hv_pool_holds_hpa(hpa);
 
-			if (pooled_page && (fake.mapped[i][k] || fake.dma[hpa / PAGE_SIZE]))
+			if (pooled_page && (fake.mapped[i][k] || (io && fake.dma[hpa / PAGE_SIZE])))
 				return snprintf(why, len, "pool page 0x%llx reachable (cpu %d dma %d)",
 						(unsigned long long)hpa, fake.mapped[i][k], fake.dma[hpa / PAGE_SIZE]), -1;
 			if (!pooled_page && !fake.mapped[i][k])
 				return snprintf(why, len, "page 0x%llx neither mapped nor pooled", (unsigned long long)hpa), -1;
-			if (!pooled_page && i == 0 && !fake.dma[hpa / PAGE_SIZE])
+			if (io && !pooled_page && i == 0 && !fake.dma[hpa / PAGE_SIZE])
 				return snprintf(why, len, "root page 0x%llx lost DMA", (unsigned long long)hpa), -1;
 			unmapped += !fake.mapped[i][k];
 			pooled += pooled_page;

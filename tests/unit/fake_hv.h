@@ -25,6 +25,13 @@
 struct fake_hv {
 	uint8_t mem[2][FAKE_PAGES][PAGE_SIZE];    /* RAM of partition id i+1 */
 	bool mapped[2][FAKE_PAGES];                /* in its stage-2 */
+	/*
+	 * Its stage-2 leaf is a 4 KiB entry in a table that stays (it was mapped
+	 * or unmapped on its own once): changing it needs no table page and,
+	 * as in the monitor, cannot fail. Injected stage-2 failures hit only
+	 * pages still inside a large page.
+	 */
+	bool split[2][FAKE_PAGES];
 	bool dma[FAKE_HPA_END / PAGE_SIZE];        /* DMA-able, by HPA page */
 	bool iommu;                                /* iommu_present() */
 	unsigned s2_unmaps, s2_maps, ram_removes, ram_adds;
