@@ -46,3 +46,5 @@ ut_efi_config_src := boot/efi/config.c
 ut_efi_mb2_build_src := boot/efi/mb2_build.c boot/mb2.c
 ut_efi_image_src := boot/efi/image.c
 ut_partition_hv_src := kernel/partition/hv.c kernel/partition/vapic.c
+ut_hvcall_src := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c tests/unit/fake_hv.c
