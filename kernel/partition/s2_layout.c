@@ -6,7 +6,7 @@
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/exits.h"
 #include "kernel/partition/partition.h"
-#include "kernel/partition/ranges.h"
+#include "iommu/rangeset.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/madt.h"
 #include "arch/x86/smp_boot.h"
@@ -116,28 +116,42 @@ static void add_partition_holes(void)
 				 S2_HOLE_CHILD);
 }
 
-static int compute_ranges(const struct boot_info *bi)
+/* set minus every hole, into out[max]; -ENOSPC when it does not fit. */
+static int subtract_holes(struct rangeset *set, struct phys_range *out, unsigned max, unsigned *n)
 {
 	struct s2_layout *l = &root_layout;
-	struct phys_range holes[S2_HOLES_MAX], all = { 0, l->limit }, avail[BOOT_MMAP_MAX];
-	unsigned navail = 0;
-	int n;
 
 	for (unsigned i = 0; i < l->nholes; i++)
-		holes[i] = l->holes[i].r;
-	n = ranges_subtract(&all, 1, holes, l->nholes, l->mapped, S2_RANGES_MAX);
-	if (n < 0)
+		if (rangeset_remove(set, l->holes[i].r.base, l->holes[i].r.end) < 0)
+			return -ENOSPC;
+	if (set->n > max)
 		return -ENOSPC;
-	l->nmapped = (unsigned)n;
-	for (unsigned i = 0; i < bi->mmap_count && navail < ARRAY_SIZE(avail); i++)
-		if (bi->mmap[i].type == MEM_AVAILABLE)
-			avail[navail++] = (struct phys_range){ ALIGN_UP(bi->mmap[i].base, PAGE_SIZE),
-							       ALIGN_DOWN(bi->mmap[i].base + bi->mmap[i].len, PAGE_SIZE) };
-	n = ranges_subtract(avail, navail, holes, l->nholes, l->ram, S2_RANGES_MAX);
-	if (n < 0)
-		return -ENOSPC;
-	l->nram = (unsigned)n;
+	memcpy(out, set->r, set->n * sizeof(out[0]));
+	*n = set->n;
 	return 0;
+}
+
+static int compute_ranges(const struct boot_info *bi)
+{
+	static struct rangeset set;
+	struct s2_layout *l = &root_layout;
+	int rc;
+
+	rangeset_clear(&set);
+	if (rangeset_add(&set, 0, l->limit) < 0)
+		return -ENOSPC;
+	rc = subtract_holes(&set, l->mapped, S2_RANGES_MAX, &l->nmapped);
+	if (rc < 0)
+		return rc;
+	rangeset_clear(&set);
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		paddr_t base = ALIGN_UP(bi->mmap[i].base, PAGE_SIZE);
+		paddr_t end = ALIGN_DOWN(bi->mmap[i].base + bi->mmap[i].len, PAGE_SIZE);
+
+		if (bi->mmap[i].type == MEM_AVAILABLE && end > base && rangeset_add(&set, base, end) < 0)
+			return -ENOSPC;
+	}
+	return subtract_holes(&set, l->ram, S2_RANGES_MAX, &l->nram);
 }
 
 int s2_layout_root_compute(const struct boot_info *bi)

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Partition command lines (kernel/partition/words.c), range arithmetic for
- * stage-2 layouts (ranges.c) and the virtual 16550 (vuart.c).
+ * Partition command lines (kernel/partition/words.c) and the virtual 16550
+ * (vuart.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tests/unit/harness.h"
-#include "kernel/partition/ranges.h"
 #include "kernel/partition/vuart.h"
 #include "kernel/partition/words.h"
 
@@ -68,38 +67,6 @@ static void test_words_guest_truncated(void **state)
 	(void)state;
 	assert_int_equal(part_words_parse("cpus=1 abcdefghijkl", &w, guest, sizeof(guest)), 0);
 	assert_string_equal(guest, "abcdefg");
-}
-
-static void test_ranges_subtract(void **state)
-{
-	struct phys_range in[] = { { 0, 0x10000 }, { 0x20000, 0x30000 } };
-	struct phys_range holes[] = { { 0x2f000, 0x40000 }, { 0x1000, 0x2000 }, { 0x1800, 0x3000 }, { 0x0, 0x0 } };
-	struct phys_range out[8];
-	int n = ranges_subtract(in, 2, holes, 4, out, 8);
-
-	(void)state;
-	assert_int_equal(n, 3);
-	assert_int_equal(out[0].base, 0);
-	assert_int_equal(out[0].end, 0x1000);
-	assert_int_equal(out[1].base, 0x3000);
-	assert_int_equal(out[1].end, 0x10000);
-	assert_int_equal(out[2].base, 0x20000);
-	assert_int_equal(out[2].end, 0x2f000);
-	assert_int_equal(ranges_subtract(in, 2, holes, 4, out, 2), -1);   /* too small: refused */
-	assert_true(ranges_contain(out, 3, 0x20000));
-	assert_false(ranges_contain(out, 3, 0x2f000));
-}
-
-static void test_ranges_normalize(void **state)
-{
-	struct phys_range r[] = { { 5, 9 }, { 1, 3 }, { 3, 4 }, { 8, 12 }, { 20, 20 } };
-
-	(void)state;
-	assert_int_equal(ranges_normalize(r, 5), 2);
-	assert_int_equal(r[0].base, 1);
-	assert_int_equal(r[0].end, 4);
-	assert_int_equal(r[1].base, 5);
-	assert_int_equal(r[1].end, 12);
 }
 
 static char printed[16][VUART_LINE_MAX + 8];
@@ -188,8 +155,6 @@ int main(void)
 		cmocka_unit_test(test_words_separator_and_empty),
 		cmocka_unit_test(test_words_bad_values),
 		cmocka_unit_test(test_words_guest_truncated),
-		cmocka_unit_test(test_ranges_subtract),
-		cmocka_unit_test(test_ranges_normalize),
 		cmocka_unit_test(test_vuart_16550),
 		cmocka_unit_test(test_vuart_lines),
 		cmocka_unit_test(test_vuart_rate_limit),
