@@ -106,16 +106,36 @@ static int guest_memory_map(struct partition *p, const struct boot_info *bi, str
 			      s2_layout_root()->nram, map, GUEST_MMAP_MAX, n);
 }
 
+/*
+ * Boot modules sit in root RAM (GRUB puts them after the monitor), so the
+ * root's kernel may load over a module's bytes, its own included. Children
+ * are therefore loaded first, and the root's module is copied into monitor
+ * frames before its segments are written.
+ */
 static int load_kernel(struct partition *p, const struct boot_info *bi, struct gmem *gm,
 		       struct mb2_image *img)
 {
 	const struct boot_module *m = &bi->modules[p->module];
-	const void *bytes = phys_map(m->start, m->end - m->start, PHYS_WB);
+	uint64_t len = m->end - m->start, pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	const void *bytes = phys_map(m->start, len, PHYS_WB);
+	paddr_t bounce = 0;
 	int rc;
 
 	if (!bytes)
 		return -EFAULT;
-	rc = mb2_load(gm, bytes, m->end - m->start, img);
+	if (p->is_root && pages) {
+		bounce = frames_alloc_contig(pages, PAGE_SIZE);
+		if (!bounce) {
+			pr_err("%s: no monitor memory to stage its %llu KiB kernel image", p->name,
+			       (unsigned long long)(len / KiB));
+			return -ENOMEM;
+		}
+		memcpy(phys_to_virt(bounce), bytes, len);
+		bytes = phys_to_virt(bounce);
+	}
+	rc = mb2_load(gm, bytes, len, img);
+	if (bounce)
+		frames_free(bounce, pages);
 	if (rc < 0)
 		return rc;
 	if (mb2_build_check_requests(img) < 0)

@@ -318,7 +318,9 @@ void partitions_start(const struct boot_info *bi)
 	pr_info("vcpu backend: %s", vops->name);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
-	for (unsigned i = 0; i < partition_count; i++) {
+	/* Children first: the root's kernel may load over their boot modules (see boot.c). */
+	for (unsigned k = 0; k < partition_count; k++) {
+		unsigned i = (k + 1) % partition_count;
 		struct partition *p = &partitions[i];
 
 		if (p->state != PART_PLANNED || !cpus_present(p))
