@@ -127,17 +127,11 @@ GCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(GWARN) -ffreestanding -fno-
 GASFLAGS := $(filter-out -std=gnu11 -MMD -MP,$(GCFLAGS)) -D__ASSEMBLY__ -MMD -MP
 GSRC := $(wildcard tests/guest/*.c tests/guest/*.S)
 GOBJ := $(patsubst %,$(BUILD)/guest/%.o,$(GSRC))
-guest: $(BUILD)/guest/guest.elf $(BUILD)/guest/guest-big.elf
+guest: $(BUILD)/guest/guest.elf
 $(BUILD)/guest/guest.elf: $(GOBJ) tests/guest/guest.ld tools/check-elf.sh
 	ld -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 		-T tests/guest/guest.ld -o $@ $(GOBJ)
 	tools/check-elf.sh $@
-# The same kernel with 3 MiB of unloaded padding: boot modules that big reach
-# the root's load address (scenario part-big-modules).
-$(BUILD)/guest/guest-big.elf: $(BUILD)/guest/guest.elf
-	head -c 3145728 /dev/zero > $@.pad
-	objcopy --add-section .pad=$@.pad --set-section-flags .pad=noload,readonly $< $@
-	rm -f $@.pad
 $(BUILD)/guest/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GCFLAGS) -c $< -o $@

@@ -39,9 +39,6 @@ scenario() {
 }
 # root "WORDS": boot the test guest as the root partition with this command line
 root() { s_root[$cur]=${1:- }; }
-# root_elf PATH: the root's kernel instead of the test guest (after `root`)
-declare -A s_root_elf
-root_elf() { s_root_elf[$cur]=$1; }
 # child "NAME:WORDS": and as a child partition (repeatable); WORDS start with the monitor's (mem=, cpus=)
 child() { s_children[$cur]+="${1%%:*}:$GUEST:${1#*:};"; }
 # qemu_extra "ARGS": more QEMU arguments for this scenario (QEMU_EXTRA)
@@ -91,7 +88,7 @@ build_image() {
 	local n=$1 dir=$2 t args=()
 	if [ -z "${s_usb[$n]+x}" ]; then
 		local root=none
-		[ -n "${s_root[$n]}" ] && root=${s_root_elf[$n]:-$GUEST}
+		[ -n "${s_root[$n]}" ] && root=$GUEST
 		ROOT=$root ROOT_CMDLINE="${s_root[$n]}" CHILDREN="${s_children[$n]}" \
 			tools/partitions-iso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1 ||
 			{ echo "image build failed: $(tail -n 3 "$dir/mkiso.log")" >&2; return 1; }

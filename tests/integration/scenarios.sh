@@ -297,15 +297,6 @@ expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): a CPU of anot
 expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): INIT'
 expect '^I/part: root: [0-9]+ hypercalls, [0-9]+ IPIs sent, [1-9][0-9]* dropped'
 
-# Boot modules of 3 MiB each: GRUB stacks them past 4 MiB, where the root's
-# kernel loads, so children must be loaded first and the root's image staged.
-scenario part-big-modules 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
-root "role=root partid=1 marker=big"
-root_elf "$BUILD/guest/guest-big.elf"
-child "c1:mem=64M role=child partid=2 marker=c1"
-boot_ok; part_ok root; part_ok c1
-expect "^I/mb2: module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \\(3[0-9]{6} bytes\\)"
-
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"
