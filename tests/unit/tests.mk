@@ -33,9 +33,10 @@ ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c t
 ut_partition_words_src := kernel/partition/words.c kernel/partition/ranges.c kernel/partition/vuart.c
 ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c arch/x86/decode.c
-ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
+ut_iommu_src := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
+ut_share_src    := iommu/share.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c
 ut_rangeset_src := iommu/rangeset.c
 ut_vcpu_caps_src := arch/x86/vcpu_caps.c
 ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
