@@ -27,6 +27,7 @@
 #include "kernel/time.h"
 #include "kernel/platform.h"
 #include "kernel/partition/s2_layout.h"
+#include "kernel/partition/s2_sync.h"
 #include "arch/x86/acpi_hide.h"
 
 struct partition partitions[PART_MAX];
@@ -252,7 +253,9 @@ static void vcpu_loop(void *arg)
 		return;
 	}
 	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
+		part_s2_before_entry(pv);
 		vops->run(&pv->vcpu, &e);
+		part_s2_after_exit(pv);
 		exit_handle(pv, &e);
 	}
 }

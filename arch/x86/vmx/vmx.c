@@ -30,6 +30,7 @@
 #define GUEST_DR7_RESET           0x400
 #define RFLAGS_FIXED1             BIT(1)
 #define INTERRUPTIBILITY_STI_MOVSS GENMASK(1, 0)
+#define INTERRUPTIBILITY_NMI       BIT(3)
 #define SEG_TYPE_ACCESSED         BIT(0)
 #define SEG_TYPE_CODE             BIT(3)
 #define CPUID_D_XCR0_LEGAL        BIT(0)   /* x87 must stay set */
