@@ -28,6 +28,7 @@
 #include "kernel/platform.h"
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/s2_sync.h"
+#include "kernel/partition/assign.h"
 #include "arch/x86/acpi_hide.h"
 
 struct partition partitions[PART_MAX];
@@ -231,6 +232,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	spin_unlock(&p->lock);
 	if (!was_running)
 		return;
+	part_quarantine_devices(p);
 	vuart_flush(&p->uart, time_now_us());
 	if (p->success)
 		pr_info("%s stopped: %s", p->name, why);
