@@ -91,7 +91,7 @@ bool part_root_ecam_hidden(uint64_t gpa)
 
 /* ---- A child's stage-2 ------------------------------------------------------------ */
 
-int part_s2_map(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	struct iommu_domain *d = shared[p - partitions];
 	uint64_t done = 0, undone;
@@ -104,7 +104,7 @@ int part_s2_map(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, u
 	return rc;
 }
 
-int part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size)
+int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	struct iommu_domain *d = shared[p - partitions];
 	uint64_t done;
@@ -215,7 +215,7 @@ static int move_windows(const struct pci_group *g, struct partition *from, struc
 			pt_unmap_range(&from->s2, base, size, &done);
 	rc = part_s2_flush_cpus(from);
 	for (k = 0; rc == 0 && window(g, k, &base, &size); k++)
-		if (size && (rc = part_s2_map(to, base, base, size, PT_READ | PT_WRITE)) < 0)
+		if (size && (rc = part_s2_grant(to, base, base, size, PT_READ | PT_WRITE)) < 0)
 			break;
 	if (rc == 0)
 		return 0;

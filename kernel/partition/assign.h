@@ -43,7 +43,7 @@ bool part_root_ecam_hidden(uint64_t gpa);
  * this returns 0; -ETIMEDOUT (a CPU could not be made to flush): treat the
  * pages as still reachable.
  */
-int __must_check part_s2_map(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
-int __must_check part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
+int __must_check part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
+int __must_check part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size);
 
 #endif
