@@ -184,6 +184,8 @@ struct iommu_memory {
  */
 int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem);
 bool iommu_present(void);
+/* Every unit's walker snoops the CPU caches (else tables it walks need write-back). */
+bool iommu_walkers_coherent(void);
 const char *iommu_name(void);
 
 /* The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES (monitor memory). */

@@ -151,8 +151,10 @@ static struct iommu_domain *shared_domain(struct partition *child, int *err)
 			pr_err("%s: half-built DMA mirror kept", child->name);
 		return NULL;
 	}
-	pr_info("%s: direct-attach DMA %s (%s)", child->name,
-		d->s2 ? "walks its stage-2 (shared)" : "uses a mirrored IOMMU table", how);
+	if (d->s2)
+		pr_info("%s: direct-attach DMA walks its stage-2 (shared)", child->name);
+	else
+		pr_info("%s: direct-attach DMA uses a mirrored IOMMU table (%s)", child->name, how);
 	*slot = d;
 	return d;
 }

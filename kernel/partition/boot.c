@@ -21,6 +21,8 @@
 #include "kernel/partition/mb2_build.h"
 #include "kernel/partition/mb2_load.h"
 #include "kernel/partition/s2_layout.h"
+#include "iommu/iommu.h"
+#include "arch/x86/io.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/madt.h"
@@ -72,10 +74,17 @@ static int s2_map(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size)
 	return rc;
 }
 
+/* A child's stage-2 may be walked by IOMMU units too (direct attach): those that do not snoop need its writes in memory. */
+static void s2_write_back(void *va, size_t len)
+{
+	cache_flush_range(va, len);
+}
+
 static int s2_build(struct partition *p, const struct pt_format *fmt)
 {
 	uint32_t sizes = PT_SIZE_4K | PT_SIZE_2M | (cpu_features.pdpe1gb ? PT_SIZE_1G : 0);
-	int rc = pt_init(&p->s2, fmt, 4, 48, sizes, &monitor_pt_pool, NULL);
+	bool wb = !p->is_root && iommu_present() && !iommu_walkers_coherent();
+	int rc = pt_init(&p->s2, fmt, 4, 48, sizes, &monitor_pt_pool, wb ? s2_write_back : NULL);
 
 	if (rc < 0)
 		return rc;

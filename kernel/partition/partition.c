@@ -29,6 +29,7 @@
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/s2_sync.h"
 #include "kernel/partition/assign.h"
+#include "kernel/partition/selftest_attach.h"
 #include "arch/x86/acpi_hide.h"
 
 struct partition partitions[PART_MAX];
@@ -325,6 +326,8 @@ void partitions_start(const struct boot_info *bi)
 		pr_err("no partition could start");
 		monitor_exit(false);
 	}
+	if (boot_options.selftest == SELFTEST_ATTACH && !selftest_attach())
+		pr_err("selftest=attach failed");
 	if (on_boot_cpu)
 		vcpu_loop(on_boot_cpu);
 	/* The boot CPU has nothing (more) to run: the others finish the job. */

@@ -96,6 +96,11 @@ int part_s2_flush_cpus(struct partition *p)
 	return rc;
 }
 
+bool part_s2_cpu_in_guest(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS && __atomic_load_n(&cpu_s2[cpu].in_guest, __ATOMIC_ACQUIRE);
+}
+
 uint64_t part_s2_kicks_sent(const struct partition *p)
 {
 	return __atomic_load_n(&kicks_sent[p - partitions], __ATOMIC_RELAXED);

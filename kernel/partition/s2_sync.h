@@ -21,5 +21,7 @@ void part_s2_after_exit(struct part_vcpu *pv);
  */
 int __must_check part_s2_flush_cpus(struct partition *p);
 uint64_t part_s2_kicks_sent(const struct partition *p);
+/* The CPU is in (or about to enter) its guest. */
+bool part_s2_cpu_in_guest(unsigned cpu);
 
 #endif

@@ -290,6 +290,35 @@ expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): a CPU of anot
 expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): INIT'
 expect '^I/part: root: [0-9]+ hypercalls, [0-9]+ IPIs sent, [1-9][0-9]* dropped'
 
+# Direct attach (selftest=attach): edu moves to the child, DMA through the child's stage-2, a revoked
+# page blocks the same DMA after an NMI kick flushed the child's CPU, quarantine when the child stops.
+attach_ok() {
+	expect '^ok 1 - edu.s group direct-attached to the child'
+	expect '^ok 4 - edu DMA to child GPAs lands at the child.s GPA->HPA'
+	expect '^ok 6 - revoke returned after the child.s CPU was kicked out of its guest'
+	expect '^ok 7 - after revoke, the same DMA is blocked'
+	expect '^# attach self-test: 8 of 8 passed'
+	expect '^I/part: c1: group [0-9]+ \(0000:[0-9a-f:.]+\) quarantined: null domain, bus mastering off'
+	reject '^not ok'
+}
+scenario part-attach-intel 33 "FW=bios IOMMU=intel AW=48 SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA walks its stage-2 \(shared\)'
+
+scenario part-attach-intel39 33 "FW=bios IOMMU=intel AW=39 SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA uses a mirrored IOMMU table \(the units do not walk the stage-2.s depth\)'
+
+scenario part-attach-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA uses a mirrored IOMMU table \(the unit.s table format differs'
+
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"
