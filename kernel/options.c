@@ -22,6 +22,7 @@ static const char *const selftest_names[] = {
 	[SELFTEST_VCPU] = "vcpu",
 	[SELFTEST_STORM] = "storm",
 	[SELFTEST_ATTACH] = "attach",
+	[SELFTEST_KICK] = "kick",
 };
 
 const char *selftest_name(enum selftest t)

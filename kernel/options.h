@@ -18,6 +18,7 @@ enum selftest {
 	SELFTEST_VCPU,       /* one vcpu through the seam, every normalised exit (TAP output) */
 	SELFTEST_STORM,      /* edu faults until the storm cut-off stops it, faults drained by the idle poll */
 	SELFTEST_ATTACH,     /* direct attach of edu to the first child, once partitions run (TAP output) */
+	SELFTEST_KICK,       /* a remote stage-2 flush of the first child, once partitions run (TAP output) */
 };
 
 struct boot_options {

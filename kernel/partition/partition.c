@@ -326,8 +326,9 @@ void partitions_start(const struct boot_info *bi)
 		pr_err("no partition could start");
 		monitor_exit(false);
 	}
-	if (boot_options.selftest == SELFTEST_ATTACH && !selftest_attach())
-		pr_err("selftest=attach failed");
+	if ((boot_options.selftest == SELFTEST_ATTACH && !selftest_attach()) ||
+	    (boot_options.selftest == SELFTEST_KICK && !selftest_kick()))
+		pr_err("selftest=%s failed", selftest_name(boot_options.selftest));
 	if (on_boot_cpu)
 		vcpu_loop(on_boot_cpu);
 	/* The boot CPU has nothing (more) to run: the others finish the job. */

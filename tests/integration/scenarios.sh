@@ -319,6 +319,14 @@ child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
 boot_ok; part_ok root; part_ok c1; attach_ok
 expect '^I/part: c1: direct-attach DMA uses a mirrored IOMMU table \(the unit.s table format differs'
 
+# The remote stage-2 flush alone (selftest=kick): a child spinning in its guest is kicked out by an NMI.
+scenario part-kick 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu selftest=kick"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1
+expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
+expect '^# kick self-test: 2 of 2 passed'
+
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"
@@ -403,6 +411,13 @@ root "role=root partid=1 marker=vmx"
 child "c1:mem=32M role=child partid=2 marker=c1 memcheck"
 bochs_boot_ok; part_ok root; part_ok c1
 expect '^I/part: c1: stage-2 \(ept\) ready'
+
+# VMX: NMI exiting, the kick's exit and the IRET that unblocks NMIs after it.
+scenario bochs-part-kick 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu selftest=kick" 300
+root "role=root partid=1 marker=vmx"
+child "c1:mem=32M role=child partid=2 marker=c1 hold=5"
+bochs_boot_ok; part_ok root; part_ok c1
+expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
 
 scenario bochs-part-neg 35 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 300
 root "role=root partid=1 marker=vmx hold=2"
