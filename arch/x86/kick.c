@@ -16,7 +16,12 @@ void cpu_kick(unsigned cpu)
 {
 	if (cpu >= SMP_MAX_CPUS)
 		return;
-	__atomic_store_n(&kicks[cpu].pending, true, __ATOMIC_SEQ_CST);
+	/*
+	 * One kick NMI in flight at a time: a second one could arrive after the
+	 * first consumed the mark, and would then be taken for the guest's.
+	 */
+	if (__atomic_exchange_n(&kicks[cpu].pending, true, __ATOMIC_SEQ_CST))
+		return;
 	apic_send_ipi(FIELD_PREP(APIC_ICR_DEST, smp_apic_id(cpu)),
 		      (APIC_DM_NMI << 8) | BIT(14) /* level: assert */);
 }

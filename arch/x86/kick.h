@@ -20,7 +20,7 @@
 
 #include "kernel/types.h"
 
-/* Mark a kick for `cpu` and send it an NMI. */
+/* Mark a kick for `cpu` and send it an NMI, unless a kick is already on its way. */
 void cpu_kick(unsigned cpu);
 /*
  * This CPU took an NMI (through the monitor's NMI vector, or as an NMI exit
