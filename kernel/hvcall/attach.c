@@ -17,6 +17,8 @@
  *   MAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base not page
  *     aligned, flags other than R/W/X or without R, a target page already
  *     mapped, a source page that is not the root's RAM; reps completed exact).
+ *     As with Hyper-V, the root keeps its pages (a VMM reaches its guest's
+ *     memory); the child's devices see them at once.
  *   UNMAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base, flags);
  *     OPERATION_FAILED when a CPU of the child could not be made to flush.
  */
@@ -68,13 +70,14 @@ static uint16_t attach_input_status(const struct hv_input_attach_device *in)
 uint16_t hvcall_attach_device(struct hvcall_ctx *c)
 {
 	const struct hv_input_attach_device *in = c->in;
-	struct partition *child = child_of(in->partition_id, &(uint16_t){ 0 });
-	uint16_t st = attach_input_status(in);
+	uint16_t st;
+	struct partition *child = child_of(in->partition_id, &st);
 	struct pci_dev *dev;
 	int rc;
 
 	if (!child)
-		return HV_STATUS_INVALID_PARTITION_ID;
+		return st;
+	st = attach_input_status(in);
 	if (st != HV_STATUS_SUCCESS)
 		return st;
 	if (__atomic_load_n(&child->state, __ATOMIC_ACQUIRE) == PART_STOPPED)

@@ -234,7 +234,7 @@ static int move_windows(const struct pci_group *g, struct partition *from, struc
 
 static int check_assignable(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
 {
-	if (child->is_root || child < partitions || child >= partitions + partition_count || !dev->group)
+	if (child < partitions || child >= partitions + partition_count || child->is_root || !dev->group)
 		return -EINVAL;
 	if (find_logical(child, logical_id))
 		return -EEXIST;

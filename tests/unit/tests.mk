@@ -38,6 +38,7 @@ ut_iommu_src := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/ra
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_share_src    := iommu/share.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c
 ut_hv_attach_src := kernel/hvcall/attach.c
+ut_s2_sync_src  := kernel/partition/s2_sync.c
 ut_rangeset_src := iommu/rangeset.c
 ut_vcpu_caps_src := arch/x86/vcpu_caps.c
 ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
