@@ -680,6 +680,11 @@ struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
 	return d;
 }
 
+const char *iommu_share_check(const struct pt_table *s2)
+{
+	return ops ? iommu_share_refusal(&limits, ops->walks_x86_tables, s2) : "no IOMMU";
+}
+
 int iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	uint64_t mapped = 0;

@@ -219,6 +219,8 @@ struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
 int __must_check iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size,
 				  unsigned perms);
 int __must_check iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size);
+/* Why this platform's units cannot walk s2 directly, or NULL when they can. */
+const char *iommu_share_check(const struct pt_table *s2);
 /* Why the units cannot walk s2 directly, or NULL when they can (pure; share.c). */
 const char *iommu_share_refusal(const struct iommu_limits *l, bool unit_walks_x86,
 				const struct pt_table *s2);

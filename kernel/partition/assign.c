@@ -32,7 +32,6 @@
 #include "pci/regs.h"
 
 #define SHARED_DOMAIN_ID(p) (0xFFFF0000u | (p)->id)   /* ids the root cannot reach by accident */
-#define SHARE_PA_LIMIT      (1ull << 48)
 
 struct assignment {
 	struct pci_group *group;
@@ -140,9 +139,6 @@ static struct iommu_domain *shared_domain(struct partition *child, int *err)
 
 	if (*slot)
 		return *slot;
-	/* A VT-d unit reserves output bits above its width: nothing this machine has lies there. */
-	if (child->s2.pa_limit > SHARE_PA_LIMIT)
-		child->s2.pa_limit = SHARE_PA_LIMIT;
 	d = iommu_domain_share(SHARED_DOMAIN_ID(child), &child->s2, NULL, &how, err);
 	if (!d)
 		return NULL;

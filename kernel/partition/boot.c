@@ -88,6 +88,9 @@ static int s2_build(struct partition *p, const struct pt_format *fmt)
 
 	if (rc < 0)
 		return rc;
+	/* An IOMMU may walk a child's stage-2: VT-d reserves output bits above its 48-bit width. */
+	if (!p->is_root && p->s2.pa_limit > (1ull << 48))
+		p->s2.pa_limit = 1ull << 48;
 	if (p->is_root) {
 		struct s2_layout *l = s2_layout_root();
 
@@ -101,6 +104,13 @@ static int s2_build(struct partition *p, const struct pt_format *fmt)
 	if (rc == 0)
 		pr_info("%s: stage-2 (%s) ready: %llu table pages", p->name, fmt->name,
 			(unsigned long long)p->s2.stats.tables);
+	if (rc == 0 && !p->is_root && iommu_present()) {
+		const char *why = iommu_share_check(&p->s2);
+
+		pr_info("%s: a device attached to it would %s%s%s", p->name,
+			why ? "use a mirrored IOMMU table (" : "walk this stage-2 (shared)", why ? why : "",
+			why ? ")" : "");
+	}
 	return rc;
 }
 
