@@ -90,7 +90,7 @@ bool part_root_ecam_hidden(uint64_t gpa)
 
 /* ---- A child's stage-2 ------------------------------------------------------------ */
 
-int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+static int grant_locked(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	struct iommu_domain *d = shared[p - partitions];
 	uint64_t done = 0, undone;
@@ -103,17 +103,36 @@ int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 	return rc;
 }
 
-int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
+/* Gone from the stage-2 and from the IOTLB of the devices that see it; the CPUs are the caller's. */
+static int unmap_locked(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	struct iommu_domain *d = shared[p - partitions];
-	uint64_t done;
+	uint64_t done = 0;
 	int rc = pt_unmap_range(&p->s2, gpa, size, &done);
-	int flush_rc = d ? iommu_shared_unmap(d, gpa, done) : 0;
-	int cpu_rc = part_s2_flush_cpus(p);
+	int flush_rc = d && done ? iommu_shared_unmap(d, gpa, done) : 0;
 
-	if (rc < 0)
-		return rc;
-	return flush_rc < 0 ? flush_rc : cpu_rc;
+	return rc < 0 ? rc : flush_rc;
+}
+
+int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	int rc;
+
+	spin_lock(&assign_lock);
+	rc = grant_locked(p, gpa, hpa, size, perms);
+	spin_unlock(&assign_lock);
+	return rc;
+}
+
+int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	int rc, cpu_rc;
+
+	spin_lock(&assign_lock);
+	rc = unmap_locked(p, gpa, size);
+	cpu_rc = part_s2_flush_cpus(p);
+	spin_unlock(&assign_lock);
+	return rc < 0 ? rc : cpu_rc;
 }
 
 /* ---- The shared domain of a child --------------------------------------------------- */
@@ -153,6 +172,18 @@ static struct iommu_domain *shared_domain(struct partition *child, int *err)
 		pr_info("%s: direct-attach DMA uses a mirrored IOMMU table (%s)", child->name, how);
 	*slot = d;
 	return d;
+}
+
+/* A child with no device left gives its shared domain (and a mirror's tables) back. */
+static void shared_release_if_unused(struct partition *child)
+{
+	struct iommu_domain **slot = &shared[child - partitions];
+
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++)
+		if (table[i].in_use && table[i].owner == child && !table[i].quarantined)
+			return;
+	if (*slot && iommu_domain_destroy(*slot) == 0)
+		*slot = NULL;
 }
 
 /* ---- Moving a group's MMIO and config space ------------------------------------------ */
@@ -209,11 +240,12 @@ static int move_windows(const struct pci_group *g, struct partition *from, struc
 	int rc = 0;
 
 	for (k = 0; window(g, k, &base, &size); k++)
-		if (size)
-			pt_unmap_range(&from->s2, base, size, &done);
-	rc = part_s2_flush_cpus(from);
+		if (size && unmap_locked(from, base, size) < 0)
+			rc = -EIO;   /* an IOTLB not confirmed: still tell the CPUs, then undo */
+	if (part_s2_flush_cpus(from) < 0)
+		rc = -ETIMEDOUT;
 	for (k = 0; rc == 0 && window(g, k, &base, &size); k++)
-		if (size && (rc = part_s2_grant(to, base, base, size, PT_READ | PT_WRITE)) < 0)
+		if (size && (rc = grant_locked(to, base, base, size, PT_READ | PT_WRITE)) < 0)
 			break;
 	if (rc == 0)
 		return 0;
@@ -257,6 +289,7 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 {
 	struct assignment *a = find_group(dev->group);
 	struct partition *from = a ? a->owner : root_partition();
+	struct pci_dev *reused;
 	struct iommu_domain *d;
 	int rc = check_assignable(child, dev, logical_id);
 
@@ -278,14 +311,18 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 			pr_err("%s: MMIO of a refused device could not be moved back", child->name);
 		return rc;
 	}
-	if (a->in_use)
-		pci_dev_put(a->dev);
+	reused = a->in_use ? a->dev : NULL;   /* from quarantine: the entry stays published */
 	a->group = dev->group;
 	a->dev = pci_dev_get(dev);
 	a->logical_id = logical_id;
 	__atomic_store_n(&a->owner, child, __ATOMIC_RELEASE);
-	a->quarantined = false;
+	__atomic_store_n(&a->quarantined, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&a->in_use, true, __ATOMIC_RELEASE);
+	if (reused) {
+		pci_dev_put(reused);
+		if (from != child)
+			shared_release_if_unused(from);
+	}
 	return 0;
 }
 
@@ -317,6 +354,7 @@ int part_unassign_device(struct partition *child, uint64_t logical_id)
 		if (rc == 0) {
 			__atomic_store_n(&a->in_use, false, __ATOMIC_RELEASE);
 			pci_dev_put(a->dev);
+			shared_release_if_unused(child);
 		}
 	}
 	spin_unlock(&assign_lock);
@@ -352,5 +390,6 @@ void part_quarantine_devices(struct partition *p)
 			p->name, a->group->id, PCI_BDF_ARGS(a->dev->seg, a->dev->bus, a->dev->devfn),
 			rc == 0 || rc == -EALREADY ? "" : " refused (the move's own error handling blocked it)");
 	}
+	shared_release_if_unused(p);
 	spin_unlock(&assign_lock);
 }

@@ -39,6 +39,7 @@ ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/f
 ut_share_src    := iommu/share.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c
 ut_hv_attach_src := kernel/hvcall/attach.c
 ut_s2_sync_src  := kernel/partition/s2_sync.c
+ut_assign_src   := kernel/partition/assign.c iommu/pt/pt.c iommu/pt/pt_walk.c iommu/pt/fmt_x86.c kernel/frames.c
 ut_rangeset_src := iommu/rangeset.c
 ut_vcpu_caps_src := arch/x86/vcpu_caps.c
 ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/frames.c iommu/pt/pt.c \
