@@ -308,6 +308,13 @@ boot_ok; part_ok root; part_ok c1; attach_ok
 expect '^I/part: c1: direct-attach DMA walks its stage-2 \(shared\)'
 expect '^I/part: c1: a device attached to it would walk this stage-2 \(shared\)'
 
+# Caching mode: the unit may cache not-present entries, so even a grant is followed by an invalidation.
+scenario part-attach-intel-cm 33 "FW=bios IOMMU=intel AW=48 CM=on SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA walks its stage-2 \(shared\)'
+
 scenario part-attach-intel39 33 "FW=bios IOMMU=intel AW=39 SMP=2" "exit=qemu selftest=attach"
 root "role=root partid=1 marker=r1"
 child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
