@@ -77,6 +77,8 @@ fuzz_iommu_src   := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iomm
 	iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c \
 	arch/x86/acpi.c kernel/frames.c kernel/poll.c pci/registry.c pci/group.c pci/caps.c pci/ids.c tests/unit/fake_mmio.c \
 	tests/unit/fake_vtd.c tests/unit/fake_amdvi.c
+fuzz_hvcall_src  := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c
 fuzz_unity_src   := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c \
 	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
 	pci/registry.c pci/group.c pci/ids.c

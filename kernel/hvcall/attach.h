@@ -17,8 +17,9 @@ uint16_t hvcall_detach_device(struct hvcall_ctx *c);
 uint16_t hvcall_map_gpa_pages(struct hvcall_ctx *c);
 uint16_t hvcall_unmap_gpa_pages(struct hvcall_ctx *c);
 
-struct pci_dev;
-/* The partition whose device dev is now (a child it is attached to, else the root); NULL when quarantined. */
-struct partition *hvcall_device_owner(const struct pci_dev *dev);
+/*
+ * attach.c also defines hvcall_device_owner() (hvcall.h): the child a device
+ * is attached to, the root otherwise, NULL while it is quarantined.
+ */
 
 #endif

@@ -50,7 +50,7 @@ bool part_owns_cpu(const struct partition *p, unsigned cpu)
 
 /* ---- Guest memory ---------------------------------------------------------------------- */
 
-paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
+paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	for (unsigned i = 0; i < p->ram_chunks; i++) {
 		const struct part_chunk *c = &p->ram[i];
@@ -59,6 +59,20 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 			return c->hpa + (gpa - c->gpa);
 	}
 	return 0;
+}
+
+/*
+ * RAM of the partition that its stage-2 maps now: a page it deposited to the
+ * monitor, or one the root unmapped, is not the partition's to read or write
+ * through the monitor either.
+ */
+paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
+{
+	paddr_t hpa = part_chunk_hpa(p, gpa);
+
+	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, NULL) < 0)
+		return 0;
+	return hpa;
 }
 
 /*
@@ -310,8 +324,13 @@ void partitions_start(const struct boot_info *bi)
 	pr_info("vcpu backend: %s", vops->name);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
-	for (unsigned i = 0; i < partition_count; i++) {
-		struct partition *p = &partitions[i];
+	/*
+	 * Children first: the root's kernel is loaded into root RAM, which holds
+	 * the boot modules too (GRUB puts them right after the monitor image),
+	 * so loading it first could overwrite a child's module before it is read.
+	 */
+	for (unsigned n = 0; n < partition_count; n++) {
+		struct partition *p = &partitions[(n + 1) % partition_count];
 
 		if (p->state != PART_PLANNED || !cpus_present(p))
 			continue;
