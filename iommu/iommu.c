@@ -592,12 +592,6 @@ int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 	return 0;
 }
 
-static bool pa_range_ok(paddr_t pa, uint64_t size)
-{
-	return size && pa + size > pa &&
-	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
-}
-
 /* ---- Paging domains ------------------------------------------------------------------ */
 
 static struct iommu_domain *find_locked(uint32_t id)
@@ -615,7 +609,8 @@ struct iommu_domain *iommu_domain_find(uint32_t id)
 	spin_lock(&iommu_lock);
 	found = find_locked(id);
 	spin_unlock(&iommu_lock);
-	return found;
+	/* A partition's shared domain is the partition layer's, never one the ABI can name. */
+	return found && found->kind == IOMMU_DOMAIN_SHARED ? NULL : found;
 }
 
 static struct iommu_domain *create_locked(uint32_t id, const struct pt_pool *pool,
@@ -661,6 +656,8 @@ struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool
 	spin_unlock(&iommu_lock);
 	return d;
 }
+
+static bool pa_range_ok(paddr_t pa, uint64_t size);
 
 struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
 					const struct pt_pool *pool, const char **how, int *err)
@@ -740,6 +737,12 @@ int iommu_domain_destroy(struct iommu_domain *d)
 }
 
 /* ---- Map, unmap, flush ----------------------------------------------------------------- */
+
+static bool pa_range_ok(paddr_t pa, uint64_t size)
+{
+	return size && pa + size > pa &&
+	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
+}
 
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped)

@@ -201,6 +201,7 @@ struct iommu_domain *iommu_domain_null(void);
 struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool, int *err);
 /* -EBUSY while devices are attached or the domain is pinned. */
 int iommu_domain_destroy(struct iommu_domain *d);
+/* The domain with ABI id `id` (never a shared domain: those belong to the partition layer). */
 struct iommu_domain *iommu_domain_find(uint32_t id);
 /* The table a unit walking `levels` levels uses for d; NULL when d has none of that depth. */
 const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned levels);

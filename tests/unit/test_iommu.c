@@ -868,6 +868,7 @@ static void test_shared_domain_walks_the_stage2(void **state)
 	assert_int_equal(d->kind, IOMMU_DOMAIN_SHARED);
 	assert_ptr_equal(d->s2, &s2);
 	assert_string_equal(how, "the units walk the stage-2 itself");
+	assert_null(iommu_domain_find(0xffff0002u));   /* not a domain the ABI can name */
 	assert_int_equal(iommu_attach(d, dev_b), 0);
 	assert_int_equal(hw_root[RID_B], s2.root);   /* the context entry points at the NPT root */
 	assert_hw_agrees();
