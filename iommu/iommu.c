@@ -43,6 +43,7 @@ static void flush_cache_range(void *va, size_t len)
 }
 
 bool iommu_present(void) { return ops != NULL; }
+bool iommu_walkers_coherent(void) { return limits.coherent; }
 const char *iommu_name(void) { return ops ? ops->name : "none"; }
 const struct iommu_limits *iommu_get_limits(void) { return ops ? &limits : NULL; }
 struct iommu_domain *iommu_domain_default(void) { return &domains[0]; }
@@ -75,6 +76,8 @@ static void domain_tables_destroy(struct iommu_domain *d)
 
 const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned levels)
 {
+	if (d->kind == IOMMU_DOMAIN_SHARED && d->s2)
+		return d->s2->levels == levels ? d->s2 : NULL;
 	if (d->pt.root && d->pt.levels == levels)
 		return &d->pt;
 	if (d->pt_alt.root && d->pt_alt.levels == levels)
@@ -606,10 +609,12 @@ struct iommu_domain *iommu_domain_find(uint32_t id)
 	spin_lock(&iommu_lock);
 	found = find_locked(id);
 	spin_unlock(&iommu_lock);
-	return found;
+	/* A partition's shared domain is the partition layer's, never one the ABI can name. */
+	return found && found->kind == IOMMU_DOMAIN_SHARED ? NULL : found;
 }
 
-static struct iommu_domain *create_locked(uint32_t id, const struct pt_pool *pool, int *err)
+static struct iommu_domain *create_locked(uint32_t id, const struct pt_pool *pool,
+					  const struct pt_table *share, int *err)
 {
 	struct iommu_domain *d = NULL;
 
@@ -625,6 +630,13 @@ static struct iommu_domain *create_locked(uint32_t id, const struct pt_pool *poo
 		return NULL;
 	*d = (struct iommu_domain){ .id = id, .kind = IOMMU_DOMAIN_PAGING,
 				    .hw_id = (uint16_t)(d - domains + 1) };
+	if (share) {
+		d->kind = IOMMU_DOMAIN_SHARED;
+		d->s2 = share;
+		d->in_use = true;
+		*err = 0;
+		return d;
+	}
 	*err = domain_tables_init(d, pool ? pool : &monitor_pool);
 	if (*err < 0)
 		return NULL;
@@ -640,9 +652,69 @@ struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool
 	if (!ops)
 		return NULL;
 	spin_lock(&iommu_lock);
-	d = create_locked(id, pool, err);
+	d = create_locked(id, pool, NULL, err);
 	spin_unlock(&iommu_lock);
 	return d;
+}
+
+static bool pa_range_ok(paddr_t pa, uint64_t size);
+
+struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
+					const struct pt_pool *pool, const char **how, int *err)
+{
+	const char *refusal;
+	struct iommu_domain *d;
+
+	*err = -ENODEV;
+	if (!ops)
+		return NULL;
+	spin_lock(&iommu_lock);
+	refusal = iommu_share_refusal(&limits, ops->walks_x86_tables, s2);
+	d = create_locked(id, pool, refusal ? NULL : s2, err);
+	if (d && refusal)
+		d->kind = IOMMU_DOMAIN_SHARED;   /* a mirror: its own tables, kept in step */
+	spin_unlock(&iommu_lock);
+	*how = refusal ? refusal : "the units walk the stage-2 itself";
+	return d;
+}
+
+const char *iommu_share_check(const struct pt_table *s2)
+{
+	return ops ? iommu_share_refusal(&limits, ops->walks_x86_tables, s2) : "no IOMMU";
+}
+
+int iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	uint64_t mapped = 0;
+	int rc = 0;
+
+	if (d->kind != IOMMU_DOMAIN_SHARED)
+		return -EPERM;
+	spin_lock(&iommu_lock);
+	/* A mirror holds RAM only: MMIO (a BAR in the stage-2) is no DMA target. */
+	if (!d->s2 && pa_range_ok(hpa, size))
+		rc = iommu_dom_map(d, gpa, hpa, size, perms & (PT_READ | PT_WRITE), &mapped);
+	spin_unlock(&iommu_lock);
+	if (rc < 0)
+		return rc;
+	/* New entries may replace cached not-present ones (VT-d caching mode). */
+	return ops->flush(d, gpa, size);
+}
+
+int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
+{
+	uint64_t unmapped = 0;
+	int rc = 0;
+
+	if (d->kind != IOMMU_DOMAIN_SHARED)
+		return -EPERM;
+	spin_lock(&iommu_lock);
+	if (!d->s2)
+		rc = iommu_dom_unmap(d, gpa, size, &unmapped);
+	spin_unlock(&iommu_lock);
+	if (rc < 0)
+		return rc;
+	return ops->flush(d, gpa, size);
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)
@@ -650,13 +722,14 @@ int iommu_domain_destroy(struct iommu_domain *d)
 	int rc = 0;
 
 	spin_lock(&iommu_lock);
-	if (d->kind != IOMMU_DOMAIN_PAGING || !d->in_use)
+	if ((d->kind != IOMMU_DOMAIN_PAGING && d->kind != IOMMU_DOMAIN_SHARED) || !d->in_use)
 		rc = -EPERM;
 	else if (d->devices || d->pinned)
 		rc = -EBUSY;
 	if (rc == 0) {
 		/* No requester id points at it any more and every unit was invalidated on the move. */
-		domain_tables_destroy(d);
+		if (!d->s2)
+			domain_tables_destroy(d);
 		d->in_use = false;
 	}
 	spin_unlock(&iommu_lock);

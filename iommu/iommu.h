@@ -67,6 +67,7 @@ enum iommu_domain_kind {
 	IOMMU_DOMAIN_IDENTITY,   /* the default S2 domain */
 	IOMMU_DOMAIN_BLOCKED,    /* the null domain */
 	IOMMU_DOMAIN_PAGING,
+	IOMMU_DOMAIN_SHARED,     /* a partition's stage-2, walked directly or mirrored (share.c) */
 };
 
 struct iommu_domain {
@@ -85,6 +86,8 @@ struct iommu_domain {
 	uint16_t unity_refs[IOMMU_MAX_UNITY];   /* attached functions that need each unity range */
 	bool in_use;
 	bool pinned;                 /* a unit may still walk it after a failed rollback: never freed */
+	/* SHARED: the stage-2 the units walk, or NULL when pt/pt_alt mirror it. */
+	const struct pt_table *s2;
 };
 
 /*
@@ -121,6 +124,8 @@ struct iommu_limits {
 struct iommu_ops {
 	const char *name;
 	const struct pt_format *pt_format;
+	/* The units walk tables of the x86 long-mode shape (VT-d second level): see share.c. */
+	bool walks_x86_tables;
 	/*
 	 * Find and bring up every unit (translation still off) and say what
 	 * they all accept; false when the firmware describes no usable unit.
@@ -179,6 +184,8 @@ struct iommu_memory {
  */
 int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem);
 bool iommu_present(void);
+/* Every unit's walker snoops the CPU caches (else tables it walks need write-back). */
+bool iommu_walkers_coherent(void);
 const char *iommu_name(void);
 /* What every unit accepts (GET_IOMMU_CAPABILITIES); NULL when there is no IOMMU. */
 const struct iommu_limits *iommu_get_limits(void);
@@ -194,9 +201,32 @@ struct iommu_domain *iommu_domain_null(void);
 struct iommu_domain *iommu_domain_create(uint32_t id, const struct pt_pool *pool, int *err);
 /* -EBUSY while devices are attached or the domain is pinned. */
 int iommu_domain_destroy(struct iommu_domain *d);
+/* The domain with ABI id `id` (never a shared domain: those belong to the partition layer). */
 struct iommu_domain *iommu_domain_find(uint32_t id);
 /* The table a unit walking `levels` levels uses for d; NULL when d has none of that depth. */
 const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned levels);
+
+/*
+ * Shared domains (direct attach; share.c). iommu_domain_share() makes a
+ * domain whose DMA translation is the stage-2 s2: the units walk s2 itself
+ * when the contract in share.c holds, else a mirror in the units' format
+ * (table pages from pool) that starts empty. *how says which (a line for the
+ * log). The partition layer then reports every stage-2 change:
+ * iommu_shared_map() after mapping [gpa, gpa+size) -> hpa in s2 (a mirror
+ * maps the DMA-able part of it), iommu_shared_unmap() after unmapping it
+ * (a mirror unmaps it); both invalidate the units' IOTLB for the range before
+ * returning. Destroy with iommu_domain_destroy().
+ */
+struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
+					const struct pt_pool *pool, const char **how, int *err);
+int __must_check iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size,
+				  unsigned perms);
+int __must_check iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size);
+/* Why this platform's units cannot walk s2 directly, or NULL when they can. */
+const char *iommu_share_check(const struct pt_table *s2);
+/* Why the units cannot walk s2 directly, or NULL when they can (pure; share.c). */
+const char *iommu_share_refusal(const struct iommu_limits *l, bool unit_walks_x86,
+				const struct pt_table *s2);
 
 /*
  * Move every function of g, every requester id it uses, into d, all or

@@ -160,6 +160,10 @@ int iommu_unity_get(struct iommu_domain *d, const struct pci_dev *dev)
 		uint64_t done, undone;
 		int rc;
 
+		if (entry_applies(&unity[i], dev) && d->kind == IOMMU_DOMAIN_SHARED) {
+			put_upto(d, dev, i);
+			return -EPERM;   /* firmware's ranges cannot follow it into a partition's stage-2 */
+		}
 		if (!entry_applies(&unity[i], dev) || d->unity_refs[i]++ || d->kind != IOMMU_DOMAIN_PAGING)
 			continue;
 		rc = iommu_dom_map(d, unity[i].base, unity[i].base, unity[i].end - unity[i].base,

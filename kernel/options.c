@@ -21,6 +21,8 @@ static const char *const selftest_names[] = {
 	[SELFTEST_DMA] = "dma",
 	[SELFTEST_VCPU] = "vcpu",
 	[SELFTEST_STORM] = "storm",
+	[SELFTEST_ATTACH] = "attach",
+	[SELFTEST_KICK] = "kick",
 };
 
 const char *selftest_name(enum selftest t)

@@ -17,6 +17,8 @@ enum selftest {
 	SELFTEST_DMA,        /* DMA isolation with QEMU's edu device (TAP output) */
 	SELFTEST_VCPU,       /* one vcpu through the seam, every normalised exit (TAP output) */
 	SELFTEST_STORM,      /* edu faults until the storm cut-off stops it, faults drained by the idle poll */
+	SELFTEST_ATTACH,     /* direct attach of edu to the first child, once partitions run (TAP output) */
+	SELFTEST_KICK,       /* a remote stage-2 flush of the first child, once partitions run (TAP output) */
 };
 
 struct boot_options {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The monitor's GDT, TSS and IDT. Every exception is fatal in the monitor:
+ * The monitor's GDT, TSS and IDT. Every exception but NMI is fatal in the monitor
+ * (an NMI is a kick or the guest's: arch/x86/kick.h):
  * the handler prints everything needed to find the cause (vector, error
  * code decoded, RIP, RSP, control registers, general registers, a frame-
  * pointer backtrace) and stops. Double fault, NMI and machine check run on
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/kick.h"
 #include "arch/x86/io.h"
 #include "boot/boot.h"
 #include "kernel/log.h"
@@ -222,6 +224,11 @@ void trap_handler(struct trap_frame *f)
 {
 	static volatile int depth;
 
+	if (f->vector == VEC_NMI) {
+		/* NMIs are kicks or the guest's (kick.h); the monitor itself raises none. */
+		cpu_kick_nmi_arrived();
+		return;
+	}
 	if (++depth > 1) {
 		/* A fault while reporting a fault: do not recurse, just stop. */
 		pr_err("nested exception %s at RIP 0x%016llx while handling another",

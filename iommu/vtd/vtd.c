@@ -284,6 +284,7 @@ static void vtd_report(void)
 const struct iommu_ops vtd_iommu_ops = {
 	.name = "VT-d",
 	.pt_format = &pt_fmt_vtd_sl,
+	.walks_x86_tables = true,
 	.probe = vtd_ops_probe,
 	.unit_for = unit_for,
 	.unit_base = vtd_unit_base,

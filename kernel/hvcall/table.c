@@ -7,6 +7,8 @@
  * HV_STATUS_INVALID_HYPERCALL_CODE.
  */
 #include "kernel/hvcall/calls.h"
+#include "kernel/hvcall/attach.h"
+#include "include/hv/hv_memory.h"
 
 const struct hvcall_desc hvcall_table[] = {
 	{ .code = HVCALL_GET_PARTITION_ID, .name = "GET_PARTITION_ID",
@@ -26,6 +28,16 @@ const struct hvcall_desc hvcall_table[] = {
 	  .in_fixed = sizeof(struct hv_input_get_logical_device_property),
 	  .out_fixed = sizeof(struct hv_output_get_logical_device_property),
 	  .fn = hvcall_get_logical_device_property },
+	/* Direct attach and a child's stage-2 (attach.c). */
+	{ .code = HVCALL_ATTACH_DEVICE, .name = "ATTACH_DEVICE", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_attach_device), .fn = hvcall_attach_device },
+	{ .code = HVCALL_DETACH_DEVICE, .name = "DETACH_DEVICE", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_detach_device), .fn = hvcall_detach_device },
+	{ .code = HVCALL_MAP_GPA_PAGES, .name = "MAP_GPA_PAGES", .rep = true, .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_map_gpa_pages), .in_elem = sizeof(uint64_t),
+	  .fn = hvcall_map_gpa_pages },
+	{ .code = HVCALL_UNMAP_GPA_PAGES, .name = "UNMAP_GPA_PAGES", .rep = true, .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_unmap_gpa_pages), .fn = hvcall_unmap_gpa_pages },
 };
 
 const unsigned hvcall_table_len = ARRAY_SIZE(hvcall_table);

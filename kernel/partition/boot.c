@@ -21,6 +21,8 @@
 #include "kernel/partition/mb2_build.h"
 #include "kernel/partition/mb2_load.h"
 #include "kernel/partition/s2_layout.h"
+#include "iommu/iommu.h"
+#include "arch/x86/io.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/madt.h"
@@ -72,13 +74,23 @@ static int s2_map(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size)
 	return rc;
 }
 
+/* A child's stage-2 may be walked by IOMMU units too (direct attach): those that do not snoop need its writes in memory. */
+static void s2_write_back(void *va, size_t len)
+{
+	cache_flush_range(va, len);
+}
+
 static int s2_build(struct partition *p, const struct pt_format *fmt)
 {
 	uint32_t sizes = PT_SIZE_4K | PT_SIZE_2M | (cpu_features.pdpe1gb ? PT_SIZE_1G : 0);
-	int rc = pt_init(&p->s2, fmt, 4, 48, sizes, &monitor_pt_pool, NULL);
+	bool wb = !p->is_root && iommu_present() && !iommu_walkers_coherent();
+	int rc = pt_init(&p->s2, fmt, 4, 48, sizes, &monitor_pt_pool, wb ? s2_write_back : NULL);
 
 	if (rc < 0)
 		return rc;
+	/* An IOMMU may walk a child's stage-2: VT-d reserves output bits above its 48-bit width. */
+	if (!p->is_root && p->s2.pa_limit > (1ull << 48))
+		p->s2.pa_limit = 1ull << 48;
 	if (p->is_root) {
 		struct s2_layout *l = s2_layout_root();
 
@@ -92,6 +104,13 @@ static int s2_build(struct partition *p, const struct pt_format *fmt)
 	if (rc == 0)
 		pr_info("%s: stage-2 (%s) ready: %llu table pages", p->name, fmt->name,
 			(unsigned long long)p->s2.stats.tables);
+	if (rc == 0 && !p->is_root && iommu_present()) {
+		const char *why = iommu_share_check(&p->s2);
+
+		pr_info("%s: a device attached to it would %s%s%s", p->name,
+			why ? "use a mirrored IOMMU table (" : "walk this stage-2 (shared)", why ? why : "",
+			why ? ")" : "");
+	}
 	return rc;
 }
 

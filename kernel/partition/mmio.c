@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kernel/partition/exits.h"
+#include "kernel/partition/assign.h"
 #include "kernel/partition/s2_layout.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/decode.h"
@@ -32,6 +33,8 @@ static enum s2_hole_kind classify(struct partition *p, uint64_t gpa)
 {
 	if (ALIGN_DOWN(gpa, PAGE_SIZE) == lapic_page())
 		return S2_HOLE_LAPIC;
+	if (p->is_root && part_root_ecam_hidden(gpa))
+		return S2_HOLE_ECAM_HIDDEN;   /* a function given to a child */
 	if (p->is_root)
 		return s2_layout_hole_at(gpa);
 	return S2_NOT_A_HOLE;   /* a child: outside its RAM */

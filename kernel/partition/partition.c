@@ -27,6 +27,9 @@
 #include "kernel/time.h"
 #include "kernel/platform.h"
 #include "kernel/partition/s2_layout.h"
+#include "kernel/partition/s2_sync.h"
+#include "kernel/partition/assign.h"
+#include "kernel/partition/selftest_attach.h"
 #include "arch/x86/acpi_hide.h"
 
 struct partition partitions[PART_MAX];
@@ -244,6 +247,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	spin_unlock(&p->lock);
 	if (!was_running)
 		return;
+	part_quarantine_devices(p);
 	vuart_flush(&p->uart, time_now_us());
 	if (p->success)
 		pr_info("%s stopped: %s", p->name, why);
@@ -266,7 +270,9 @@ static void vcpu_loop(void *arg)
 		return;
 	}
 	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
+		part_s2_before_entry(pv);
 		vops->run(&pv->vcpu, &e);
+		part_s2_after_exit(pv);
 		exit_handle(pv, &e);
 	}
 }
@@ -336,6 +342,9 @@ void partitions_start(const struct boot_info *bi)
 		pr_err("no partition could start");
 		monitor_exit(false);
 	}
+	if ((boot_options.selftest == SELFTEST_ATTACH && !selftest_attach()) ||
+	    (boot_options.selftest == SELFTEST_KICK && !selftest_kick()))
+		pr_err("selftest=%s failed", selftest_name(boot_options.selftest));
 	if (on_boot_cpu)
 		vcpu_loop(on_boot_cpu);
 	/* The boot CPU has nothing (more) to run: the others finish the job. */

@@ -8,6 +8,7 @@
  */
 #define LOG_TAG "part"
 #include "kernel/partition/exits.h"
+#include "kernel/partition/assign.h"
 #include "kernel/log.h"
 #include "pci/dev.h"
 #include "pci/pci.h"
@@ -21,10 +22,15 @@
 
 bool part_owns_dev(const struct partition *p, const struct pci_dev *d)
 {
-	if (!p->is_root)
-		return false;   /* children own no device until one is attached to them */
+	struct partition *owner;
+
 	/* The IOMMU is the monitor's: its own PCI function (AMD-Vi) stays hidden. */
-	return (d->class >> 8) != PCI_CLASS_IOMMU;
+	if ((d->class >> 8) == PCI_CLASS_IOMMU)
+		return false;
+	/* A direct-attached group is its child's; a quarantined one nobody's (assign.c). */
+	if (part_dev_assigned(d, &owner))
+		return owner == p;
+	return p->is_root;   /* children own no device until one is attached to them */
 }
 
 bool part_owns_function(const struct partition *p, uint16_t seg, uint8_t bus, uint8_t devfn)
@@ -32,11 +38,9 @@ bool part_owns_function(const struct partition *p, uint16_t seg, uint8_t bus, ui
 	struct pci_dev *d;
 	bool owns;
 
-	if (!p->is_root)
-		return false;
 	d = pci_dev_find(seg, bus, devfn);
 	if (!d)
-		return true;    /* nothing there: the root reads what the hardware says (all-ones) */
+		return p->is_root;    /* nothing there: the root reads what the hardware says (all-ones) */
 	owns = part_owns_dev(p, d);
 	pci_dev_put(d);
 	return owns;

@@ -74,7 +74,7 @@ static void add_iommu_holes(void)
 			add_hole(ivrs.ivhds[i].base, ivrs.ivhds[i].base + AMDVI_WINDOW, S2_HOLE_IOMMU);
 }
 
-static uint64_t ecam_address(uint16_t seg, uint8_t bus, uint8_t devfn)
+uint64_t s2_layout_ecam_page(uint16_t seg, uint8_t bus, uint8_t devfn)
 {
 	const struct mcfg_info *mi = platform_mcfg();
 
@@ -92,7 +92,7 @@ static uint64_t top_of_bars;
 static int scan_function(struct pci_dev *d, void *ctx)
 {
 	struct partition *root = ctx;
-	uint64_t ecam = ecam_address(d->seg, d->bus, d->devfn);
+	uint64_t ecam = s2_layout_ecam_page(d->seg, d->bus, d->devfn);
 
 	for (unsigned i = 0; i < PCI_BAR_MAX; i++)
 		if (d->bars[i].size)

@@ -47,5 +47,7 @@ struct s2_layout *s2_layout_root(void);
 int s2_layout_root_ram_to(struct partition *p);
 enum s2_hole_kind s2_layout_hole_at(uint64_t gpa);
 const char *s2_hole_name(enum s2_hole_kind k);
+/* The ECAM page of a function (MCFG), or 0 when no MCFG range covers it. */
+uint64_t s2_layout_ecam_page(uint16_t seg, uint8_t bus, uint8_t devfn);
 
 #endif

@@ -297,6 +297,51 @@ expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): a CPU of anot
 expect '^W/part: root: IPI dropped \(ICR 0x01000000:[0-9a-f]{8}\): INIT'
 expect '^I/part: root: [0-9]+ hypercalls, [0-9]+ IPIs sent, [1-9][0-9]* dropped'
 
+# Direct attach (selftest=attach): edu moves to the child, DMA through the child's stage-2, a revoked
+# page blocks the same DMA after an NMI kick flushed the child's CPU, quarantine when the child stops.
+attach_ok() {
+	expect '^ok 1 - edu.s group direct-attached to the child'
+	expect '^ok 4 - edu DMA to child GPAs lands at the child.s GPA->HPA'
+	expect '^ok 6 - revoke returned after the child.s CPU was kicked out of its guest'
+	expect '^ok 7 - after revoke, the same DMA is blocked'
+	expect '^# attach self-test: 8 of 8 passed'
+	expect '^I/part: c1: group [0-9]+ \(0000:[0-9a-f:.]+\) quarantined: null domain, bus mastering off'
+	reject '^not ok'
+}
+scenario part-attach-intel 33 "FW=bios IOMMU=intel AW=48 SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA walks its stage-2 \(shared\)'
+expect '^I/part: c1: a device attached to it would walk this stage-2 \(shared\)'
+
+# Caching mode: the unit may cache not-present entries, so even a grant is followed by an invalidation.
+scenario part-attach-intel-cm 33 "FW=bios IOMMU=intel AW=48 CM=on SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA walks its stage-2 \(shared\)'
+
+scenario part-attach-intel39 33 "FW=bios IOMMU=intel AW=39 SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA uses a mirrored IOMMU table \(the units do not walk the stage-2.s depth\)'
+
+scenario part-attach-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu selftest=attach"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1; attach_ok
+expect '^I/part: c1: direct-attach DMA uses a mirrored IOMMU table \(the unit.s table format differs'
+
+# The remote stage-2 flush alone (selftest=kick): a child spinning in its guest is kicked out by an NMI.
+scenario part-kick 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu selftest=kick"
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=20"
+boot_ok; part_ok root; part_ok c1
+expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
+expect '^# kick self-test: 2 of 2 passed'
+
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"
@@ -381,6 +426,13 @@ root "role=root partid=1 marker=vmx"
 child "c1:mem=32M role=child partid=2 marker=c1 memcheck"
 bochs_boot_ok; part_ok root; part_ok c1
 expect '^I/part: c1: stage-2 \(ept\) ready'
+
+# VMX: NMI exiting, the kick's exit and the IRET that unblocks NMIs after it.
+scenario bochs-part-kick 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu selftest=kick" 300
+root "role=root partid=1 marker=vmx"
+child "c1:mem=32M role=child partid=2 marker=c1 hold=5"
+bochs_boot_ok; part_ok root; part_ok c1
+expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
 
 scenario bochs-part-neg 35 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 300
 root "role=root partid=1 marker=vmx hold=2"

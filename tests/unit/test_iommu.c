@@ -132,7 +132,7 @@ static unsigned fake_unity(struct iommu_unity *out, unsigned max)
 }
 
 const struct iommu_ops vtd_iommu_ops = {
-	.name = "fake", .pt_format = &pt_fmt_vtd_sl, .probe = fake_probe, .unit_for = fake_unit_for,
+	.name = "fake", .pt_format = &pt_fmt_vtd_sl, .walks_x86_tables = true, .probe = fake_probe, .unit_for = fake_unit_for,
 	.unit_base = fake_unit_base, .set_rid = fake_set_rid, .flush = fake_flush,
 	.enable = fake_enable, .fault_poll = fake_poll, .report = fake_report,
 	.unity_ranges = fake_unity,
@@ -839,8 +839,110 @@ static void test_concurrent_moves_keep_counts(void **state)
 	assert_int_equal(iommu_domain_destroy(move_dom), 0);
 }
 
+
+/* ---- Shared domains (direct attach: a partition's stage-2 as the DMA translation) ---- */
+
+static paddr_t s2_pool_alloc(void *ctx) { (void)ctx; return frame_alloc(); }
+static void s2_pool_free(void *ctx, paddr_t pa) { (void)ctx; frames_free(pa, 1); }
+static const struct pt_pool s2_pool = { s2_pool_alloc, s2_pool_free, NULL };
+
+/* A child's stage-2 as the partition layer builds it: NPT format, 4 levels, outputs below 2^48. */
+static void make_npt(struct pt_table *s2)
+{
+	assert_int_equal(pt_init(s2, &pt_fmt_x86, 4, 48, PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, &s2_pool, NULL), 0);
+	s2->pa_limit = 1ull << 48;
+}
+
+static void test_shared_domain_walks_the_stage2(void **state)
+{
+	struct pt_table s2;
+	const char *how = NULL;
+	struct iommu_domain *d;
+	unsigned flushes;
+	int err;
+
+	(void)state;
+	make_npt(&s2);
+	d = iommu_domain_share(0xffff0002u, &s2, NULL, &how, &err);
+	assert_non_null(d);
+	assert_int_equal(d->kind, IOMMU_DOMAIN_SHARED);
+	assert_ptr_equal(d->s2, &s2);
+	assert_string_equal(how, "the units walk the stage-2 itself");
+	assert_null(iommu_domain_find(0xffff0002u));   /* not a domain the ABI can name */
+	assert_int_equal(iommu_attach(d, dev_b), 0);
+	assert_int_equal(hw_root[RID_B], s2.root);   /* the context entry points at the NPT root */
+	assert_hw_agrees();
+	/* Every stage-2 change reaches the units' IOTLB before the call returns. */
+	flushes = flush_calls;
+	assert_int_equal(pt_map_range(&s2, 0x40000000, 0x400000, PAGE_SIZE, PT_READ | PT_WRITE, NULL), 0);
+	assert_int_equal(iommu_shared_map(d, 0x40000000, 0x400000, PAGE_SIZE, PT_READ | PT_WRITE), 0);
+	assert_int_equal(iommu_shared_unmap(d, 0x40000000, PAGE_SIZE), 0);
+	assert_int_equal(flush_calls, flushes + 2);
+	assert_int_equal(iommu_map_range(d, 0, 0x400000, PAGE_SIZE, PT_READ, &(uint64_t){ 0 }), -EPERM);
+	assert_int_equal(iommu_domain_destroy(d), -EBUSY);
+	assert_int_equal(iommu_detach(dev_b), 0);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	assert_hw_agrees();
+	pt_destroy(&s2);
+}
+
+static void test_shared_domain_refuses_firmware_unity_devices(void **state)
+{
+	struct pt_table s2;
+	const char *how;
+	struct iommu_domain *d;
+	int err;
+
+	(void)state;
+	make_npt(&s2);
+	d = iommu_domain_share(0xffff0002u, &s2, NULL, &how, &err);
+	assert_non_null(d);
+	/* edu needs a unity range the stage-2 does not hold: it stays where it is. */
+	assert_int_equal(iommu_attach(d, edu), -EPERM);
+	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_default());
+	assert_int_equal(d->devices, 0);
+	assert_hw_agrees();
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	pt_destroy(&s2);
+}
+
+static void test_mirror_follows_the_stage2(void **state)
+{
+	struct pt_table s2;
+	const char *how;
+	struct iommu_domain *d;
+	paddr_t pa = 0;
+	unsigned flushes;
+	int err;
+
+	(void)state;
+	make_npt(&s2);   /* 4 levels; these units walk 3: no sharing */
+	d = iommu_domain_share(0xffff0002u, &s2, NULL, &how, &err);
+	assert_non_null(d);
+	assert_null(d->s2);
+	assert_string_equal(how, "the units do not walk the stage-2's depth");
+	assert_int_equal(iommu_attach(d, dev_b), 0);
+	assert_int_equal(hw_root[RID_B], d->pt.root);
+	flushes = flush_calls;
+	assert_int_equal(iommu_shared_map(d, 0x1000000, 0x400000, 2 * PAGE_SIZE, PT_READ | PT_WRITE), 0);
+	assert_int_equal(pt_lookup(&d->pt, 0x1001000, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, 0x401000);
+	/* MMIO or monitor memory in the stage-2 is never mirrored for DMA. */
+	assert_int_equal(iommu_shared_map(d, 0x2000000, ARENA_BASE, PAGE_SIZE, PT_READ | PT_WRITE), 0);
+	assert_int_not_equal(pt_lookup(&d->pt, 0x2000000, &pa, NULL, NULL), 0);
+	assert_int_equal(iommu_shared_unmap(d, 0x1000000, PAGE_SIZE), 0);
+	assert_int_not_equal(pt_lookup(&d->pt, 0x1000000, &pa, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&d->pt, 0x1001000, &pa, NULL, NULL), 0);
+	assert_int_equal(flush_calls, flushes + 3);
+	assert_int_equal(iommu_detach(dev_b), 0);
+	assert_int_equal(iommu_domain_destroy(d), 0);
+	pt_destroy(&s2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TP(fn, p) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(p))
+
+static const struct platform three_levels = { .levels_a = 3 };
 
 int main(void)
 {
@@ -869,6 +971,9 @@ int main(void)
 		TP(test_domain_ids_bounded_by_the_units, &ids16),
 		T(test_concurrent_create_of_one_id),
 		T(test_concurrent_moves_keep_counts),
+		T(test_shared_domain_walks_the_stage2),
+		T(test_shared_domain_refuses_firmware_unity_devices),
+		TP(test_mirror_follows_the_stage2, &three_levels),
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(many_unity); i++)

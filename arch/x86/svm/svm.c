@@ -6,7 +6,10 @@
  * NMI, SMI or INIT that arrives while the monitor handles an exit is held
  * until VMRUN sets GIF again, and then reaches the guest (NMI) or exits to
  * the monitor (INIT, intercepted). So no physical event ever interrupts the
- * monitor, and none needs re-injection.
+ * monitor. NMIs exit (the NMI intercept), so a guest cannot hold off a
+ * kick (arch/x86/kick.h): after an NMI exit the NMI is still pending, and
+ * the monitor takes it through its own NMI vector by opening GIF for one
+ * instruction; an NMI that was not a kick is then injected into the guest.
  *
  * QEMU's SVM has neither next-RIP saving nor decode assists, so instruction
  * lengths come from the instruction (CPUID, RDMSR, WRMSR: 2 bytes; VMMCALL:
@@ -20,6 +23,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/vcpu.h"
 #include "arch/x86/io.h"
+#include "arch/x86/kick.h"
 #include "arch/x86/paging.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
@@ -100,7 +104,7 @@ static int svm_create(struct vcpu *v, paddr_t s2_root)
 	v->msr_bitmap_pa = msrpm;
 
 	c = v->ctl;
-	c->intercept_misc1 = SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_TASK_SWITCH;
 	/* Every SVM instruction exits (VMRUN must, architecturally) and gets #UD. */
@@ -282,6 +286,15 @@ static bool handle_efer(struct vcpu *v)
 	return true;
 }
 
+/*
+ * After an NMI exit the NMI is still pending and GIF is clear: open GIF for
+ * one instruction so the monitor's NMI vector takes it (cpu_kick_nmi_arrived).
+ */
+static void take_pending_nmi(void)
+{
+	__asm__ volatile("stgi; nop; clgi" ::: "memory");
+}
+
 static void svm_run(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vmcb *c = vmcb_of(v);
@@ -300,6 +313,10 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *e)
 		c->tlb_control = SVM_TLB_CONTROL_NONE;
 		c->eventinj = 0;
 		requeue_interrupted_event(c);
+		if (c->exitcode == SVM_EXIT_NMI)
+			take_pending_nmi();
+		if (!(c->eventinj & SVM_EVENT_VALID) && cpu_kick_take_guest_nmi())
+			c->eventinj = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
 		if (is_svm_instruction_exit(c->exitcode)) {
 			svm_inject_exception(v, 6 /* #UD */, -1);
 			continue;

@@ -38,6 +38,7 @@
 
 /* EVENTINJ (offset 0x0A8). */
 #define SVM_EVENT_VECTOR          GENMASK(7, 0)
+#define SVM_EVENT_TYPE_NMI        (2ULL << 8)
 #define SVM_EVENT_TYPE_EXCEPTION  (3ULL << 8)
 #define SVM_EVENT_ERROR_VALID     BIT(11)
 #define SVM_EVENT_VALID           BIT(31)

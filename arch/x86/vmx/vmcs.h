@@ -104,6 +104,7 @@
 /* VM-entry interruption information (SDM 25.8.3) */
 #define INTR_INFO_VECTOR                GENMASK(7, 0)
 #define INTR_INFO_TYPE                  GENMASK(10, 8)
+#define  INTR_TYPE_NMI                  2
 #define  INTR_TYPE_HW_EXCEPTION         3
 #define INTR_INFO_DELIVER_ERROR         BIT(11)
 #define INTR_INFO_VALID                 BIT(31)

@@ -4,8 +4,10 @@
  *
  * One VMCS per vcpu, current on the physical CPU that runs it. The guest
  * starts where the loader needs it (real mode, or 32-bit protected mode with
- * paging off) thanks to unrestricted guest. External interrupts and NMIs do
- * not exit: a partition's CPUs take their own interrupts. CR0/CR4 bits that
+ * paging off) thanks to unrestricted guest. External interrupts do not
+ * exit: a partition's CPUs take their own interrupts. NMIs exit (NMI
+ * exiting), so a guest cannot hold off a kick (arch/x86/kick.h); an NMI
+ * that is not a kick is injected into the guest on the next entry. CR0/CR4 bits that
  * VMX fixes (CR0.NE, CR4.VMXE) are owned by the monitor through the
  * guest/host masks; the guest reads its own values from the read shadows,
  * and a MOV to CR0/CR4 that touches them is emulated here, as is XSETBV
@@ -21,6 +23,7 @@
 #include "arch/x86/vmx/vmx_offsets.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
+#include "arch/x86/kick.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
@@ -30,6 +33,7 @@
 #define GUEST_DR7_RESET           0x400
 #define RFLAGS_FIXED1             BIT(1)
 #define INTERRUPTIBILITY_STI_MOVSS GENMASK(1, 0)
+#define INTERRUPTIBILITY_NMI       BIT(3)
 #define SEG_TYPE_ACCESSED         BIT(0)
 #define SEG_TYPE_CODE             BIT(3)
 #define CPUID_D_XCR0_LEGAL        BIT(0)   /* x87 must stay set */
@@ -234,7 +238,7 @@ static void vmcs_controls(struct vcpu *v)
 	proc2 |= optional2 & may2;
 	if (use_vpid)
 		proc2 |= PROC2_ENABLE_VPID;
-	vmw(VMCS_PIN_CONTROLS, ctl_adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS, 0));
+	vmw(VMCS_PIN_CONTROLS, ctl_adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS, PIN_NMI_EXITING));
 	vmw(VMCS_PROC_CONTROLS, ctl_adjust(MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 		PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS));
 	vmw(VMCS_PROC2_CONTROLS, ctl_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, proc2));
@@ -671,6 +675,35 @@ static void exit_s2(struct vcpu_exit *e, uint64_t q)
 	e->instr_len = 0;   /* not reported for EPT violations */
 }
 
+/*
+ * An NMI exit leaves NMIs blocked until the next IRET (SDM Vol. 3C §27.5
+ * and §25.3): execute one, to this very place, so the next kick gets through.
+ */
+static void nmi_unblock(void)
+{
+	__asm__ volatile("movq %%ss, %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "pushq %%rsp\n\t"
+			 "addq $8, (%%rsp)\n\t"
+			 "pushfq\n\t"
+			 "movq %%cs, %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:" ::: "rax", "memory", "cc");
+}
+
+/* An NMI that belongs to the guest, when the guest can take one now. */
+static void inject_guest_nmi(void)
+{
+	if ((vmr(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (vmr(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_STI_MOVSS | INTERRUPTIBILITY_NMI)))
+		return;
+	if (cpu_kick_take_guest_nmi())
+		vmw(VMCS_ENTRY_INTR_INFO, 2 | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_NMI) | INTR_INFO_VALID);
+}
+
 static void exit_raw(struct vcpu_exit *e, enum vcpu_exit_reason r, uint64_t code, uint64_t q)
 {
 	e->reason = r;
@@ -693,6 +726,15 @@ static bool exit_decode(struct vcpu *v, struct vcpu_exit *e)
 	}
 	switch (basic) {
 	case VMX_EXIT_EXTERNAL_INTERRUPT:
+		e->reason = VCPU_EXIT_INTR;
+		break;
+	case VMX_EXIT_EXCEPTION_NMI:
+		if (FIELD_GET(INTR_INFO_TYPE, vmr(VMCS_EXIT_INTR_INFO)) != INTR_TYPE_NMI) {
+			exit_raw(e, VCPU_EXIT_UNHANDLED, basic, q);
+			break;
+		}
+		cpu_kick_nmi_arrived();
+		nmi_unblock();
 		e->reason = VCPU_EXIT_INTR;
 		break;
 	case VMX_EXIT_TRIPLE_FAULT:
@@ -773,6 +815,7 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *e)
 		if (v->regs.rip != v->backend[VMX_EXIT_RIP])
 			vmw(VMCS_GUEST_INTERRUPTIBILITY,
 			    vmr(VMCS_GUEST_INTERRUPTIBILITY) & ~INTERRUPTIBILITY_STI_MOVSS);
+		inject_guest_nmi();
 		if (vmx_enter(&v->regs, v->backend[VMX_LAUNCHED])) {
 			memset(e, 0, sizeof(*e));
 			e->reason = VCPU_EXIT_ENTRY_FAILED;

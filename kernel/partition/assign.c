@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Direct attach (assign.h). A device group is owned by the root, or by one
+ * child (attached, or quarantined after that child stopped). What moves
+ * with it, all or nothing:
+ *   - its memory BAR pages and each member's ECAM page: out of the old
+ *     owner's stage-2 (every CPU of the old owner flushed, s2_sync.c), into
+ *     the new owner's at the same guest-physical address;
+ *   - configuration access through ports 0xCF8/0xCFC (part_owns_dev);
+ *   - its DMA: the child's shared domain (iommu/share.c), whose translation
+ *     is the child's stage-2, so the child needs no map calls at all.
+ * Bus mastering is turned off on every move: the new owner turns it on when
+ * it has programmed the device, so no DMA set up by the old owner ever
+ * reaches the new owner's memory.
+ *
+ * Readers (configuration filtering, stage-2 faults) look at the table
+ * without the lock: an entry is published whole (in_use last, release) and
+ * a group changes owner only under the lock.
+ */
+#define LOG_TAG "part"
+#include <errno.h>
+
+#include "kernel/partition/assign.h"
+#include "kernel/partition/exits.h"
+#include "kernel/partition/s2_layout.h"
+#include "kernel/partition/s2_sync.h"
+#include "kernel/log.h"
+#include "iommu/iommu.h"
+#include "pci/dev.h"
+#include "pci/group.h"
+#include "pci/pci.h"
+#include "pci/regs.h"
+
+#define SHARED_DOMAIN_ID(p) (0xFFFF0000u | (p)->id)   /* ids the root cannot reach by accident */
+
+struct assignment {
+	struct pci_group *group;
+	struct pci_dev *dev;          /* the function named, referenced */
+	struct partition *owner;      /* a child */
+	uint64_t logical_id;
+	bool quarantined;
+	bool in_use;
+};
+
+static struct assignment table[PART_ASSIGN_MAX];
+static struct iommu_domain *shared[PART_MAX];
+static spinlock_t assign_lock = SPINLOCK_INIT;
+
+static struct partition *root_partition(void)
+{
+	return &partitions[0];
+}
+
+static struct assignment *find_group(const struct pci_group *g)
+{
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++)
+		if (__atomic_load_n(&table[i].in_use, __ATOMIC_ACQUIRE) && table[i].group == g)
+			return &table[i];
+	return NULL;
+}
+
+static struct assignment *find_logical(const struct partition *child, uint64_t logical_id)
+{
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++)
+		if (table[i].in_use && table[i].owner == child && table[i].logical_id == logical_id)
+			return &table[i];
+	return NULL;
+}
+
+bool part_dev_assigned(const struct pci_dev *d, struct partition **owner)
+{
+	const struct assignment *a = d->group ? find_group(d->group) : NULL;
+
+	if (owner)
+		*owner = a && !a->quarantined ? a->owner : NULL;
+	return a != NULL;
+}
+
+bool part_root_ecam_hidden(uint64_t gpa)
+{
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++) {
+		if (!__atomic_load_n(&table[i].in_use, __ATOMIC_ACQUIRE))
+			continue;
+		for (const struct pci_dev *m = table[i].group->devs; m; m = m->group_next)
+			if (s2_layout_ecam_page(m->seg, m->bus, m->devfn) == (gpa & ~(uint64_t)(PAGE_SIZE - 1)))
+				return true;
+	}
+	return false;
+}
+
+/* ---- A child's stage-2 ------------------------------------------------------------ */
+
+static int grant_locked(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	struct iommu_domain *d = shared[p - partitions];
+	uint64_t done = 0, undone;
+	int rc = pt_map_range(&p->s2, gpa, hpa, size, perms, &done);
+
+	if (rc == 0 && d)
+		rc = iommu_shared_map(d, gpa, hpa, size, perms);
+	if (rc < 0)
+		pt_unmap_range(&p->s2, gpa, done, &undone);   /* never reached by a CPU or device yet */
+	return rc;
+}
+
+/* Gone from the stage-2 and from the IOTLB of the devices that see it; the CPUs are the caller's. */
+static int unmap_locked(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	struct iommu_domain *d = shared[p - partitions];
+	uint64_t done = 0;
+	int rc = pt_unmap_range(&p->s2, gpa, size, &done);
+	int flush_rc = d && done ? iommu_shared_unmap(d, gpa, done) : 0;
+
+	return rc < 0 ? rc : flush_rc;
+}
+
+int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	int rc;
+
+	spin_lock(&assign_lock);
+	rc = grant_locked(p, gpa, hpa, size, perms);
+	spin_unlock(&assign_lock);
+	return rc;
+}
+
+int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	int rc, cpu_rc;
+
+	spin_lock(&assign_lock);
+	rc = unmap_locked(p, gpa, size);
+	cpu_rc = part_s2_flush_cpus(p);
+	spin_unlock(&assign_lock);
+	return rc < 0 ? rc : cpu_rc;
+}
+
+/* ---- The shared domain of a child --------------------------------------------------- */
+
+static int mirror_fill(struct partition *child, struct iommu_domain *d)
+{
+	for (unsigned i = 0; i < child->ram_chunks; i++) {
+		const struct part_chunk *c = &child->ram[i];
+		int rc = iommu_ram_add(c->hpa, c->size, false);
+
+		if (rc == 0)
+			rc = iommu_shared_map(d, c->gpa, c->hpa, c->size, PT_READ | PT_WRITE);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static struct iommu_domain *shared_domain(struct partition *child, int *err)
+{
+	struct iommu_domain **slot = &shared[child - partitions], *d;
+	const char *how;
+
+	if (*slot)
+		return *slot;
+	d = iommu_domain_share(SHARED_DOMAIN_ID(child), &child->s2, NULL, &how, err);
+	if (!d)
+		return NULL;
+	if (!d->s2 && (*err = mirror_fill(child, d)) < 0) {
+		if (iommu_domain_destroy(d) < 0)
+			pr_err("%s: half-built DMA mirror kept", child->name);
+		return NULL;
+	}
+	if (d->s2)
+		pr_info("%s: direct-attach DMA walks its stage-2 (shared)", child->name);
+	else
+		pr_info("%s: direct-attach DMA uses a mirrored IOMMU table (%s)", child->name, how);
+	*slot = d;
+	return d;
+}
+
+/* A child with no device left gives its shared domain (and a mirror's tables) back. */
+static void shared_release_if_unused(struct partition *child)
+{
+	struct iommu_domain **slot = &shared[child - partitions];
+
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++)
+		if (table[i].in_use && table[i].owner == child && !table[i].quarantined)
+			return;
+	if (*slot && iommu_domain_destroy(*slot) == 0)
+		*slot = NULL;
+}
+
+/* ---- Moving a group's MMIO and config space ------------------------------------------ */
+
+static void bus_master_off(struct pci_group *g)
+{
+	for (struct pci_dev *m = g->devs; m; m = m->group_next) {
+		uint16_t cmd = (uint16_t)pci_cfg_read(m->seg, m->bus, m->devfn, PCI_COMMAND, 2);
+
+		pci_cfg_write(m->seg, m->bus, m->devfn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_BUS_MASTER);
+	}
+}
+
+/* The pages of the k-th MMIO window of g (BARs, then ECAM pages); false past the end. */
+static bool window(const struct pci_group *g, unsigned k, uint64_t *base, uint64_t *size)
+{
+	for (const struct pci_dev *m = g->devs; m; m = m->group_next) {
+		for (unsigned i = 0; i < PCI_BAR_MAX; i++) {
+			const struct pci_bar *b = &m->bars[i];
+
+			if (!b->size || !b->base || (b->flags & (PCI_BAR_IO | PCI_BAR_UPPER)))
+				continue;
+			if (k-- == 0) {
+				*base = b->base;
+				*size = b->size;
+				return true;
+			}
+		}
+		if (k-- == 0) {
+			*base = s2_layout_ecam_page(m->seg, m->bus, m->devfn);
+			*size = *base ? PAGE_SIZE : 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A BAR smaller than a page shares it with whatever else is there: it cannot be given away. */
+static bool windows_isolable(const struct pci_group *g)
+{
+	uint64_t base, size;
+
+	for (unsigned k = 0; window(g, k, &base, &size); k++)
+		if (!IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+			return false;
+	return true;
+}
+
+/* Move windows [0, n) of g from one stage-2 to another; undone on failure. */
+static int move_windows(const struct pci_group *g, struct partition *from, struct partition *to)
+{
+	unsigned k;
+	uint64_t base, size, done;
+	int rc = 0;
+
+	for (k = 0; window(g, k, &base, &size); k++)
+		if (size && unmap_locked(from, base, size) < 0)
+			rc = -EIO;   /* an IOTLB not confirmed: still tell the CPUs, then undo */
+	if (part_s2_flush_cpus(from) < 0)
+		rc = -ETIMEDOUT;
+	for (k = 0; rc == 0 && window(g, k, &base, &size); k++)
+		if (size && (rc = grant_locked(to, base, base, size, PT_READ | PT_WRITE)) < 0)
+			break;
+	if (rc == 0)
+		return 0;
+	for (unsigned j = 0; j < k && window(g, j, &base, &size); j++)
+		if (size)
+			pt_unmap_range(&to->s2, base, size, &done);
+	for (unsigned j = 0; window(g, j, &base, &size); j++)
+		if (size && pt_map_range(&from->s2, base, base, size, PT_READ | PT_WRITE, &done) < 0)
+			pr_err("%s: MMIO 0x%llx could not be given back", from->name, (unsigned long long)base);
+	return rc;
+}
+
+/* ---- Attach, detach, quarantine ------------------------------------------------------ */
+
+static int check_assignable(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+{
+	if (child < partitions || child >= partitions + partition_count || child->is_root || !dev->group)
+		return -EINVAL;
+	if (find_logical(child, logical_id))
+		return -EEXIST;
+	for (struct pci_dev *m = dev->group->devs; m; m = m->group_next) {
+		struct iommu_domain *d = iommu_domain_of(m);
+
+		if (!part_owns_dev(root_partition(), m) && !part_dev_assigned(m, NULL))
+			return -EPERM;   /* the monitor's own function */
+		if (d != iommu_domain_default() && d != iommu_domain_null())
+			return -EBUSY;   /* in a device domain, or already a child's */
+	}
+	return windows_isolable(dev->group) ? 0 : -EINVAL;
+}
+
+static struct assignment *free_slot(void)
+{
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++)
+		if (!table[i].in_use)
+			return &table[i];
+	return NULL;
+}
+
+static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+{
+	struct assignment *a = find_group(dev->group);
+	struct partition *from = a ? a->owner : root_partition();
+	struct pci_dev *reused;
+	struct iommu_domain *d;
+	int rc = check_assignable(child, dev, logical_id);
+
+	if (rc < 0)
+		return rc;
+	if (a && !a->quarantined)
+		return -EBUSY;
+	if (!a && !(a = free_slot()))
+		return -ENOSPC;
+	if (!(d = shared_domain(child, &rc)))
+		return rc;
+	bus_master_off(dev->group);
+	rc = move_windows(dev->group, from, child);
+	if (rc < 0)
+		return rc;
+	rc = iommu_group_attach(d, dev->group);
+	if (rc < 0) {
+		if (move_windows(dev->group, child, from) < 0)
+			pr_err("%s: MMIO of a refused device could not be moved back", child->name);
+		return rc;
+	}
+	reused = a->in_use ? a->dev : NULL;   /* from quarantine: the entry stays published */
+	a->group = dev->group;
+	a->dev = pci_dev_get(dev);
+	a->logical_id = logical_id;
+	__atomic_store_n(&a->owner, child, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->quarantined, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->in_use, true, __ATOMIC_RELEASE);
+	if (reused) {
+		pci_dev_put(reused);
+		if (from != child)
+			shared_release_if_unused(from);
+	}
+	return 0;
+}
+
+int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+{
+	int rc;
+
+	spin_lock(&assign_lock);
+	rc = assign_locked(child, dev, logical_id);
+	spin_unlock(&assign_lock);
+	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d", child->name,
+		PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), dev->group ? dev->group->id : 0,
+		(unsigned long long)logical_id, rc);
+	return rc;
+}
+
+int part_unassign_device(struct partition *child, uint64_t logical_id)
+{
+	struct assignment *a;
+	int rc = -ENOENT;
+
+	spin_lock(&assign_lock);
+	a = find_logical(child, logical_id);
+	if (a) {
+		bus_master_off(a->group);
+		rc = iommu_group_detach(a->group);
+		if (rc == 0)
+			rc = move_windows(a->group, child, root_partition());
+		if (rc == 0) {
+			__atomic_store_n(&a->in_use, false, __ATOMIC_RELEASE);
+			pci_dev_put(a->dev);
+			shared_release_if_unused(child);
+		}
+	}
+	spin_unlock(&assign_lock);
+	return rc;
+}
+
+struct pci_dev *part_assigned_dev(struct partition *child, uint64_t logical_id)
+{
+	struct pci_dev *d = NULL;
+	struct assignment *a;
+
+	spin_lock(&assign_lock);
+	a = find_logical(child, logical_id);
+	if (a && !a->quarantined)
+		d = pci_dev_get(a->dev);
+	spin_unlock(&assign_lock);
+	return d;
+}
+
+void part_quarantine_devices(struct partition *p)
+{
+	spin_lock(&assign_lock);
+	for (unsigned i = 0; i < PART_ASSIGN_MAX; i++) {
+		struct assignment *a = &table[i];
+		int rc;
+
+		if (!a->in_use || a->owner != p || a->quarantined)
+			continue;
+		rc = iommu_group_attach(iommu_domain_null(), a->group);
+		bus_master_off(a->group);
+		a->quarantined = true;
+		pr_info("%s: group %u (" PCI_BDF_FMT ") quarantined: null domain%s, bus mastering off",
+			p->name, a->group->id, PCI_BDF_ARGS(a->dev->seg, a->dev->bus, a->dev->devfn),
+			rc == 0 || rc == -EALREADY ? "" : " refused (the move's own error handling blocked it)");
+	}
+	shared_release_if_unused(p);
+	spin_unlock(&assign_lock);
+}

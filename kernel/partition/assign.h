@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Direct attach (assign.c): a device group leaves the root and joins a
+ * child partition, or comes back; a child's stage-2 after boot.
+ */
+#ifndef IOMON_PART_ASSIGN_H
+#define IOMON_PART_ASSIGN_H
+
+#include "kernel/partition/partition.h"
+
+struct pci_dev;
+
+#define PART_ASSIGN_MAX 16
+
+/*
+ * Move dev's whole group from the root (or from quarantine) to child:
+ * bus mastering off, every member's memory BAR pages and config-space
+ * (ECAM) page leave the root's stage-2 (TLBs flushed on every root CPU) and
+ * appear in the child's at the same address, configuration access follows,
+ * and the group's DMA is translated by the child's stage-2 (a shared
+ * domain). The child refers to it as logical_id afterwards. All or nothing.
+ * 0; -EINVAL (not a child, a BAR not page aligned); -EEXIST (logical id in
+ * use in child); -EBUSY (the group is in a device domain or another
+ * child's); -EPERM (firmware unity ranges, or the monitor's own function);
+ * -ENOSPC; errors of the IOMMU layer.
+ */
+int __must_check part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id);
+/* Give the group named logical_id in child (attached or quarantined) back to the root's default domain. -ENOENT. */
+int __must_check part_unassign_device(struct partition *child, uint64_t logical_id);
+/* The function attached to child as logical_id (referenced), or NULL. */
+struct pci_dev *part_assigned_dev(struct partition *child, uint64_t logical_id);
+/* From part_stop: every group of p goes to the null domain with bus mastering off (quarantine). */
+void part_quarantine_devices(struct partition *p);
+/* True when d's group is a child's (attached, *owner = the child) or quarantined (*owner = NULL). */
+bool part_dev_assigned(const struct pci_dev *d, struct partition **owner);
+/* True when gpa is the ECAM page of a function the root gave away (emulated: all-ones). */
+bool part_root_ecam_hidden(uint64_t gpa);
+
+/*
+ * A child's stage-2 after boot. Map: [gpa, gpa+size) -> hpa with perms
+ * (PT_*), then the devices that share or mirror it see it. Unmap: gone
+ * from the stage-2, from every device's IOTLB and from every CPU's TLB when
+ * this returns 0; -ETIMEDOUT (a CPU could not be made to flush): treat the
+ * pages as still reachable.
+ */
+int __must_check part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
+int __must_check part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size);
+
+#endif
