@@ -27,6 +27,11 @@ static const char *const exit_names[PEXIT_KINDS] = {
 	"init", "intr", "other",
 };
 
+const char *part_exit_name(unsigned kind)
+{
+	return kind < PEXIT_KINDS ? exit_names[kind] : "?";
+}
+
 static void advance(struct part_vcpu *pv, const struct vcpu_exit *e)
 {
 	pv->vcpu.regs.rip += e->instr_len;

@@ -240,7 +240,7 @@ static int cmd_domains(unsigned argc, char **argv)
 
 	(void)argc; (void)argv;
 	for (i = 0; view_domain(i, &d); i++)
-		out("domain 0x%x %s owner %s devices %u format %s table-pages %llu mappings %llu flushes %llu%s",
+		out("domain 0x%x %s owner %s devices %u format %s table-pages %llu entries-written %llu flushes %llu%s",
 		    d.id, d.kind, d.owner, d.devices, d.format ? d.format : "-",
 		    (unsigned long long)d.table_pages, (unsigned long long)d.mappings,
 		    (unsigned long long)d.flushes, d.pinned ? " pinned" : "");

@@ -52,7 +52,7 @@ struct view_domain {
 	char owner[VIEW_NAME_MAX];
 	unsigned devices;
 	uint64_t table_pages;
-	uint64_t mappings;               /* leaf entries written */
+	uint64_t mappings;               /* table entries written (leaves and pointers) */
 	uint64_t flushes;
 	uint64_t iova_limit;             /* first IOVA past its space */
 	bool pinned;

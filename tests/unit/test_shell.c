@@ -126,7 +126,7 @@ static void test_units_and_domains(void **state)
 	run("units");
 	assert_true(printed("unit 0 VT-d 0x00000000fed90000 seg 0 AGAW 48-bit/4-level, superpages 2M 1G, QI; translating; QI head 64 tail 96; 18 invalidations, 2 faults, 0 overflows\n"));
 	run("domains");
-	assert_true(printed("domain 0x0 identity owner root devices 2 format vtd-sl table-pages 5 mappings 224 flushes 3\n"));
+	assert_true(printed("domain 0x0 identity owner root devices 2 format vtd-sl table-pages 5 entries-written 224 flushes 3\n"));
 	assert_true(printed("domain 0xffffffff blocked owner - devices 1 format - table-pages 0"));
 	assert_true(printed("domains: 2\n"));
 }
