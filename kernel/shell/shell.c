@@ -36,7 +36,7 @@ static struct {
 static void out(const char *fmt, ...) __printf(1, 2);
 static void out(const char *fmt, ...)
 {
-	char buf[160];
+	char buf[256];
 	va_list ap;
 	int n;
 
@@ -207,11 +207,11 @@ static int cmd_devices(unsigned argc, char **argv)
 		char dom[16] = "none";
 		if (d.has_domain)
 			snprintf(dom, sizeof(dom), "0x%x", d.domain);
-		out("dev %*s%04x:%02x:%02x.%x %04x:%04x %s rids %s group %d%s owner %s domain %s faults %llu%s",
+		out("dev %*s%04x:%02x:%02x.%x %04x:%04x %s rids %s group %d%s owner %s domain %s faults %llu bus-master %s",
 		    (int)(d.depth > 8 ? 16 : d.depth * 2), "", d.seg, d.bus, d.devfn >> 3, d.devfn & 7,
 		    d.vendor, d.device, d.is_bridge ? "bridge" : d.is_vf ? "vf" : "device", rids[0] ? rids : "-",
 		    d.group, d.group_shared ? " (shared)" : "", d.owner, dom,
-		    (unsigned long long)d.faults, d.bus_master ? "" : " bus-master-off");
+		    (unsigned long long)d.faults, d.bus_master ? "on" : "off");
 	}
 	out("devices: %u", i);
 	return 0;

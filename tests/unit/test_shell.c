@@ -111,9 +111,9 @@ static void test_devices(void **state)
 {
 	(void)state;
 	run("devices");
-	assert_true(printed("dev 0000:00:01.0 1234:11e8 device rids 00:01.0 group 1 owner root domain 0x0 faults 7\n"));
-	assert_true(printed("dev 0000:00:02.0 1b36:000c bridge rids 00:02.0 group 2 owner root domain 0x0 faults 0\n"));
-	assert_true(printed("dev   0000:01:00.0 1b36:0010 device rids 01:00.0 group 3 owner root domain 0xffffffff faults 0 bus-master-off\n"));
+	assert_true(printed("dev 0000:00:01.0 1234:11e8 device rids 00:01.0 group 1 owner root domain 0x0 faults 7 bus-master on\n"));
+	assert_true(printed("dev 0000:00:02.0 1b36:000c bridge rids 00:02.0 group 2 owner root domain 0x0 faults 0 bus-master on\n"));
+	assert_true(printed("dev   0000:01:00.0 1b36:0010 device rids 01:00.0 group 3 owner root domain 0xffffffff faults 0 bus-master off\n"));
 	assert_true(printed("devices: 3\n"));
 	fv.devices_shown = 0;
 	run("devices");
