@@ -293,9 +293,9 @@ expect '^I/part: root: [0-9]+ hypercalls, [0-9]+ IPIs sent, [1-9][0-9]* dropped'
 # The monitor shell on the serial line while a root and a child run: every command, hostile
 # arguments, a confirmed quarantine and a cancelled stop; then both TAPs still complete. The
 # root's second CPU waits in the monitor and reads the serial line whatever the guests do.
-scenario shell-part 33 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 600
-root "role=root partid=1 marker=r1 hold=150"
-child "c1:mem=64M role=child partid=2 marker=c1 hold=150"
+scenario shell-part 33 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 300
+root "role=root partid=1 marker=r1 hold=40"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=40"
 input '^\[c1\] # hold: still running' '\x18\x18\x18'
 input '^iomon shell: partitions keep running' 'help\rdevices\runits\rdomains\rpartitions\rfaults\rcounters\r'
 input '^counter devices\.faults' 'walk 0 0x1000000\rwalk 0 0x100000000\rwalk 0 0x1000000000000\rwalk 99 0\rwalk 0 0x1g\r'
