@@ -339,6 +339,22 @@ expect '^iomon shell closed'
 reject '^stop: c1 stopped'
 reject '^error: unknown command'
 
+# The shell's `stop`, confirmed: c1 stops with one line and never reports; the root finishes its TAP.
+scenario shell-stop 35 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 300
+root "role=root partid=1 marker=r1 hold=40"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=40"
+input '^\[c1\] # hold: still running' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'stop c1\ryes\r'
+input '^stop: c1 stopped' 'partitions\rexit\r'
+part_ok root
+expect '^stop: c1 stopped, its devices blocked'
+expect '^W/part: c1 stopped: stopped by the operator \(shell\)'
+expect '^partition 2 c1 child stopped cpus [0-9] mem 64M'
+expect '^partition 1 root root running'
+expect '^I/part: every partition has stopped: not all succeeded'
+reject '^\[c1\] # success'
+reject '^E/'
+
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"
