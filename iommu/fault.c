@@ -33,6 +33,11 @@ static unsigned queue_head, queue_len, queue_lost;
 static spinlock_t queue_lock = SPINLOCK_INIT;
 static struct iommu_fault last_fault;
 static bool have_last_fault;
+/* The debug shell's history: the last FAULT_RECENT attributed, under recent_lock. */
+#define FAULT_RECENT 16
+static struct iommu_fault recent[FAULT_RECENT];
+static uint64_t recent_seq;            /* faults ever attributed; recent[(seq - 1) % FAULT_RECENT] is the newest */
+static spinlock_t recent_lock = SPINLOCK_INIT;
 static unsigned unknown_logged;
 static uint32_t fault_storm_limit = IOMMU_FAULT_STORM;
 
@@ -125,6 +130,9 @@ static void attribute(const struct iommu_fault *f)
 	last_fault = *f;
 	last_fault.dev_rid = dev ? pci_dev_rid(dev) : f->rid;
 	have_last_fault = true;
+	spin_lock(&recent_lock);
+	recent[recent_seq++ % FAULT_RECENT] = last_fault;
+	spin_unlock(&recent_lock);
 
 	if (dev ? n <= FAULT_LOG_PER_DEVICE : unknown_logged++ < FAULT_LOG_UNKNOWN)
 		log_fault(unit_base, f, dev);
@@ -183,4 +191,18 @@ unsigned iommu_fault_poll(void)
 	if (lost)
 		pr_warn("%u DMA faults were reported faster than they were drained and are not attributed", lost);
 	return n;
+}
+
+bool iommu_fault_recent(unsigned i, struct iommu_fault *out, uint64_t *seq)
+{
+	bool ok;
+
+	spin_lock(&recent_lock);
+	ok = i < FAULT_RECENT && i < recent_seq;
+	if (ok) {
+		*seq = recent_seq - i;
+		*out = recent[(recent_seq - 1 - i) % FAULT_RECENT];
+	}
+	spin_unlock(&recent_lock);
+	return ok;
 }

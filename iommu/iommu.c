@@ -781,8 +781,10 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 
 int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
-	if (ops && d->kind != IOMMU_DOMAIN_BLOCKED)
+	if (ops && d->kind != IOMMU_DOMAIN_BLOCKED) {
+		__atomic_add_fetch(&d->flushes, 1, __ATOMIC_RELAXED);
 		return ops->flush(d, iova, size);
+	}
 	return 0;
 }
 
@@ -844,5 +846,42 @@ int iommu_ram_remove(paddr_t base, uint64_t size)
 	spin_unlock(&iommu_lock);
 	if (rc == 0)
 		rc = ops->flush(&domains[0], base, size);
+	return rc;
+}
+
+/* ---- The debug shell's view --------------------------------------------------------- */
+
+const struct iommu_domain *iommu_domain_at(unsigned i)
+{
+	if (!ops || i >= IOMMU_MAX_DOMAINS || !__atomic_load_n(&domains[i].in_use, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &domains[i];
+}
+
+bool iommu_unit_info(unsigned i, struct iommu_unit_info *out)
+{
+	return ops && ops->unit_info && ops->unit_info(i, out);
+}
+
+void iommu_counters_reset(void)
+{
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++)
+		__atomic_store_n(&domains[i].flushes, 0, __ATOMIC_RELAXED);
+}
+
+int iommu_quarantine(struct pci_dev *dev)
+{
+	struct pci_dev *m;
+	int rc = -ENODEV;
+
+	if (!ops || !dev->group)
+		return rc;
+	rc = iommu_group_attach(iommu_domain_null(), dev->group);
+	if (rc == -EALREADY)
+		rc = 0;
+	pci_dev_registry_lock();
+	for (m = dev->group->devs; m; m = m->group_next)
+		bus_master_off(m);
+	pci_dev_registry_unlock();
 	return rc;
 }

@@ -88,6 +88,7 @@ struct iommu_domain {
 	bool pinned;                 /* a unit may still walk it after a failed rollback: never freed */
 	/* SHARED: the stage-2 the units walk, or NULL when pt/pt_alt mirror it. */
 	const struct pt_table *s2;
+	uint64_t flushes;            /* iommu_flush() calls (the debug shell's counter) */
 };
 
 /*
@@ -104,6 +105,17 @@ struct iommu_unity {
 
 struct pci_dev;
 struct pci_group;
+
+/* One unit as the debug shell shows it (a snapshot; counters read without the unit's lock). */
+struct iommu_unit_info {
+	paddr_t base;
+	uint16_t segment;
+	char caps[96];               /* capabilities in the spec's words */
+	bool translating;
+	const char *queue;           /* "QI", "registers", "command buffer" */
+	uint32_t queue_head, queue_tail;   /* descriptor / command indices */
+	uint64_t invalidations, faults, overflows;
+};
 
 /* What the units of a platform accept, known once the units are probed. */
 struct iommu_limits {
@@ -160,6 +172,8 @@ struct iommu_ops {
 	 * max of them; returning max means there may be more (an error line).
 	 */
 	unsigned (*unity_ranges)(struct iommu_unity *out, unsigned max);
+	/* The debug shell's view of unit i; false past the last unit. NULL: no view. */
+	bool (*unit_info)(unsigned i, struct iommu_unit_info *out);
 };
 
 extern const struct iommu_ops vtd_iommu_ops;
@@ -285,5 +299,24 @@ struct iommu_fault {
 void iommu_fault_report(const void *unit, paddr_t unit_base, const struct iommu_fault *f);
 /* The most recent fault reported (for self-tests); false when none since the last call. */
 bool iommu_last_fault(struct iommu_fault *out);
+
+/*
+ * Read-only accessors for the debug shell (kernel/shell/view.c). They copy
+ * or return what is there now, take no lock the shell could hold for long,
+ * and never change anything.
+ */
+/* The domain in slot i (in use), NULL for a free slot; i < IOMMU_MAX_DOMAINS. */
+const struct iommu_domain *iommu_domain_at(unsigned i);
+bool iommu_unit_info(unsigned i, struct iommu_unit_info *out);
+/* The i-th most recent DMA fault attributed (0: the newest), with its arrival number. */
+bool iommu_fault_recent(unsigned i, struct iommu_fault *out, uint64_t *seq);
+/* Zero the shell's counters (domain flushes). */
+void iommu_counters_reset(void);
+/*
+ * An operator's quarantine: dev's whole group to the null domain, then bus
+ * mastering off on every member. 0, or the move's error (then bus mastering
+ * is still turned off: the operator asked for the device to stop).
+ */
+int iommu_quarantine(struct pci_dev *dev);
 
 #endif

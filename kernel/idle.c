@@ -3,6 +3,7 @@
 #include "kernel/time.h"
 #include "iommu/iommu.h"
 #include "arch/x86/io.h"
+#include "kernel/shell/shell.h"
 
 static uint64_t next_poll_us;
 
@@ -15,6 +16,7 @@ void idle_poll(void)
 						      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
 	iommu_fault_poll();
+	shell_poll();
 }
 
 void idle_loop(void)

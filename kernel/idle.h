@@ -12,7 +12,8 @@
 #define IDLE_FAULT_POLL_US 1000   /* a DMA fault waits at most this long to be drained */
 
 /*
- * Drain IOMMU faults if the last drain is IDLE_FAULT_POLL_US old. Cheap
+ * Drain IOMMU faults and read the serial line for the debug shell
+ * (kernel/shell/) if the last poll is IDLE_FAULT_POLL_US old. Cheap
  * otherwise (a clock read), safe from any CPU and any context that may
  * take the IOMMU units' fault locks (a VM exit, a busy-wait).
  */

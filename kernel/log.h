@@ -25,6 +25,13 @@ void log_printf(enum log_level lvl, const char *tag, const char *fmt, ...) __pri
 /* A line without level or tag, for machine-read output such as TAP. */
 void log_raw(const char *fmt, ...) __printf(1, 2);
 void log_set_level(enum log_level lvl);
+/*
+ * While held (the debug shell is open) every line goes to a bounded buffer
+ * instead of the console; releasing prints them, then how many did not fit.
+ */
+void log_hold(bool hold);
+/* Write straight to the console, past a hold (the shell's own output). */
+void log_write_direct(const char *s, size_t n);
 /* Number of error / warning lines logged since boot (the boot summary prints them). */
 unsigned log_count(enum log_level lvl);
 

@@ -25,6 +25,7 @@ static void bochs_shutdown(void)
 
 void monitor_exit(bool success)
 {
+	log_hold(false);   /* the monitor is ending: show what the open shell held back */
 	if (boot_options.exit_qemu) {
 		log_printf(LOG_INFO, "iomon", "exit: %s (isa-debug-exit 0x%x)",
 			   success ? "success" : "FAILURE", success ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
@@ -43,6 +44,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_hold(false);
 	pr_err("PANIC: %s", msg);
 	monitor_exit(false);
 }

@@ -14,7 +14,9 @@
 #define  UART_LCR_DLAB  0x80
 #define UART_MCR        4
 #define  UART_MCR_DTR_RTS 0x03
+#define UART_RBR        0       /* receive buffer (DLAB=0) */
 #define UART_LSR        5
+#define  UART_LSR_DR    0x01    /* a received byte is waiting */
 #define  UART_LSR_THRE  0x20    /* transmit holding register empty */
 #define  UART_LSR_TEMT  0x40    /* transmitter empty: the last byte has left */
 
@@ -59,4 +61,11 @@ void uart_flush(void)
 	for (unsigned i = 0; i < UART_TX_SPINS; i++)
 		if (inb(port + UART_LSR) & UART_LSR_TEMT)
 			break;
+}
+
+int uart_read_byte(void)
+{
+	if (!(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }

@@ -11,5 +11,7 @@ void uart_init(uint16_t port, uint32_t baud);
 void uart_write(const char *s, size_t n);
 /* Wait until every byte written has left the transmitter (before the machine goes away). */
 void uart_flush(void);
+/* The next byte received, or -1 when none is waiting (never blocks). */
+int uart_read_byte(void);
 
 #endif

@@ -63,6 +63,7 @@ enum vcpu_exit_reason {
 	VCPU_EXIT_HLT,
 	VCPU_EXIT_INIT,         /* an INIT signal reached this CPU */
 	VCPU_EXIT_INTR,         /* a physical interrupt for the monitor (nothing to do for the guest) */
+	VCPU_EXIT_TIMER,        /* the monitor's periodic exit (VMX-preemption timer): nothing for the guest */
 	VCPU_EXIT_ENTRY_FAILED, /* the CPU refused the guest state (a monitor bug) */
 	VCPU_EXIT_UNHANDLED,    /* any other exit: raw.code / raw.info say which */
 };

@@ -734,6 +734,27 @@ static bool amdvi_probe(const struct acpi_info *ai, struct iommu_limits *lim)
 	return true;
 }
 
+static bool amdvi_unit_info(unsigned i, struct iommu_unit_info *out)
+{
+	const struct amdvi_unit *u;
+
+	if (i >= nunits)
+		return false;
+	u = &units[i];
+	*out = (struct iommu_unit_info){
+		.base = u->base, .segment = u->segment, .translating = u->enabled, .queue = "command buffer",
+		.invalidations = u->commands, .faults = u->events - u->unit_events, .overflows = u->overflows,
+	};
+	snprintf(out->caps, sizeof(out->caps), "EFR 0x%016llx, HATS %u-level,%s%s%s coherent %u",
+		 (unsigned long long)u->caps.efr, u->caps.host_levels, u->caps.pref ? " PREF" : "",
+		 u->caps.ia ? " IA" : "", u->caps.he ? " HE" : "", u->coherent);
+	if (u->cmdbuf) {
+		out->queue_head = ring_index(rd64(u, AMDVI_REG_CMD_HEAD));
+		out->queue_tail = u->cmd_tail;
+	}
+	return true;
+}
+
 const struct iommu_ops amdvi_iommu_ops = {
 	.name = "AMD-Vi",
 	.pt_format = &pt_fmt_amdvi_v1,
@@ -746,4 +767,5 @@ const struct iommu_ops amdvi_iommu_ops = {
 	.fault_poll = amdvi_fault_poll,
 	.report = amdvi_report,
 	.unity_ranges = amdvi_unity_ranges,
+	.unit_info = amdvi_unit_info,
 };

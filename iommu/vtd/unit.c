@@ -670,3 +670,22 @@ int vtd_unit_enable_translation(struct vtd_unit *u)
 	u->translating = rd32(u, VTD_REG_GSTS) & VTD_GSTS_TES;
 	return rc;
 }
+
+void vtd_unit_describe(const struct vtd_unit *u, struct iommu_unit_info *out)
+{
+	const struct vtd_caps *c = &u->caps;
+
+	*out = (struct iommu_unit_info){
+		.base = u->base, .segment = u->segment, .translating = u->translating,
+		.queue = u->qi ? "QI" : "registers",
+		.invalidations = u->invalidations, .faults = u->faults_recorded,
+		.overflows = u->faults_overflowed,
+	};
+	snprintf(out->caps, sizeof(out->caps), "VT-d %u.%u, %u-level tables, MGAW %u,%s%s %u fault records, CM=%u C=%u",
+		 c->ver_major, c->ver_minor, u->levels, c->mgaw, c->sp_2m ? " 2M" : "", c->sp_1g ? " 1G" : "",
+		 c->nfr, c->cm, c->coherent);
+	if (u->qi && u->queue) {
+		out->queue_head = queue_head(u);
+		out->queue_tail = u->queue_tail;
+	}
+}

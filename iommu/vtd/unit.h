@@ -81,5 +81,9 @@ int __must_check vtd_flush_all(struct vtd_unit *u);
  */
 unsigned vtd_fault_poll(struct vtd_unit *u);
 
+struct iommu_unit_info;
+/* The debug shell's snapshot of u (reads the queue head register). */
+void vtd_unit_describe(const struct vtd_unit *u, struct iommu_unit_info *out);
+
 
 #endif

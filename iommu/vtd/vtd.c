@@ -281,6 +281,14 @@ static void vtd_report(void)
 				(unsigned long long)units[i].invalidations);
 }
 
+static bool vtd_unit_info(unsigned i, struct iommu_unit_info *out)
+{
+	if (i >= nunits)
+		return false;
+	vtd_unit_describe(&units[i], out);
+	return true;
+}
+
 const struct iommu_ops vtd_iommu_ops = {
 	.name = "VT-d",
 	.pt_format = &pt_fmt_vtd_sl,
@@ -294,4 +302,5 @@ const struct iommu_ops vtd_iommu_ops = {
 	.fault_poll = vtd_poll,
 	.report = vtd_report,
 	.unity_ranges = vtd_unity_ranges,
+	.unit_info = vtd_unit_info,
 };

@@ -25,8 +25,13 @@
 
 static const char *const exit_names[PEXIT_KINDS] = {
 	"cpuid", "rdmsr", "wrmsr", "io", "s2-fault", "mmio", "hypercall", "shutdown", "hlt",
-	"init", "intr", "other",
+	"init", "intr", "other", "timer",
 };
+
+const char *part_exit_name(unsigned kind)
+{
+	return kind < PEXIT_KINDS ? exit_names[kind] : "?";
+}
 
 static void advance(struct part_vcpu *pv, const struct vcpu_exit *e)
 {
@@ -186,6 +191,9 @@ void exit_handle(struct part_vcpu *pv, struct vcpu_exit *e)
 		break;
 	case VCPU_EXIT_INTR:
 		count(p, PEXIT_INTR);
+		break;
+	case VCPU_EXIT_TIMER:
+		count(p, PEXIT_TIMER);   /* idle_poll above was the point */
 		break;
 	case VCPU_EXIT_HLT:
 		count(p, PEXIT_HLT);

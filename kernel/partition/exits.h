@@ -16,6 +16,8 @@
 void exit_handle(struct part_vcpu *pv, struct vcpu_exit *e);
 /* Per partition: exits by reason, IPIs, hypercalls (on the console). */
 void part_report_counters(void);
+/* The counter's name for an exit kind ("cpuid", "io", ...). */
+const char *part_exit_name(unsigned kind);
 
 /* Hyper-V discovery surface (hv.c). */
 void hv_cpuid(struct partition *p, uint32_t leaf, uint32_t sub, uint32_t r[4]);

@@ -25,6 +25,7 @@
 #include "kernel/panic.h"
 #include "kernel/phys.h"
 #include "kernel/time.h"
+#include "kernel/idle.h"
 #include "kernel/platform.h"
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/s2_sync.h"
@@ -312,6 +313,37 @@ static void prepare_root(const struct boot_info *bi, struct partition *root)
 	}
 }
 
+static bool runs_a_partition(unsigned cpu)
+{
+	for (unsigned i = 0; i < partition_count; i++)
+		if (partitions[i].state == PART_RUNNING && partitions[i].cpus[0] == cpu)
+			return true;
+	return false;
+}
+
+static void monitor_cpu(void *arg)
+{
+	(void)arg;
+	idle_loop();
+}
+
+/*
+ * A CPU that enters no partition (a partition's further CPUs, which wait
+ * until guest-started APs are emulated, or one no partition took) stays the
+ * monitor's: it drains DMA faults and reads the serial line for the shell,
+ * whatever the guests do.
+ */
+static void keep_spare_cpus(void)
+{
+	unsigned kept = 0;
+
+	for (unsigned cpu = 1; cpu < smp_cpu_count(); cpu++)
+		if (!runs_a_partition(cpu) && smp_run_on(cpu, monitor_cpu, NULL) == 0)
+			kept++;
+	if (kept)
+		pr_info("%u CPU(s) kept by the monitor (fault drain, serial shell)", kept);
+}
+
 void partitions_start(const struct boot_info *bi)
 {
 	struct partition *on_boot_cpu = NULL;
@@ -345,10 +377,10 @@ void partitions_start(const struct boot_info *bi)
 	if ((boot_options.selftest == SELFTEST_ATTACH && !selftest_attach()) ||
 	    (boot_options.selftest == SELFTEST_KICK && !selftest_kick()))
 		pr_err("selftest=%s failed", selftest_name(boot_options.selftest));
+	keep_spare_cpus();
 	if (on_boot_cpu)
 		vcpu_loop(on_boot_cpu);
-	/* The boot CPU has nothing (more) to run: the others finish the job. */
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	/* The boot CPU has nothing (more) to run: it stays the monitor's while the others finish. */
+	idle_loop();
 }
 

@@ -28,14 +28,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children
+names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children s_input
 declare -A s_usb s_prep s_fw_err s_fw_alive s_same ran
 cur=
 # scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
 scenario() {
 	cur=$1; names+=("$1")
 	s_expect[$1]=$2; s_vars[$1]=$3; s_cmdline[$1]=$4; s_timeout[$1]=${5:-90}
-	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=; s_root[$1]=; s_children[$1]=
+	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=; s_root[$1]=; s_children[$1]=; s_input[$1]=
 }
 # root "WORDS": boot the test guest as the root partition with this command line
 root() { s_root[$cur]=${1:- }; }
@@ -60,6 +60,9 @@ same_as() { s_same[$cur]+="$1 $2"$'\n'; }
 expect() { s_greps[$cur]+="$1"$'\n'; }
 # reject REGEX: no serial line may match
 reject() { s_rejects[$cur]+="$1"$'\n'; }
+# input REGEX TEXT: once the serial log matches REGEX, type TEXT (printf escapes: \r, \x18) on
+# the serial line; repeatable, in order. The serial line is then a pipe chardev (QEMU only).
+input() { s_input[$cur]+="$1"$'\t'"$2"$'\n'; }
 # shellcheck source=scenarios.sh
 . tests/integration/scenarios.sh
 
@@ -137,6 +140,7 @@ boot_qemu() {
 		fi
 		return
 	fi
+	[ -n "${s_input[$n]}" ] && { boot_with_input "$n" "$dir"; return; }
 	# shellcheck disable=SC2086
 	env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
 		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$image" \
@@ -174,6 +178,39 @@ check_same() {
 		fi
 	done <<<"${s_same[$n]:-}"
 	echo "$why"
+}
+
+# The serial line as a pipe chardev (DIR/con.in, DIR/con.out): a reader copies what the
+# machine writes into serial.log, a feeder types each input step once its line has appeared.
+boot_with_input() {
+	local n=$1 dir=$2 rc reader feeder
+	rm -f "$dir/con.in" "$dir/con.out"
+	mkfifo "$dir/con.in" "$dir/con.out" || return 1
+	: > "$dir/serial.log"
+	# Read-write opens: neither side blocks waiting for the other, and no EOF ends them early.
+	cat 0<> "$dir/con.out" > "$dir/serial.log" &
+	reader=$!
+	(
+		exec 7<> "$dir/con.in"
+		while IFS=$'\t' read -r re text; do
+			[ -n "$re" ] || continue
+			until sed -e 's/\r//g' "$dir/serial.log" | grep -aqE -- "$re"; do sleep 0.2; done
+			sleep 0.3
+			# shellcheck disable=SC2059
+			printf "$text" >&7
+		done <<<"${s_input[$n]}"
+		exec sleep 3600   # keep the pipe open until the boot is over (killed then)
+	) &
+	feeder=$!
+	# shellcheck disable=SC2086
+	env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="pipe:$dir/con" \
+		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
+		> "$dir/qemu.log" 2>&1
+	rc=$?
+	sleep 0.5
+	kill "$feeder" "$reader" 2>/dev/null
+	wait "$feeder" "$reader" 2>/dev/null
+	return "$rc"
 }
 
 run_one() {

@@ -343,6 +343,71 @@ boot_ok; part_ok root; part_ok c1
 expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
 expect '^# kick self-test: 2 of 2 passed'
 
+# The monitor shell on the serial line while a root and a child run: every command, hostile
+# arguments, a confirmed quarantine and a cancelled stop; then both TAPs still complete. The
+# root's second CPU waits in the monitor and reads the serial line whatever the guests do.
+scenario shell-part 33 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 300
+root "role=root partid=1 marker=r1 hold=40"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=40"
+input '^\[c1\] # hold: still running' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'help\rdevices\runits\rdomains\rpartitions\rfaults\rcounters\r'
+input '^counter devices\.faults' 'walk 0 0x1000000\rwalk 0 0x100000000\rwalk 0 0x1000000000000\rwalk 99 0\rwalk 0 0x1g\r'
+input 'walk: usage|usage: walk' 's2 root 0x1000000\rs2 c1 0x0\rs2 c1 0x8000000\rs2 c9 0\rmap 0 0x0-0x2000000\r'
+input '^map: [0-9]+ ranges' 'loglevel info\rstop c1\rno\rquarantine 0000:00:01.0\ryes\rquarantine 00:20.0\rdevices\rexit\r'
+boot_ok; part_ok root; part_ok c1
+expect '^iomon> help'
+expect '^help walk +DOMAIN IOVA +the table walk'
+expect '^dev 0000:00:01\.0 1234:11e8 device rids 00:01\.0 group [0-9]+ owner root domain 0x0 faults 0 bus-master (on|off)$'
+expect '^dev   0000:01:00\.0 1b36:0010 device rids 01:00\.0 group [0-9]+ owner root domain 0x0'
+expect '^unit 0 VT-d 0x00000000fed90000 seg 0 VT-d 1\.0, 4-level tables, MGAW 48, 2M 1G 1 fault records, CM=0 C=0; translating; QI head [0-9]+ tail [0-9]+; [1-9][0-9]* invalidations, 0 faults'
+expect '^domain 0x0 identity owner root devices [1-9][0-9]* format vtd-sl table-pages [1-9]'
+expect '^domain 0xffffffff blocked owner - devices 0'
+expect '^I/part: 1 CPU\(s\) kept by the monitor \(fault drain, serial shell\)'
+expect '^partition 1 root root running cpus [0-9],[0-9] mem [0-9]+M'
+expect '^partition 2 c1 child running cpus [0-9] mem 64M'
+expect '^partition 2 c1 exits [1-9][0-9]*: .*io [1-9]'
+expect '^partition 1 root hypercalls [1-9]'
+expect '^faults: 0 shown'
+expect '^counter unit\.0\.invalidations [1-9]'
+expect '^walk domain 0x0 iova 0x1000000 \(vtd-sl\)'
+expect '^  L4 table 0x[0-9a-f]+ \[0\] 0x[0-9a-f]{16} next table 0x[0-9a-f]+ RW$'
+expect '^result: iova 0x1000000 -> 0x1000000 \(2M page, RW\)'
+expect '^result: iova 0x100000000 does not translate: L3 entry \[4\] not present'
+expect '^error: iova 0x1000000000000 is outside the space \(below 0x1000000000000\)'
+expect '^error: no domain 0x63'
+expect '^error: usage: walk DOMAIN IOVA'
+expect '^s2 root gpa 0x1000000 \(x86-npt\)'
+expect '^result: gpa 0x1000000 -> 0x1000000 \(2M page, RWX\)'
+expect '^result: gpa 0x0 -> 0x[1-9a-f][0-9a-f]+ \(.* page, RWX\)'
+expect '^result: gpa 0x8000000 does not translate'
+expect "^error: no partition 'c9'"
+expect '^map 0x400000-0x2000000 -> 0x400000 28M 2M pages RW$'
+expect '^loglevel: info'
+expect "^stop c1: its devices go to the null domain, bus mastering off; type 'yes' to confirm"
+expect '^cancelled'
+expect '^quarantine: 0000:00:01\.0 in the null domain, bus mastering off'
+expect '^dev 0000:00:01\.0 1234:11e8 device .* domain 0xffffffff faults 0 bus-master off$'
+expect '^error: usage: quarantine DEVICE'
+expect '^iomon shell closed'
+reject '^stop: c1 stopped'
+reject '^error: unknown command'
+
+# The shell's `stop`, confirmed: c1 stops with one line and never reports; the root finishes its TAP.
+scenario shell-stop 35 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 300
+root "role=root partid=1 marker=r1 hold=40"
+child "c1:mem=64M role=child partid=2 marker=c1 hold=40"
+input '^\[c1\] # hold: still running' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'stop c1\ryes\r'
+input '^stop: c1 stopped' 'partitions\rexit\r'
+part_ok root
+expect '^stop: c1 stopped, its devices blocked'
+expect '^W/part: c1 stopped: stopped by the operator \(shell\)'
+expect '^partition 2 c1 child stopped cpus [0-9] mem 64M'
+expect '^partition 1 root root running'
+expect '^I/part: every partition has stopped: not all succeeded'
+reject '^\[c1\] # success'
+reject '^E/'
+
 # Containment: each forbidden access stops that partition with one line; the other runs on.
 scenario part-neg-monitor 35 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 crash=write:0x100000"

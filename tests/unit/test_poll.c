@@ -12,12 +12,19 @@
 #include "kernel/idle.h"
 #include "kernel/poll.h"
 #include "kernel/time.h"
+#include "kernel/shell/shell.h"
 
 static unsigned polls;
 unsigned iommu_fault_poll(void)
 {
 	polls++;
 	return 0;
+}
+
+static unsigned shell_polls;
+void shell_poll(void)
+{
+	shell_polls++;
 }
 
 struct countdown {
@@ -100,6 +107,7 @@ static void test_idle_poll_is_rate_limited(void **state)
 	idle_poll();
 	idle_poll();
 	assert_int_equal(polls, 2);
+	assert_int_equal(shell_polls, 2);   /* the serial line is read in the same slot */
 }
 
 int main(void)

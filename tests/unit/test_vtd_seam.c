@@ -57,6 +57,7 @@ int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did
 	return 0;
 }
 int vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size) { (void)u; (void)did; (void)iova; (void)size; return 0; }
+void vtd_unit_describe(const struct vtd_unit *u, struct iommu_unit_info *out) { (void)u; (void)out; }
 unsigned vtd_fault_poll(struct vtd_unit *u) { (void)u; return 0; }
 
 /* The domain layer's side of the seam. */

@@ -36,6 +36,8 @@
 #define  VPID_CAP_INVVPID_SINGLE        BIT(41)
 #define  VPID_CAP_INVVPID_ALL           BIT(42)
 #define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48d
+#define MSR_IA32_VMX_MISC               0x485
+#define  VMX_MISC_PREEMPTION_RATE       GENMASK(4, 0)   /* the timer counts every 2^n TSC ticks */
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS     0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS    0x490
@@ -62,6 +64,7 @@
 /* Pin-based VM-execution controls */
 #define PIN_EXTINT_EXITING              BIT(0)
 #define PIN_NMI_EXITING                 BIT(3)
+#define PIN_PREEMPTION_TIMER            BIT(6)   /* SDM Vol. 3C 25.5.1: exit when the timer reaches 0 */
 
 /* Primary processor-based VM-execution controls */
 #define PROC_HLT_EXITING                BIT(7)
@@ -137,6 +140,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_MACHINE_CHECK = 41,
 	VMX_EXIT_EPT_VIOLATION = 48,
 	VMX_EXIT_EPT_MISCONFIG = 49,
+	VMX_EXIT_PREEMPTION_TIMER = 52,
 	VMX_EXIT_XSETBV = 55,
 };
 
@@ -229,6 +233,7 @@ enum vmcs_field {
 	VMCS_GUEST_LDTR_AR              = 0x4820,
 	VMCS_GUEST_TR_AR                = 0x4822,
 	VMCS_GUEST_INTERRUPTIBILITY     = 0x4824,
+	VMCS_GUEST_PREEMPTION_TIMER     = 0x482e,
 	VMCS_GUEST_ACTIVITY_STATE       = 0x4826,
 	VMCS_GUEST_SYSENTER_CS          = 0x482a,
 	VMCS_HOST_SYSENTER_CS           = 0x4c00,

@@ -28,6 +28,7 @@
 #include "kernel/log.h"
 #include "kernel/phys.h"
 #include "kernel/smp.h"
+#include "kernel/time.h"
 
 #define GUEST_PAT_RESET           0x0007040600070406ULL
 #define GUEST_DR7_RESET           0x400
@@ -183,6 +184,25 @@ static int vmx_cpu_enable(void)
 
 /* ---- VMCS set-up ---- */
 
+/*
+ * The VMX-preemption timer gives the monitor an exit at least every
+ * VMX_MONITOR_TICK_US on every partition CPU, whatever the guest does, so
+ * the fault drain and the serial shell (idle_poll on every exit) never
+ * depend on a guest exiting. 0: the CPU has no preemption timer.
+ */
+#define VMX_MONITOR_TICK_US 1000
+static uint32_t preemption_ticks;
+
+static void preemption_timer_calibrate(void)
+{
+	unsigned shift = (unsigned)FIELD_GET(VMX_MISC_PREEMPTION_RATE, rdmsr(MSR_IA32_VMX_MISC));
+	uint64_t t0 = rdtsc(), ticks;
+
+	udelay(100);
+	ticks = ((rdtsc() - t0) * (VMX_MONITOR_TICK_US / 100)) >> shift;
+	preemption_ticks = ticks > UINT32_MAX ? UINT32_MAX : ticks ? (uint32_t)ticks : 1;
+}
+
 static uint32_t ctl_adjust(uint32_t msr, uint32_t want)
 {
 	uint64_t cap = rdmsr(msr);
@@ -230,7 +250,7 @@ static uint64_t cr4_real(uint64_t guest)
 
 static void vmcs_controls(struct vcpu *v)
 {
-	uint32_t proc2 = PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST;
+	uint32_t proc2 = PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST, pin;
 	uint32_t optional2 = PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES;
 	uint64_t may2 = VMX_CTL_MAY1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2));
 
@@ -238,7 +258,10 @@ static void vmcs_controls(struct vcpu *v)
 	proc2 |= optional2 & may2;
 	if (use_vpid)
 		proc2 |= PROC2_ENABLE_VPID;
-	vmw(VMCS_PIN_CONTROLS, ctl_adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS, PIN_NMI_EXITING));
+	pin = ctl_adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS, PIN_NMI_EXITING | PIN_PREEMPTION_TIMER);
+	if ((pin & PIN_PREEMPTION_TIMER) && !__atomic_load_n(&preemption_ticks, __ATOMIC_RELAXED))
+		preemption_timer_calibrate();
+	vmw(VMCS_PIN_CONTROLS, pin);
 	vmw(VMCS_PROC_CONTROLS, ctl_adjust(MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 		PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS));
 	vmw(VMCS_PROC2_CONTROLS, ctl_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, proc2));
@@ -737,6 +760,9 @@ static bool exit_decode(struct vcpu *v, struct vcpu_exit *e)
 		nmi_unblock();
 		e->reason = VCPU_EXIT_INTR;
 		break;
+	case VMX_EXIT_PREEMPTION_TIMER:
+		e->reason = VCPU_EXIT_TIMER;
+		break;
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = VCPU_EXIT_SHUTDOWN;
 		break;
@@ -816,6 +842,8 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *e)
 			vmw(VMCS_GUEST_INTERRUPTIBILITY,
 			    vmr(VMCS_GUEST_INTERRUPTIBILITY) & ~INTERRUPTIBILITY_STI_MOVSS);
 		inject_guest_nmi();
+		if (vmr(VMCS_PIN_CONTROLS) & PIN_PREEMPTION_TIMER)
+			vmw(VMCS_GUEST_PREEMPTION_TIMER, preemption_ticks);
 		if (vmx_enter(&v->regs, v->backend[VMX_LAUNCHED])) {
 			memset(e, 0, sizeof(*e));
 			e->reason = VCPU_EXIT_ENTRY_FAILED;
