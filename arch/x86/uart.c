@@ -14,6 +14,8 @@
 #define  UART_LCR_DLAB  0x80
 #define UART_MCR        4
 #define  UART_MCR_DTR_RTS 0x03
+#define UART_LSR_DR     0x01
+#define UART_RBR        0
 #define UART_LSR        5
 #define  UART_LSR_THRE  0x20    /* transmit holding register empty */
 #define  UART_LSR_TEMT  0x40    /* transmitter empty: the last byte has left */
@@ -52,6 +54,13 @@ void uart_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+int uart_getc(void)
+{
+	if (!(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }
 
 void uart_flush(void)

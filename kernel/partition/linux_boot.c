@@ -189,6 +189,7 @@ static int place(const struct linux_boot_args *a, struct linux_image *li)
 	li->cmdline = li->tables + PAGE_SIZE;
 	li->gdt = li->tables + 2 * PAGE_SIZE;
 	li->pml4 = li->tables + 3 * PAGE_SIZE;
+	li->rsdp = a->rsdp_len ? li->gdt + LB_RSDP_OFFSET : 0;
 	taken[r.ntaken++] = (struct phys_range){ li->tables, li->tables + LB_TABLE_PAGES * PAGE_SIZE };
 
 	if (!a->initrd_len)
@@ -225,7 +226,7 @@ int linux_build_boot_params(const struct linux_boot_args *a, const struct linux_
 	wr32(bp, LB_BP_EXT_RAMDISK_IMAGE, (uint32_t)(li->initrd >> 32));
 	wr32(bp, LB_RAMDISK_SIZE, (uint32_t)li->initrd_size);
 	wr32(bp, LB_BP_EXT_RAMDISK_SIZE, (uint32_t)(li->initrd_size >> 32));
-	wr64(bp, LB_BP_ACPI_RSDP_ADDR, a->rsdp);
+	wr64(bp, LB_BP_ACPI_RSDP_ADDR, li->rsdp);
 	wr8(bp, LB_BP_E820_ENTRIES, (uint8_t)a->nmap);
 	for (unsigned i = 0; i < a->nmap; i++) {
 		unsigned off = LB_BP_E820_TABLE + 20 * i;   /* struct boot_e820_entry: addr, size, type */
@@ -283,6 +284,8 @@ static int write_all(const struct gmem *m, const struct linux_boot_args *a, cons
 		rc = gmem_write(m, li->cmdline, a->cmdline, clen);
 	if (!rc)
 		rc = write_gdt(m, li->gdt);
+	if (!rc && a->rsdp_len)
+		rc = gmem_write(m, li->rsdp, a->rsdp, a->rsdp_len);
 	if (!rc)
 		rc = write_page_tables(m, li->pml4);
 	if (!rc)
@@ -312,6 +315,10 @@ int linux_load(const struct gmem *m, const struct linux_boot_args *a, struct lin
 	if (a->nmap > LB_BP_E820_MAX) {
 		pr_err("memory map has %u entries, the zero page holds %u", a->nmap, LB_BP_E820_MAX);
 		return -ENOSPC;
+	}
+	if (a->rsdp_len > LB_RSDP_MAX) {
+		pr_err("RSDP of %zu bytes", a->rsdp_len);
+		return -EINVAL;
 	}
 	rc = place(a, out);
 	if (rc)

@@ -6,7 +6,9 @@
  * checked and copied into a zeroed boot_params ("zero page"), the
  * protected-mode kernel goes to a 2 MiB-aligned address with init_size bytes
  * of RAM free, the command line and initramfs are placed and described, the
- * e820 table is the partition's memory map, and the vcpu enters at the
+ * e820 table is the partition's memory map, acpi_rsdp_addr points at a copy
+ * of the loader's RSDP (a UEFI machine has none where Linux would scan for
+ * it; the copy points at the same tables), and the vcpu enters at the
  * 64-bit entry (load address + 0x200) in long mode with an identity map of
  * the low 4 GiB, a GDT with flat code at 0x10 and data at 0x18, and RSI
  * pointing at boot_params.
@@ -65,6 +67,8 @@
 #define LB_CMDLINE_MAX          2048          /* what iomon passes, NUL included */
 #define LB_GDT_CODE64           0x10
 #define LB_GDT_DATA             0x18
+#define LB_RSDP_OFFSET          0x800         /* the RSDP copy, in the GDT's page */
+#define LB_RSDP_MAX             36
 #define LB_TABLE_PAGES          9             /* boot_params, cmdline, GDT, PML4, PDPT, 4 PDs */
 
 /* What the setup header says, checked. */
@@ -90,7 +94,8 @@ struct linux_boot_args {
 	const char *cmdline;
 	const struct mem_range *map;        /* the partition's memory map, sorted (the e820 table) */
 	unsigned nmap;
-	uint64_t rsdp;                      /* acpi_rsdp_addr (0: none) */
+	const void *rsdp;                   /* the ACPI RSDP (a copy; NULL: none), at most 36 bytes */
+	size_t rsdp_len;
 	const struct phys_range *avoid;     /* GPA ranges nothing may be written to (the boot modules) */
 	unsigned navoid;
 };
@@ -101,7 +106,7 @@ struct linux_image {
 	uint64_t kernel, kernel_end;        /* [kernel, kernel + init_size) */
 	uint64_t entry;                     /* kernel + 0x200 */
 	uint64_t tables;                    /* LB_TABLE_PAGES pages: */
-	uint64_t boot_params, cmdline, gdt, pml4;
+	uint64_t boot_params, cmdline, gdt, pml4, rsdp;
 	uint64_t initrd, initrd_size;
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernel/partition/partition.h"
+#include "arch/x86/uart.h"
 #include "kernel/partition/exits.h"
 #include "kernel/partition/loader.h"
 #include "kernel/partition/words.h"
@@ -159,6 +160,7 @@ static void plan_one(const struct boot_info *bi, unsigned module, unsigned *next
 			p->cpus[p->ncpus++] = (*next_cpu)--;
 	}
 	vuart_init(&p->uart, p->name);
+	p->uart.input = p->is_root;   /* the console's keys go to the root (README "Linux as the root") */
 	p->state = PART_PLANNED;
 	partition_count++;
 }
@@ -171,8 +173,15 @@ unsigned partitions_plan(const struct boot_info *bi)
 		return 0;
 	if (bi->module_count > PART_MAX)
 		pr_warn("%u modules: only the first %u become partitions", bi->module_count, PART_MAX);
-	for (unsigned m = 0; m < MIN(bi->module_count, (unsigned)PART_MAX); m++)
+	for (unsigned m = 0; m < MIN(bi->module_count, (unsigned)PART_MAX); m++) {
+		/* `initrd` as the second module's command line: the root's initramfs, no partition. */
+		if (m == 1 && partition_count && partitions[0].is_root &&
+		    strcmp(bi->modules[1].cmdline, "initrd") == 0) {
+			partitions[0].initrd_module = 1;
+			continue;
+		}
 		plan_one(bi, m, &next_cpu);
+	}
 	/* The root takes every CPU no child took. */
 	if (partition_count && partitions[0].is_root) {
 		struct partition *root = &partitions[0];
@@ -302,6 +311,7 @@ void partitions_start(const struct boot_info *bi)
 		monitor_exit(false);
 	}
 	pr_info("vcpu backend: %s", vops->name);
+	vuart_set_input(uart_getc);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
 	for (unsigned i = 0; i < partition_count; i++) {

@@ -83,6 +83,14 @@ struct partition {
 
 	/* Where its kernel starts (multiboot2 machine state). */
 	uint64_t entry, info_gpa;
+	/*
+	 * A Linux bzImage instead (boot protocol, 64-bit entry): info_gpa is its
+	 * boot_params, these its boot page tables and GDT; initrd_module its
+	 * initramfs module (0: none).
+	 */
+	bool linux_boot;
+	uint64_t boot_cr3, boot_gdt;
+	unsigned initrd_module;
 
 	/* How it ended. */
 	bool exit_written;

@@ -29,6 +29,7 @@ static uint8_t initrd[INITRD_LEN];
 static struct mem_range map[LB_BP_E820_MAX + 2];
 static struct phys_range avoid[4];
 static struct linux_boot_args args;
+static const uint8_t rsdp[20] = "RSD PTR \x55OEMID\x00\x00\x10\x00\x7f";
 
 static void put32(unsigned off, uint32_t v) { memcpy(img + off, &v, 4); }
 static void put16(unsigned off, uint16_t v) { memcpy(img + off, &v, 2); }
@@ -59,7 +60,8 @@ static int setup(void **state)
 	args.cmdline = "console=ttyS0 quiet";
 	args.map = map;
 	args.nmap = 5;
-	args.rsdp = 0xf5a40;
+	args.rsdp = rsdp;
+	args.rsdp_len = sizeof(rsdp);
 	args.avoid = avoid;
 	args.navoid = 0;
 	log_capture_reset();
@@ -150,7 +152,9 @@ static void test_load_places_and_describes(void **state)
 	assert_int_equal(get32(bp, LB_BP_EXT_CMD_LINE_PTR), 0);
 	assert_int_equal(get32(bp, LB_RAMDISK_IMAGE), li.initrd);
 	assert_int_equal(get32(bp, LB_RAMDISK_SIZE), INITRD_LEN);
-	assert_int_equal(get64(bp, LB_BP_ACPI_RSDP_ADDR), 0xf5a40);
+	assert_int_equal(get64(bp, LB_BP_ACPI_RSDP_ADDR), li.gdt + LB_RSDP_OFFSET);
+	guest_read(li.gdt + LB_RSDP_OFFSET, page, sizeof(rsdp));
+	assert_memory_equal(page, rsdp, sizeof(rsdp));
 	assert_int_equal(get32(bp, LB_INIT_SIZE), 0x3f98000);
 	for (unsigned i = 0x26c; i < LB_BP_E820_TABLE; i++)
 		assert_int_equal(bp[i] * (i != LB_BP_E820_ENTRIES), 0);   /* past the header: zero */
