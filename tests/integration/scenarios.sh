@@ -380,3 +380,25 @@ root "role=root partid=1 marker=vmx hold=2"
 child "c1:mem=32M role=child partid=2 crash=write:0x4000000"
 part_ok root
 expect '^W/part: c1 stopped: stage-2 fault at GPA 0x4000000 \(write\) RIP 0x[0-9a-f]+'
+
+# ---- Debian's stock Linux as the root (README "Linux as the root") ----------------------
+# tests/linux/init lists the PCI functions, checks a virtio-blk disk's sha256 (its DMA
+# through the default domain) and writes the exit port. Any kernel BUG, WARNING,
+# unchecked MSR access or call trace fails the scenario.
+linux_checks() {
+	expect '^I/part: root stopped: exit port written: 0x10 \(success\)'
+	expect '^\[root\] .*Hypervisor detected: Microsoft Hyper-V'
+	expect '^\[root\] .*Run /init as init process'
+	expect '^\[root\] .*ok 1 - PCI devices listed'
+	expect '^\[root\] .*ok 2 - /dev/vda checksum'
+	reject '^\[root\] .*not ok'
+	reject '^\[root\] .*(BUG|WARNING|unchecked MSR access|Call Trace|Kernel panic)'
+}
+scenario linux-root-intel 33 "FW=bios IOMMU=intel ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0"
+boot_ok; linux_checks
+expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root'
+
+scenario linux-root-amd 33 "FW=uefi IOMMU=amd ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0"
+boot_ok; linux_checks
