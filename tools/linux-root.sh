@@ -66,7 +66,6 @@ rm -rf initramfs && mkdir -p initramfs/bin initramfs/etc
 dpkg-deb --fsys-tarfile "$bdeb" | tar -x -O ./bin/busybox >initramfs/bin/busybox
 chmod 755 initramfs/bin/busybox
 cp "$top/tests/linux/init" initramfs/init
-gcc -static -Os -Wall -Wextra -Werror -o initramfs/bin/ttypoll "$top/tests/linux/ttypoll.c"
 chmod 755 initramfs/init
 cp disk.sha256 initramfs/etc/disk.sha256
 mkdir -p initramfs/lib/modules && cp modules/*.ko initramfs/lib/modules/

@@ -56,6 +56,11 @@ void uart_write(const char *s, size_t n)
 	}
 }
 
+void uart_set_ier(uint8_t ier)
+{
+	outb(port + UART_IER, ier);
+}
+
 int uart_getc(void)
 {
 	if (!(inb(port + UART_LSR) & UART_LSR_DR))

@@ -311,7 +311,7 @@ void partitions_start(const struct boot_info *bi)
 		monitor_exit(false);
 	}
 	pr_info("vcpu backend: %s", vops->name);
-	vuart_set_input(uart_getc);
+	vuart_set_input(uart_getc, uart_set_ier);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
 	for (unsigned i = 0; i < partition_count; i++) {

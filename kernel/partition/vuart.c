@@ -33,10 +33,22 @@ static void default_print(const char *name, const char *line)
 
 static vuart_print_fn printer = default_print;
 static vuart_input_fn input_src;
+static vuart_ier_fn hw_ier;
 
-void vuart_set_input(vuart_input_fn fn)
+void vuart_set_input(vuart_input_fn fn, vuart_ier_fn ier)
 {
 	input_src = fn;
+	hw_ier = ier;
+}
+
+/* The input partition's interrupt enables, on the real UART (see vuart.h). */
+static void mirror_ier(const struct vuart *u, bool rearm)
+{
+	if (!u->input || !hw_ier)
+		return;
+	if (rearm)
+		hw_ier(0);
+	hw_ier(u->ier & (IER_RDI | IER_THRI));
 }
 
 /* Pull one byte from the console when this UART has the input and none is waiting. */
@@ -140,6 +152,8 @@ uint32_t vuart_io(struct vuart *u, unsigned off, bool in, uint32_t value, uint64
 		}
 		if (!in) {
 			transmit(u, v, now_us);
+			if (u->ier & IER_THRI)
+				mirror_ier(u, true);
 			return 0;
 		}
 		if (rx_ready(u)) {
@@ -154,8 +168,10 @@ uint32_t vuart_io(struct vuart *u, unsigned off, bool in, uint32_t value, uint64
 				u->dlm = v;
 			return u->dlm;
 		}
-		if (!in)
+		if (!in) {
 			u->ier = v & 0x0f;
+			mirror_ier(u, false);
+		}
 		return u->ier;
 	case UART_IIR_FCR:
 		if (!in)

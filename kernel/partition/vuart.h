@@ -3,9 +3,13 @@
  * A partition's COM1: enough of a 16550 that an ordinary driver works
  * (divisor latch, LCR, scratch register, a transmitter that is always
  * empty, and for the partition that has the console's input a receiver
- * fed from the monitor's UART). It raises no interrupt: IIR reports what
- * is pending (received data, an empty transmitter) for a driver that polls,
- * as Linux's 8250 driver does on a port without an irq. Output is collected into lines and printed by the monitor as
+ * fed from the monitor's UART). IIR reports what is pending (received
+ * data, an empty transmitter). The partition with the input also gets the
+ * UART's interrupt: its interrupt-enable bits are mirrored to the real
+ * UART, whose IRQ line reaches the root through its own interrupt
+ * controllers, and every byte it transmits re-arms the transmitter
+ * interrupt there (IER off, then on: a new edge), so an interrupt-driven
+ * driver such as Linux's 8250 keeps sending and hears keys. Output is collected into lines and printed by the monitor as
  * `[name] line`: a line is cut at VUART_LINE_MAX characters, and lines
  * beyond the rate limit are dropped and counted, so no guest can flood the
  * console or hold up the others.
@@ -45,6 +49,8 @@ void vuart_flush(struct vuart *u, uint64_t now_us);
 void vuart_set_printer(vuart_print_fn fn);
 /* Where input comes from: a byte, or -1 when none waits (replaceable by unit tests). */
 typedef int (*vuart_input_fn)(void);
-void vuart_set_input(vuart_input_fn fn);
+/* Set the real UART's interrupt enables (bits 0-1 used). */
+typedef void (*vuart_ier_fn)(uint8_t ier);
+void vuart_set_input(vuart_input_fn fn, vuart_ier_fn ier);
 
 #endif
