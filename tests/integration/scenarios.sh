@@ -402,3 +402,10 @@ expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root'
 scenario linux-root-amd 33 "FW=uefi IOMMU=amd ROOT=linux" "exit=qemu" 300
 linux_root "console=ttyS0"
 boot_ok; linux_checks
+
+# The root on CPU 0 and the test guest as child c1 on CPU 1. Guest-started APs are not
+# emulated yet, so the root is told to use one CPU (nr_cpus=1).
+scenario linux-root-child 33 "FW=bios IOMMU=intel SMP=2 ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0 nr_cpus=1"
+child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck ram=64M"
+boot_ok; linux_checks; part_ok c1
