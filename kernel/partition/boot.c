@@ -247,15 +247,16 @@ static void open_child_intercepts(struct part_vcpu *pv)
 		part_vops->intercept_msr(&pv->vcpu, own[i], false);
 }
 
-struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
+static struct part_vcpu *vcpu_create(struct partition *p, unsigned cpu, unsigned index,
+				     const struct vcpu_init_state *s)
 {
 	struct part_vcpu *pv = &vcpu_store[cpu];
-	struct vcpu_init_state s;
 	int rc;
 
 	memset(pv, 0, sizeof(*pv));
 	pv->vcpu.part = p;
-	pv->vcpu.vp_index = 0;
+	pv->vcpu.vp_index = index;
+	pv->dfr = 0xffffffff;   /* the flat model, as after reset */
 	pv->vcpu.cpu = cpu;
 	pv->vcpu.apic_id = smp_apic_id(cpu);
 	rc = part_vops->cpu_enable();
@@ -265,17 +266,50 @@ struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
 		pr_err("%s: cannot create its vcpu on CPU %u (%d)", p->name, cpu, rc);
 		return NULL;
 	}
-	if (p->linux_boot)
-		linux64_entry_state(&s, p);
-	else
-		mb2_entry_state(&s, p->entry, p->info_gpa);
-	part_vops->set_state(&pv->vcpu, &s);
+	part_vops->set_state(&pv->vcpu, s);
 	if (p->is_root)
 		open_root_intercepts(pv);
 	else
 		open_child_intercepts(pv);
-	p->vcpus[0] = pv;
+	p->vcpus[index] = pv;
 	return pv;
+}
+
+struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
+{
+	struct vcpu_init_state s;
+
+	if (p->linux_boot)
+		linux64_entry_state(&s, p);
+	else
+		mb2_entry_state(&s, p->entry, p->info_gpa);
+	return vcpu_create(p, cpu, 0, &s);
+}
+
+/* After STARTUP: real mode, CS base vector << 12, everything else as after INIT. */
+static void sipi_entry_state(struct vcpu_init_state *s, uint8_t vector)
+{
+	const struct vcpu_segment data = { 0, 0x93, 0xffff, 0 };   /* P, data RW, 64 KiB */
+
+	memset(s, 0, sizeof(*s));
+	s->regs.rflags = 0x2;
+	s->cr0 = BIT(4);                                           /* ET */
+	s->cs = (struct vcpu_segment){ (uint16_t)(vector << 8), 0x9b, 0xffff,
+				       (uint64_t)vector << 12 };
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vcpu_segment){ 0, 0x8b, 0xffff, 0 };
+	s->ldtr = (struct vcpu_segment){ 0, 0x82, 0xffff, 0 };
+	s->gdtr_limit = 0xffff;
+	s->idtr_limit = 0xffff;
+}
+
+struct part_vcpu *part_ap_vcpu_create(struct partition *p, unsigned cpu, unsigned index,
+				      uint8_t vector)
+{
+	struct vcpu_init_state s;
+
+	sipi_entry_state(&s, vector);
+	return vcpu_create(p, cpu, index, &s);
 }
 
 /* A bzImage (and its initramfs module) by the Linux boot protocol. */

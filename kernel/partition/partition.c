@@ -249,21 +249,59 @@ void part_stop(struct partition *p, const char *fmt, ...)
 
 /* ---- Running --------------------------------------------------------------------------- */
 
+static void run_until_stopped(struct partition *p, struct part_vcpu *pv)
+{
+	struct vcpu_exit e;
+
+	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
+		vops->run(&pv->vcpu, &e);
+		exit_handle(pv, &e);
+	}
+}
+
 /* On the partition's first CPU: its vcpu, then exits until it stops. */
 static void vcpu_loop(void *arg)
 {
 	struct partition *p = arg;
 	struct part_vcpu *pv = part_vcpu_create(p, smp_this_cpu());
-	struct vcpu_exit e;
 
 	if (!pv) {
 		part_stop(p, "no vcpu on CPU %u", smp_this_cpu());
 		return;
 	}
-	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
-		vops->run(&pv->vcpu, &e);
-		exit_handle(pv, &e);
+	run_until_stopped(p, pv);
+}
+
+/* On an AP its partition started with INIT and STARTUP. */
+static void ap_vcpu_loop(void *arg)
+{
+	struct part_ap_start *a = arg;
+	struct part_vcpu *pv = part_ap_vcpu_create(a->part, smp_this_cpu(), a->index, a->vector);
+
+	if (!pv) {
+		part_stop(a->part, "no vcpu on CPU %u for its AP", smp_this_cpu());
+		return;
 	}
+	run_until_stopped(a->part, pv);
+}
+
+int part_cpu_index(const struct partition *p, unsigned cpu)
+{
+	for (unsigned i = 0; i < p->ncpus; i++)
+		if (p->cpus[i] == cpu)
+			return (int)i;
+	return -1;
+}
+
+int part_start_ap(struct partition *p, unsigned index, uint8_t vector)
+{
+	struct part_ap_start *a = &p->ap_start[index];
+
+	if (index == 0 || index >= p->ncpus)
+		return -EINVAL;
+	*a = (struct part_ap_start){ p, index, vector };
+	__atomic_add_fetch(&p->aps_started, 1, __ATOMIC_RELAXED);
+	return smp_run_on(p->cpus[index], ap_vcpu_loop, a);
 }
 
 static void enter_on_cpu(struct partition *p)
