@@ -325,6 +325,27 @@ static bool cpus_present(struct partition *p)
 	return p->ncpus > 0;
 }
 
+static bool not_roots_cpu(uint32_t apic_id, void *ctx)
+{
+	int cpu = smp_cpu_of_apic(apic_id);
+
+	return cpu < 0 || !part_owns_cpu(ctx, (unsigned)cpu);
+}
+
+/* The root's MADT lists only its own CPUs: its kernel neither counts nor starts the others. */
+static void hide_other_cpus(struct partition *root)
+{
+	uint32_t len;
+	const struct acpi_header *madt = platform_acpi() ? acpi_find(platform_acpi(), "APIC", 0, &len) : NULL;
+	unsigned n;
+
+	if (!madt)
+		return;
+	n = acpi_madt_hide_cpus((struct acpi_header *)madt, len, not_roots_cpu, root);
+	if (n)
+		pr_info("%s: %u CPU(s) of other partitions disabled in its MADT", root->name, n);
+}
+
 /* The root's view: its stage-2 layout, and no DMAR or IVRS (the IOMMU is the monitor's). */
 static void prepare_root(const struct boot_info *bi, struct partition *root)
 {
@@ -336,7 +357,9 @@ static void prepare_root(const struct boot_info *bi, struct partition *root)
 	if (platform_acpi() && acpi_hide_iommu_tables(platform_acpi()) < 0) {
 		pr_err("%s: cannot hide the IOMMU's ACPI tables from it; not started", root->name);
 		root->state = PART_STOPPED;
+		return;
 	}
+	hide_other_cpus(root);
 }
 
 void partitions_start(const struct boot_info *bi)
