@@ -23,6 +23,15 @@ GUEST_ELF  := $(BUILD)/guest/guest.elf
 ROOT       ?= $(GUEST_ELF)
 ROOT_CMDLINE ?= role=root partid=1 marker=make-run acpi-hidden
 CHILDREN   ?= c1:$(GUEST_ELF):mem=64M cpus=1 role=child partid=2 marker=make-run
+# ROOT=linux: Debian's kernel and a busybox shell as the root (README "Linux as the root").
+ifeq ($(ROOT),linux)
+ifeq ($(origin ROOT_CMDLINE),file)
+ROOT_CMDLINE := console=ttyS0 iomon.shell
+endif
+ifeq ($(origin CHILDREN),file)
+CHILDREN   :=
+endif
+endif
 CMDLINE    ?=
 QEMU_EXTRA ?=
 EMU        ?= qemu

@@ -3,6 +3,9 @@
 # As root: installs what is missing with apt-get. Otherwise: prints the exact
 # command to run and fails, so nothing half-works later.
 set -euo pipefail
+# The Linux root (Debian's linux-image-amd64, busybox-static) is not installed
+# here: tools/linux-root.sh downloads those packages with apt-get download and
+# unpacks them under build/linux/, so this machine's /boot stays untouched.
 
 PACKAGES=(
 	build-essential binutils make python3

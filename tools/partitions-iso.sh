@@ -15,9 +15,17 @@ ROOT_CMDLINE=${ROOT_CMDLINE:-}
 CHILDREN=${CHILDREN:-}
 
 args=()
+initrd=()
+if [ "$ROOT" = linux ]; then
+	# Debian's kernel as the root; its initramfs is the module right after it.
+	"$(dirname "$0")/linux-root.sh" >&2
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	ROOT=$top/build/linux/vmlinuz
+	initrd=("$top/build/linux/initrd.gz" "initrd")
+fi
 if [ "$ROOT" != none ]; then
 	[ -r "$ROOT" ] || { echo "partitions-iso: ROOT=$ROOT is not readable" >&2; exit 1; }
-	args+=("$ROOT" "$ROOT_CMDLINE")
+	args+=("$ROOT" "$ROOT_CMDLINE" "${initrd[@]}")
 	IFS=';' read -r -a kids <<<"$CHILDREN"
 	for k in "${kids[@]}"; do
 		k=$(echo "$k" | sed -e 's/^ *//' -e 's/ *$//')

@@ -42,6 +42,12 @@ args+=(-device edu,dma_mask=0xffffffffffffffff
        -device nvme-subsys,id=subsys0
        -device nvme,serial=iomon0,subsys=subsys0,bus=rp0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=5)
 
+# ROOT=linux: the disk whose checksum the Linux root's /init checks (tools/linux-root.sh).
+if [ "${ROOT:-}" = linux ]; then
+	disk=$(cd "$(dirname "$0")/.." && pwd)/build/linux/disk.img
+	args+=(-drive "file=$disk,if=none,id=ldisk,format=raw,readonly=on" -device virtio-blk-pci,drive=ldisk)
+fi
+
 case $BOOT in
 cd) args+=(-drive "file=$img,media=cdrom,readonly=on,if=none,id=cd0" -device ide-cd,drive=cd0,bootindex=0) ;;
 usb) args+=(-drive "if=none,id=stick,format=raw,file=$img,snapshot=on"

@@ -37,4 +37,16 @@ bool acpi_hide_table(struct acpi_header *h);
  */
 int __must_check acpi_hide_iommu_tables(const struct acpi_info *ai);
 
+/*
+ * The root's MADT without the CPUs it does not own: every Processor Local
+ * APIC / x2APIC entry whose APIC id `hide` returns true for loses its
+ * Enabled and Online Capable flags (ACPI 6.5 §5.2.12.2, §5.2.12.12), and
+ * the table checksum is corrected by the difference, so the root's kernel
+ * neither counts nor tries to start another partition's CPUs. `madt`
+ * points at the whole table, `len` bytes mapped. Returns how many entries
+ * were disabled.
+ */
+unsigned acpi_madt_hide_cpus(struct acpi_header *madt, uint32_t len,
+			     bool (*hide)(uint32_t apic_id, void *ctx), void *ctx);
+
 #endif

@@ -114,23 +114,27 @@ static int walk_pae(const struct vcpu_mode *m, uint64_t la, guest_read_gpa_fn re
 	return walk_lower(m, la, pdpte & GPTE_ADDR, 2, read_gpa, ctx, gpa);
 }
 
+/* 4-level paging, or 5-level with CR4.LA57 (SDM Vol. 3 §4.5): one more top level. */
 static int walk_long(const struct vcpu_mode *m, uint64_t la, guest_read_gpa_fn read_gpa,
 		     void *ctx, uint64_t *gpa)
 {
-	uint64_t pml4e;
-	int err;
+	bool la57 = m->cr4 & GW_CR4_LA57;
+	unsigned unused = la57 ? 7 : 16;
+	uint64_t table = m->cr3 & CR3_LM_BASE;
 
-	if (m->cr4 & GW_CR4_LA57)
-		return -EOPNOTSUPP;
-	if ((uint64_t)((int64_t)(la << 16) >> 16) != la)
+	if ((uint64_t)((int64_t)(la << unused) >> unused) != la)
 		return -EFAULT;                 /* not canonical */
-	err = read_entry(read_gpa, ctx, (m->cr3 & CR3_LM_BASE) + ((la >> 39) & 0x1ff) * 8, 8,
-			 &pml4e);
-	if (err)
-		return err;
-	if (!entry_ok(m, pml4e, PML4E_RSVD))
-		return -EFAULT;
-	return walk_lower(m, la, pml4e & GPTE_ADDR, 3, read_gpa, ctx, gpa);
+	for (unsigned shift = la57 ? 48 : 39; shift >= 39; shift -= 9) {
+		uint64_t e;
+		int err = read_entry(read_gpa, ctx, table + ((la >> shift) & 0x1ff) * 8, 8, &e);
+
+		if (err)
+			return err;
+		if (!entry_ok(m, e, PML4E_RSVD))
+			return -EFAULT;
+		table = e & GPTE_ADDR;
+	}
+	return walk_lower(m, la, table, 3, read_gpa, ctx, gpa);
 }
 
 int guest_walk(const struct vcpu_mode *m, uint64_t la, guest_read_gpa_fn read_gpa, void *ctx,

@@ -6,7 +6,7 @@
  * mode a guest can be in (Intel SDM Vol. 3A ch. 4, AMD APM Vol. 2 ch. 5):
  * paging off, 32-bit paging (4 KiB and, with CR4.PSE, 4 MiB pages with the
  * PSE-36 high bits), PAE (4 KiB, 2 MiB) and 4-level long mode (4 KiB,
- * 2 MiB, 1 GiB). 5-level paging is refused.
+ * 2 MiB, 1 GiB) or 5-level (CR4.LA57) long mode.
  *
  * Every table entry is read through the caller's read_gpa callback, so the
  * caller routes it through the partition's stage-2 (a table the guest put
@@ -43,7 +43,7 @@ typedef int (*guest_read_gpa_fn)(void *ctx, uint64_t gpa, uint64_t *val);
  * Translate linear address `la` under the paging mode in `m` (cr0, cr3,
  * cr4, efer, long_mode). 0 and *gpa; -EFAULT when an entry is not present
  * or has reserved bits set, or `la` is not canonical in long mode;
- * -EOPNOTSUPP for 5-level paging; a read_gpa error as it came.
+ * a read_gpa error as it came.
  */
 int __must_check guest_walk(const struct vcpu_mode *m, uint64_t la, guest_read_gpa_fn read_gpa,
 			    void *ctx, uint64_t *gpa);

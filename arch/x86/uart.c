@@ -14,6 +14,7 @@
 #define  UART_LCR_DLAB  0x80
 #define UART_MCR        4
 #define  UART_MCR_DTR_RTS 0x03
+#define UART_LSR_DR     0x01
 #define UART_RBR        0       /* receive buffer (DLAB=0) */
 #define UART_LSR        5
 #define  UART_LSR_DR    0x01    /* a received byte is waiting */
@@ -54,6 +55,18 @@ void uart_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+void uart_set_ier(uint8_t ier)
+{
+	outb(port + UART_IER, ier);
+}
+
+int uart_getc(void)
+{
+	if (!(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }
 
 void uart_flush(void)

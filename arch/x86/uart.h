@@ -9,6 +9,10 @@
 
 void uart_init(uint16_t port, uint32_t baud);
 void uart_write(const char *s, size_t n);
+/* A received byte, or -1 when none is waiting (never blocks). */
+int uart_getc(void);
+/* Which conditions raise the UART's interrupt (the root's COM1 interrupt, see vuart.h). */
+void uart_set_ier(uint8_t ier);
 /* Wait until every byte written has left the transmitter (before the machine goes away). */
 void uart_flush(void);
 /* The next byte received, or -1 when none is waiting (never blocks). */

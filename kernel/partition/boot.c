@@ -18,6 +18,7 @@
 #include "kernel/partition/exits.h"
 #include "kernel/partition/gmem.h"
 #include "kernel/partition/guest_map.h"
+#include "kernel/partition/linux_boot.h"
 #include "kernel/partition/mb2_build.h"
 #include "kernel/partition/mb2_load.h"
 #include "kernel/partition/s2_layout.h"
@@ -218,6 +219,33 @@ static void mb2_entry_state(struct vcpu_init_state *s, uint64_t entry, uint64_t 
 	s->idtr_limit = 0x3ff;
 }
 
+/*
+ * The Linux 64-bit boot protocol's machine state (boot.rst, "64-bit Boot
+ * Protocol"): long mode, paging on with the loader's identity map, the
+ * loader's GDT (flat code 0x10, data 0x18), interrupts off, RSI = boot_params.
+ */
+static void linux64_entry_state(struct vcpu_init_state *s, const struct partition *p)
+{
+	const struct vcpu_segment code = { LB_GDT_CODE64, 0xa9b, 0xffffffff, 0 };   /* G, L, P, code RX */
+	const struct vcpu_segment data = { LB_GDT_DATA, 0xc93, 0xffffffff, 0 };     /* G, B, P, data RW */
+
+	memset(s, 0, sizeof(*s));
+	s->regs.rip = p->entry;
+	s->regs.rsi = p->info_gpa;
+	s->regs.rflags = 0x2;
+	s->cr0 = BIT(0) | BIT(4) | BIT(5) | BIT(31);   /* PE, ET, NE, PG */
+	s->cr3 = p->boot_cr3;
+	s->cr4 = BIT(5);                               /* PAE */
+	s->efer = BIT(8) | BIT(10);                    /* LME, LMA */
+	s->cs = code;
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vcpu_segment){ 0, 0x8b, 0xffff, 0 };    /* busy 64-bit TSS */
+	s->ldtr = (struct vcpu_segment){ 0, 0x82, 0xffff, 0 };
+	s->gdtr_base = p->boot_gdt;
+	s->gdtr_limit = 4 * 8 - 1;
+	s->idtr_limit = 0;
+}
+
 static void open_root_intercepts(struct part_vcpu *pv)
 {
 	const struct vcpu_ops *o = part_vops;
@@ -258,15 +286,16 @@ static void open_child_intercepts(struct part_vcpu *pv)
 		part_vops->intercept_msr(&pv->vcpu, own[i], false);
 }
 
-struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
+static struct part_vcpu *vcpu_create(struct partition *p, unsigned cpu, unsigned index,
+				     const struct vcpu_init_state *s)
 {
 	struct part_vcpu *pv = &vcpu_store[cpu];
-	struct vcpu_init_state s;
 	int rc;
 
 	memset(pv, 0, sizeof(*pv));
 	pv->vcpu.part = p;
-	pv->vcpu.vp_index = 0;
+	pv->vcpu.vp_index = index;
+	pv->dfr = 0xffffffff;   /* the flat model, as after reset */
 	pv->vcpu.cpu = cpu;
 	pv->vcpu.apic_id = smp_apic_id(cpu);
 	rc = part_vops->cpu_enable();
@@ -276,14 +305,106 @@ struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
 		pr_err("%s: cannot create its vcpu on CPU %u (%d)", p->name, cpu, rc);
 		return NULL;
 	}
-	mb2_entry_state(&s, p->entry, p->info_gpa);
-	part_vops->set_state(&pv->vcpu, &s);
+	part_vops->set_state(&pv->vcpu, s);
 	if (p->is_root)
 		open_root_intercepts(pv);
 	else
 		open_child_intercepts(pv);
-	p->vcpus[0] = pv;
+	p->vcpus[index] = pv;
 	return pv;
+}
+
+struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu)
+{
+	struct vcpu_init_state s;
+
+	if (p->linux_boot)
+		linux64_entry_state(&s, p);
+	else
+		mb2_entry_state(&s, p->entry, p->info_gpa);
+	return vcpu_create(p, cpu, 0, &s);
+}
+
+/* After STARTUP: real mode, CS base vector << 12, everything else as after INIT. */
+static void sipi_entry_state(struct vcpu_init_state *s, uint8_t vector)
+{
+	const struct vcpu_segment data = { 0, 0x93, 0xffff, 0 };   /* P, data RW, 64 KiB */
+
+	memset(s, 0, sizeof(*s));
+	s->regs.rflags = 0x2;
+	s->cr0 = BIT(4);                                           /* ET */
+	s->cs = (struct vcpu_segment){ (uint16_t)(vector << 8), 0x9b, 0xffff,
+				       (uint64_t)vector << 12 };
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vcpu_segment){ 0, 0x8b, 0xffff, 0 };
+	s->ldtr = (struct vcpu_segment){ 0, 0x82, 0xffff, 0 };
+	s->gdtr_limit = 0xffff;
+	s->idtr_limit = 0xffff;
+}
+
+struct part_vcpu *part_ap_vcpu_create(struct partition *p, unsigned cpu, unsigned index,
+				      uint8_t vector)
+{
+	struct vcpu_init_state s;
+
+	sipi_entry_state(&s, vector);
+	return vcpu_create(p, cpu, index, &s);
+}
+
+/* A bzImage (and its initramfs module) by the Linux boot protocol. */
+static int boot_linux(struct partition *p, const struct boot_info *bi, struct gmem *gm)
+{
+	static struct mem_range map[GUEST_MMAP_MAX];
+	static struct phys_range avoid[BOOT_MODULES_MAX];
+	const struct boot_module *k = &bi->modules[p->module];
+	struct linux_boot_args a = { .cmdline = p->cmdline, .map = map };
+	struct linux_image li;
+	int rc = guest_memory_map(p, bi, map, &a.nmap);
+
+	if (rc < 0)
+		return rc;
+	a.image_len = k->end - k->start;
+	a.image = phys_map(k->start, a.image_len, PHYS_WB);
+	if (p->initrd_module) {
+		const struct boot_module *r = &bi->modules[p->initrd_module];
+
+		a.initrd_len = r->end - r->start;
+		a.initrd = phys_map(r->start, a.initrd_len, PHYS_WB);
+	}
+	if (!a.image || (a.initrd_len && !a.initrd))
+		return -EFAULT;
+	/* The root's RAM is identity-mapped: nothing may land on a module not yet copied. */
+	for (unsigned i = 0; p->is_root && i < bi->module_count; i++)
+		avoid[a.navoid++] = (struct phys_range){ ALIGN_DOWN(bi->modules[i].start, PAGE_SIZE),
+							 ALIGN_UP(bi->modules[i].end, PAGE_SIZE) };
+	a.avoid = avoid;
+	if (p->is_root && bi->rsdp_len) {
+		a.rsdp = bi->rsdp;
+		a.rsdp_len = bi->rsdp_len;
+	}
+	rc = linux_load(gm, &a, &li);
+	if (rc < 0)
+		return rc;
+	pr_info("%s: Linux %u.%02u kernel at GPA 0x%llx (init_size 0x%x), entry 0x%llx, boot_params "
+		"0x%llx, initramfs 0x%llx+0x%llx, command line '%s'", p->name, li.setup.version >> 8,
+		li.setup.version & 0xff, (unsigned long long)li.kernel, li.setup.init_size,
+		(unsigned long long)li.entry, (unsigned long long)li.boot_params,
+		(unsigned long long)li.initrd, (unsigned long long)li.initrd_size, p->cmdline);
+	p->linux_boot = true;
+	p->entry = li.entry;
+	p->info_gpa = li.boot_params;
+	p->boot_cr3 = li.pml4;
+	p->boot_gdt = li.gdt;
+	return 0;
+}
+
+static bool module_is_bzimage(const struct boot_info *bi, unsigned m)
+{
+	const struct boot_module *k = &bi->modules[m];
+	uint64_t len = MIN(k->end - k->start, (uint64_t)PAGE_SIZE);
+	const void *b = len ? phys_map(k->start, len, PHYS_WB) : NULL;
+
+	return b && linux_is_bzimage(b, len);
 }
 
 int part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu_ops *ops)
@@ -302,6 +423,13 @@ int part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu
 	rc = s2_build(p, ops == &svm_vcpu_ops ? &pt_fmt_x86 : &pt_fmt_ept);
 	if (rc < 0) {
 		pr_err("%s: cannot build its stage-2 (%d); not started", p->name, rc);
+		return rc;
+	}
+	if (module_is_bzimage(bi, p->module)) {
+		rc = boot_linux(p, bi, &gm);
+		if (rc < 0)
+			pr_err("%s: module %u is a bzImage that cannot be booted (%d); not started",
+			       p->name, p->module, rc);
 		return rc;
 	}
 	rc = load_kernel(p, bi, &gm, &img);

@@ -74,7 +74,13 @@ static void hv_leaf(struct partition *p, uint32_t leaf, uint32_t r[4])
 		break;
 	case HV_CPUID_FEATURES:
 		r[0] = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX;
-		r[1] = HV_ACCESS_PARTITION_ID;
+		/*
+		 * Not AccessPartitionId, although HvCallGetPartitionId is answered:
+		 * Linux (6.1) calls it at boot when the bit is set, with the per-CPU
+		 * output page it allocates only for a CpuManagement root, so any other
+		 * Linux passes output GPA 0 and then dereferences NULL.
+		 */
+		r[1] = 0;
 		if (p->is_root)
 			r[1] |= HV_CREATE_PARTITIONS | HV_ACCESS_MEMORY_POOL;
 		break;

@@ -21,5 +21,12 @@ int part_boot(struct partition *p, const struct boot_info *bi, const struct vcpu
  * partition's first vcpu in the multiboot2 entry state. NULL when it cannot.
  */
 struct part_vcpu *part_vcpu_create(struct partition *p, unsigned cpu);
+/*
+ * On the CPU that will run it: the vcpu of the partition's AP at `index`
+ * (its VP index), in real mode at CS = vector << 8, IP 0, as a STARTUP IPI
+ * leaves a CPU (SDM Vol. 3 §9.4.4). NULL when it cannot.
+ */
+struct part_vcpu *part_ap_vcpu_create(struct partition *p, unsigned cpu, unsigned index,
+				      uint8_t vector);
 
 #endif

@@ -69,6 +69,9 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
+#define XAPIC_LDR 0xd0   /* logical destination (SDM Vol. 3 §11.6.2.2) */
+#define XAPIC_DFR 0xe0   /* destination format: flat or cluster */
+
 static uint64_t lapic_access(struct part_vcpu *pv, unsigned off, const struct x86_insn *in,
 			     uint64_t value)
 {
@@ -76,6 +79,10 @@ static uint64_t lapic_access(struct part_vcpu *pv, unsigned off, const struct x8
 	unsigned reg = off & ~0xfu;
 
 	if (in->write) {
+		if (reg == XAPIC_LDR)
+			pv->ldr = (uint32_t)value;
+		else if (reg == XAPIC_DFR)
+			pv->dfr = (uint32_t)value;
 		if (reg == APIC_ICR_HIGH)
 			pv->icr_high = (uint32_t)value;
 		else if (reg == APIC_ICR_LOW)

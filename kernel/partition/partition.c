@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernel/partition/partition.h"
+#include "arch/x86/uart.h"
 #include "kernel/partition/exits.h"
 #include "kernel/partition/loader.h"
 #include "kernel/partition/words.h"
@@ -177,6 +178,7 @@ static void plan_one(const struct boot_info *bi, unsigned module, unsigned *next
 			p->cpus[p->ncpus++] = (*next_cpu)--;
 	}
 	vuart_init(&p->uart, p->name);
+	p->uart.input = p->is_root;   /* the console's keys go to the root (README "Linux as the root") */
 	p->state = PART_PLANNED;
 	partition_count++;
 }
@@ -189,8 +191,15 @@ unsigned partitions_plan(const struct boot_info *bi)
 		return 0;
 	if (bi->module_count > PART_MAX)
 		pr_warn("%u modules: only the first %u become partitions", bi->module_count, PART_MAX);
-	for (unsigned m = 0; m < MIN(bi->module_count, (unsigned)PART_MAX); m++)
+	for (unsigned m = 0; m < MIN(bi->module_count, (unsigned)PART_MAX); m++) {
+		/* `initrd` as the second module's command line: the root's initramfs, no partition. */
+		if (m == 1 && partition_count && partitions[0].is_root &&
+		    strcmp(bi->modules[1].cmdline, "initrd") == 0) {
+			partitions[0].initrd_module = 1;
+			continue;
+		}
 		plan_one(bi, m, &next_cpu);
+	}
 	/* The root takes every CPU no child took. */
 	if (partition_count && partitions[0].is_root) {
 		struct partition *root = &partitions[0];
@@ -259,23 +268,61 @@ void part_stop(struct partition *p, const char *fmt, ...)
 
 /* ---- Running --------------------------------------------------------------------------- */
 
-/* On the partition's first CPU: its vcpu, then exits until it stops. */
-static void vcpu_loop(void *arg)
+static void run_until_stopped(struct partition *p, struct part_vcpu *pv)
 {
-	struct partition *p = arg;
-	struct part_vcpu *pv = part_vcpu_create(p, smp_this_cpu());
 	struct vcpu_exit e;
 
-	if (!pv) {
-		part_stop(p, "no vcpu on CPU %u", smp_this_cpu());
-		return;
-	}
 	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING) {
 		part_s2_before_entry(pv);
 		vops->run(&pv->vcpu, &e);
 		part_s2_after_exit(pv);
 		exit_handle(pv, &e);
 	}
+}
+
+/* On the partition's first CPU: its vcpu, then exits until it stops. */
+static void vcpu_loop(void *arg)
+{
+	struct partition *p = arg;
+	struct part_vcpu *pv = part_vcpu_create(p, smp_this_cpu());
+
+	if (!pv) {
+		part_stop(p, "no vcpu on CPU %u", smp_this_cpu());
+		return;
+	}
+	run_until_stopped(p, pv);
+}
+
+/* On an AP its partition started with INIT and STARTUP. */
+static void ap_vcpu_loop(void *arg)
+{
+	struct part_ap_start *a = arg;
+	struct part_vcpu *pv = part_ap_vcpu_create(a->part, smp_this_cpu(), a->index, a->vector);
+
+	if (!pv) {
+		part_stop(a->part, "no vcpu on CPU %u for its AP", smp_this_cpu());
+		return;
+	}
+	run_until_stopped(a->part, pv);
+}
+
+int part_cpu_index(const struct partition *p, unsigned cpu)
+{
+	for (unsigned i = 0; i < p->ncpus; i++)
+		if (p->cpus[i] == cpu)
+			return (int)i;
+	return -1;
+}
+
+int part_start_ap(struct partition *p, unsigned index, uint8_t vector)
+{
+	struct part_ap_start *a = &p->ap_start[index];
+
+	if (index == 0 || index >= p->ncpus)
+		return -EINVAL;
+	*a = (struct part_ap_start){ p, index, vector };
+	__atomic_add_fetch(&p->aps_started, 1, __ATOMIC_RELAXED);
+	return smp_run_on(p->cpus[index], ap_vcpu_loop, a);
 }
 
 static void enter_on_cpu(struct partition *p)
@@ -299,6 +346,27 @@ static bool cpus_present(struct partition *p)
 	return p->ncpus > 0;
 }
 
+static bool not_roots_cpu(uint32_t apic_id, void *ctx)
+{
+	int cpu = smp_cpu_of_apic(apic_id);
+
+	return cpu < 0 || !part_owns_cpu(ctx, (unsigned)cpu);
+}
+
+/* The root's MADT lists only its own CPUs: its kernel neither counts nor starts the others. */
+static void hide_other_cpus(struct partition *root)
+{
+	uint32_t len;
+	const struct acpi_header *madt = platform_acpi() ? acpi_find(platform_acpi(), "APIC", 0, &len) : NULL;
+	unsigned n;
+
+	if (!madt)
+		return;
+	n = acpi_madt_hide_cpus((struct acpi_header *)madt, len, not_roots_cpu, root);
+	if (n)
+		pr_info("%s: %u CPU(s) of other partitions disabled in its MADT", root->name, n);
+}
+
 /* The root's view: its stage-2 layout, and no DMAR or IVRS (the IOMMU is the monitor's). */
 static void prepare_root(const struct boot_info *bi, struct partition *root)
 {
@@ -310,7 +378,9 @@ static void prepare_root(const struct boot_info *bi, struct partition *root)
 	if (platform_acpi() && acpi_hide_iommu_tables(platform_acpi()) < 0) {
 		pr_err("%s: cannot hide the IOMMU's ACPI tables from it; not started", root->name);
 		root->state = PART_STOPPED;
+		return;
 	}
+	hide_other_cpus(root);
 }
 
 static bool runs_a_partition(unsigned cpu)
@@ -354,6 +424,7 @@ void partitions_start(const struct boot_info *bi)
 		monitor_exit(false);
 	}
 	pr_info("vcpu backend: %s", vops->name);
+	vuart_set_input(uart_getc, uart_set_ier);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
 	/* Children first: the root's kernel may load over their boot modules (see boot.c). */

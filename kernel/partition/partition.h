@@ -55,6 +55,21 @@ struct part_vcpu {
 	uint64_t vp_assist_msr;    /* HV_X64_MSR_VP_ASSIST_PAGE as the guest wrote it */
 	uint32_t cf8;              /* the legacy config address register, as this CPU last wrote it */
 	uint32_t icr_high;         /* the xAPIC ICR destination, as this CPU last wrote it */
+	uint32_t ldr, dfr;         /* its logical destination and model, as the guest wrote them */
+};
+
+/* A partition's further CPU, as its own INIT and STARTUP IPIs move it (SDM Vol. 3 §9.4). */
+enum part_ap_state {
+	PART_AP_WAITING,       /* in the monitor, as after reset: an INIT arms it */
+	PART_AP_INIT,          /* INIT received: the next STARTUP starts it */
+	PART_AP_RUNNING,       /* its vcpu runs (later INIT and STARTUP are absorbed) */
+};
+
+/* What a started AP's CPU needs to create its vcpu. */
+struct part_ap_start {
+	struct partition *part;
+	unsigned index;                        /* in cpus[], also its VP index */
+	uint8_t vector;                        /* the STARTUP vector: real mode at vector << 12 */
 };
 
 struct partition {
@@ -74,6 +89,9 @@ struct partition {
 	unsigned cpus[SMP_MAX_CPUS];           /* physical CPU indices */
 	unsigned ncpus, cpus_request;
 	struct part_vcpu *vcpus[SMP_MAX_CPUS];
+	uint8_t ap_state[SMP_MAX_CPUS];        /* enum part_ap_state, by index in cpus[] */
+	struct part_ap_start ap_start[SMP_MAX_CPUS];
+	uint64_t aps_started;
 
 	/* Hyper-V enlightenment state (partition-wide MSRs). */
 	uint64_t guest_os_id;
@@ -83,6 +101,14 @@ struct partition {
 
 	/* Where its kernel starts (multiboot2 machine state). */
 	uint64_t entry, info_gpa;
+	/*
+	 * A Linux bzImage instead (boot protocol, 64-bit entry): info_gpa is its
+	 * boot_params, these its boot page tables and GDT; initrd_module its
+	 * initramfs module (0: none).
+	 */
+	bool linux_boot;
+	uint64_t boot_cr3, boot_gdt;
+	unsigned initrd_module;
 
 	/* How it ended. */
 	bool exit_written;
@@ -127,6 +153,11 @@ paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa);
  */
 int __must_check part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
 int __must_check part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size);
+
+/* Start the partition's CPU at index `index` in real mode at vector << 12 (a STARTUP IPI). */
+int __must_check part_start_ap(struct partition *p, unsigned index, uint8_t vector);
+/* Index of `cpu` in p->cpus[], or -1. */
+int part_cpu_index(const struct partition *p, unsigned cpu);
 
 /* Stop a partition with one line saying why (printf-style). Safe to call more than once. */
 void part_stop(struct partition *p, const char *fmt, ...) __printf(2, 3);

@@ -15,9 +15,14 @@
 #define UART_MSR       6
 #define UART_SCR       7
 #define LCR_DLAB       0x80
+#define LSR_DR         0x01
 #define LSR_THRE       0x20
 #define LSR_TEMT       0x40
 #define IIR_NO_INT     0x01
+#define IIR_THRI       0x02        /* transmitter holding register empty */
+#define IIR_RDI        0x04        /* received data available */
+#define IER_RDI        0x01
+#define IER_THRI       0x02
 #define IIR_FIFO       0xC0
 #define MSR_CTS_DSR_DCD 0xB0
 
@@ -27,6 +32,42 @@ static void default_print(const char *name, const char *line)
 }
 
 static vuart_print_fn printer = default_print;
+static vuart_input_fn input_src;
+static vuart_ier_fn hw_ier;
+
+void vuart_set_input(vuart_input_fn fn, vuart_ier_fn ier)
+{
+	input_src = fn;
+	hw_ier = ier;
+}
+
+/* The input partition's interrupt enables, on the real UART (see vuart.h). */
+static void mirror_ier(const struct vuart *u, bool rearm)
+{
+	if (!u->input || !hw_ier)
+		return;
+	if (rearm)
+		hw_ier(0);
+	hw_ier(u->ier & (IER_RDI | IER_THRI));
+}
+
+/* Pull one byte from the console when this UART has the input and none is waiting. */
+static bool rx_ready(struct vuart *u)
+{
+	if (u->input && u->rx < 0 && input_src)
+		u->rx = input_src();
+	return u->rx >= 0;
+}
+
+/* The highest-priority pending condition (PC16550D IIR table), nothing while none. */
+static uint8_t iir(struct vuart *u)
+{
+	if ((u->ier & IER_RDI) && rx_ready(u))
+		return IIR_RDI;
+	if (u->ier & IER_THRI)
+		return IIR_THRI;   /* the transmitter is always empty */
+	return IIR_NO_INT;
+}
 
 void vuart_set_printer(vuart_print_fn fn)
 {
@@ -39,6 +80,7 @@ void vuart_init(struct vuart *u, const char *name)
 	u->name = name;
 	u->lcr = 0x03;
 	u->tokens = VUART_BURST;
+	u->rx = -1;
 }
 
 static bool take_token(struct vuart *u, uint64_t now_us)
@@ -108,22 +150,33 @@ uint32_t vuart_io(struct vuart *u, unsigned off, bool in, uint32_t value, uint64
 				u->dll = v;
 			return u->dll;
 		}
-		if (!in)
+		if (!in) {
 			transmit(u, v, now_us);
-		return 0;   /* no input yet */
+			if (u->ier & IER_THRI)
+				mirror_ier(u, true);
+			return 0;
+		}
+		if (rx_ready(u)) {
+			v = (uint8_t)u->rx;
+			u->rx = -1;
+			return v;
+		}
+		return 0;
 	case UART_IER_DLM:
 		if (dlab) {
 			if (!in)
 				u->dlm = v;
 			return u->dlm;
 		}
-		if (!in)
+		if (!in) {
 			u->ier = v & 0x0f;
+			mirror_ier(u, false);
+		}
 		return u->ier;
 	case UART_IIR_FCR:
 		if (!in)
 			u->fcr = v;
-		return IIR_NO_INT | ((u->fcr & 1) ? IIR_FIFO : 0);
+		return iir(u) | ((u->fcr & 1) ? IIR_FIFO : 0);
 	case UART_LCR:
 		if (!in)
 			u->lcr = v;
@@ -133,7 +186,7 @@ uint32_t vuart_io(struct vuart *u, unsigned off, bool in, uint32_t value, uint64
 			u->mcr = v & 0x1f;
 		return u->mcr;
 	case UART_LSR:
-		return LSR_THRE | LSR_TEMT;
+		return LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
 	case UART_MSR:
 		return MSR_CTS_DSR_DCD;
 	case UART_SCR:

@@ -2,7 +2,14 @@
 /*
  * A partition's COM1: enough of a 16550 that an ordinary driver works
  * (divisor latch, LCR, scratch register, a transmitter that is always
- * empty). Output is collected into lines and printed by the monitor as
+ * empty, and for the partition that has the console's input a receiver
+ * fed from the monitor's UART). IIR reports what is pending (received
+ * data, an empty transmitter). The partition with the input also gets the
+ * UART's interrupt: its interrupt-enable bits are mirrored to the real
+ * UART, whose IRQ line reaches the root through its own interrupt
+ * controllers, and every byte it transmits re-arms the transmitter
+ * interrupt there (IER off, then on: a new edge), so an interrupt-driven
+ * driver such as Linux's 8250 keeps sending and hears keys. Output is collected into lines and printed by the monitor as
  * `[name] line`: a line is cut at VUART_LINE_MAX characters, and lines
  * beyond the rate limit are dropped and counted, so no guest can flood the
  * console or hold up the others.
@@ -27,6 +34,8 @@ struct vuart {
 	unsigned tokens;
 	uint64_t lines, dropped, dropped_reported;
 	uint64_t first_line_us;    /* when its first line was printed (0: none yet) */
+	bool input;                /* it receives the console's input */
+	int rx;                    /* the received byte not yet read (-1: none) */
 };
 
 /* The printer, replaceable by unit tests. */
@@ -38,5 +47,10 @@ uint32_t vuart_io(struct vuart *u, unsigned off, bool in, uint32_t value, uint64
 /* Print what is still buffered (the partition stopped). */
 void vuart_flush(struct vuart *u, uint64_t now_us);
 void vuart_set_printer(vuart_print_fn fn);
+/* Where input comes from: a byte, or -1 when none waits (replaceable by unit tests). */
+typedef int (*vuart_input_fn)(void);
+/* Set the real UART's interrupt enables (bits 0-1 used). */
+typedef void (*vuart_ier_fn)(uint8_t ier);
+void vuart_set_input(vuart_input_fn fn, vuart_ier_fn ier);
 
 #endif

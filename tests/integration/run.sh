@@ -28,17 +28,19 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children s_input
+names=() ; declare -A s_expect s_vars s_cmdline s_timeout s_greps s_rejects s_extra s_root s_children s_input s_linux
 declare -A s_usb s_prep s_fw_err s_fw_alive s_same ran
 cur=
 # scenario NAME EXIT "MAKE-STYLE VARS" "MONITOR CMDLINE" [TIMEOUT]
 scenario() {
 	cur=$1; names+=("$1")
 	s_expect[$1]=$2; s_vars[$1]=$3; s_cmdline[$1]=$4; s_timeout[$1]=${5:-90}
-	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=; s_root[$1]=; s_children[$1]=; s_input[$1]=
+	s_greps[$1]=; s_rejects[$1]=; s_extra[$1]=; s_root[$1]=; s_children[$1]=; s_input[$1]=; s_linux[$1]=
 }
 # root "WORDS": boot the test guest as the root partition with this command line
 root() { s_root[$cur]=${1:- }; }
+# linux_root "CMDLINE": boot Debian's kernel and tests/linux/init as the root (tools/linux-root.sh)
+linux_root() { s_root[$cur]=${1:- }; s_linux[$cur]=1; }
 # child "NAME:WORDS": and as a child partition (repeatable); WORDS start with the monitor's (mem=, cpus=)
 child() { s_children[$cur]+="${1%%:*}:$GUEST:${1#*:};"; }
 # qemu_extra "ARGS": more QEMU arguments for this scenario (QEMU_EXTRA)
@@ -92,6 +94,7 @@ build_image() {
 	if [ -z "${s_usb[$n]+x}" ]; then
 		local root=none
 		[ -n "${s_root[$n]}" ] && root=$GUEST
+		[ -n "${s_linux[$n]}" ] && root=linux
 		ROOT=$root ROOT_CMDLINE="${s_root[$n]}" CHILDREN="${s_children[$n]}" \
 			tools/partitions-iso.sh "$ELF" "$dir/iomon.iso" "${s_cmdline[$n]}" > "$dir/mkiso.log" 2>&1 ||
 			{ echo "image build failed: $(tail -n 3 "$dir/mkiso.log")" >&2; return 1; }

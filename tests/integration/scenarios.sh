@@ -606,3 +606,36 @@ usb_image '-m "$dir/relocated.elf" --no-bios'
 expect '^iomon-efi: /iomon/iomon\.elf: 0x14EF000-0x1509000 is held by boot services; the monitor moves there once they exit$'
 expect '^relocated: ok, at its linked address with data and bss in place$'
 reject 'iomon-efi: error'
+
+# ---- Debian's stock Linux as the root (README "Linux as the root") ----------------------
+# tests/linux/init lists the PCI functions, checks a virtio-blk disk's sha256 (its DMA
+# through the default domain) and writes the exit port. Any kernel BUG, WARNING,
+# unchecked MSR access or call trace fails the scenario.
+linux_checks() {
+	expect '^I/part: root stopped: exit port written: 0x10 \(success\)'
+	expect '^\[root\] .*Hypervisor detected: Microsoft Hyper-V'
+	expect '^\[root\] .*Run /init as init process'
+	expect '^\[root\] .*ok 1 - PCI devices listed'
+	expect '^\[root\] .*ok 2 - /dev/vda checksum'
+	reject '^\[root\] .*not ok'
+	reject '^\[root\] .*(BUG|WARNING|unchecked MSR access|Call Trace|Kernel panic)'
+}
+scenario linux-root-intel 33 "FW=bios IOMMU=intel ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0"
+boot_ok; linux_checks
+expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root'
+
+scenario linux-root-amd 33 "FW=uefi IOMMU=amd ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0"
+boot_ok; linux_checks
+
+# The root on CPUs 0-1 (Linux starts its AP with INIT-SIPI-SIPI, emulated by the monitor)
+# and the test guest as child c1 on CPU 2, which the root's MADT shows disabled.
+scenario linux-root-child 33 "FW=bios IOMMU=intel SMP=3 ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0"
+child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck ram=64M"
+boot_ok; linux_checks; part_ok c1
+expect '^\[root\] .*smp: Brought up 1 node, 2 CPUs'
+expect '^\[root\] iomon-linux: /init reached, .* 2 CPUs'
+reject '^W/part: root: IPI dropped'
+expect '^I/part: root: 1 CPU\(s\) of other partitions disabled in its MADT'

@@ -182,6 +182,54 @@ static void test_checksum_kept_for_any_bytes(void **state)
 	}
 }
 
+static bool hide_odd(uint32_t apic_id, void *ctx)
+{
+	(*(unsigned *)ctx)++;
+	return apic_id & 1;
+}
+
+/* Other partitions' CPUs disabled in the root's MADT; the checksum still sums to zero. */
+static void test_madt_hide_cpus(void **state)
+{
+	uint8_t t[44 + 4 * 8 + 16 + 12 + 2] = { 0 };
+	struct acpi_header *h = (struct acpi_header *)t;
+	uint32_t off = 44, f;
+	unsigned calls = 0;
+
+	(void)state;
+	memcpy(h->signature, "APIC", 4);
+	h->length = sizeof(t) - 2;       /* two stray bytes past the table: never read as an entry */
+	for (unsigned id = 0; id < 4; id++, off += 8) {
+		uint8_t e[8] = { 0, 8, (uint8_t)id, (uint8_t)id, id == 3 ? 0 : 1, 0, 0, 0 };
+
+		memcpy(t + off, e, 8);   /* CPU 3 is disabled already */
+	}
+	{
+		uint8_t x[16] = { 9, 16, 0, 0, 0x05, 0x01, 0, 0, 0x03, 0, 0, 0, 7, 0, 0, 0 };
+
+		memcpy(t + off, x, 16);   /* x2APIC id 0x105, enabled + online capable */
+		off += 16;
+	}
+	{
+		uint8_t io[12] = { 1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0 };
+
+		memcpy(t + off, io, 12);
+	}
+	h->checksum = (uint8_t)(0x100 - acpi_checksum(t, h->length));
+	assert_int_equal(acpi_checksum(t, h->length), 0);
+	assert_int_equal(acpi_madt_hide_cpus(h, h->length, hide_odd, &calls), 2);   /* ids 1 and 0x105 */
+	assert_int_equal(calls, 5);
+	assert_int_equal(acpi_checksum(t, h->length), 0);
+	assert_int_equal(t[44 + 0 * 8 + 4], 1);
+	assert_int_equal(t[44 + 1 * 8 + 4], 0);
+	assert_int_equal(t[44 + 2 * 8 + 4], 1);
+	memcpy(&f, t + 44 + 32 + 8, 4);
+	assert_int_equal(f, 0);
+	/* A truncated entry stops the walk without reading past the table. */
+	t[44 + 1] = 200;
+	assert_int_equal(acpi_madt_hide_cpus(h, h->length, hide_odd, &calls), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -191,6 +239,7 @@ int main(void)
 		T(test_hidden_from_a_fresh_discovery),
 		T(test_unmappable_table),
 		T(test_checksum_kept_for_any_bytes),
+		T(test_madt_hide_cpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,9 +202,18 @@ static void test_long_mode(void **state)
 	put64(0x8000 + 511 * 8, 0x9000 | 0x1);
 	assert_int_equal(walk_err(&m, 0x0000800000000000ULL), -EFAULT);
 	assert_int_equal(walk_err(&m, 0xffff7fffffffffffULL), -EFAULT);
-	/* 5-level paging is not supported. */
+	/* 5-level paging: a PML5 above the same PML4; canonical at bit 56. */
+	put64(0x9000 + 510 * 8, 0x4080000000ULL | GPTE_PS | 0x1);
+	m.cr3 = 0xc000;
 	m.cr4 |= GW_CR4_LA57;
-	assert_int_equal(walk_err(&m, la), -EOPNOTSUPP);
+	put64(0xc000 + 511 * 8, 0x8000 | 0x3);
+	assert_int_equal(walk_ok(&m, la), 0x4080201abcULL);
+	assert_int_equal(walk_err(&m, 0x0100000000000000ULL), -EFAULT);   /* not canonical */
+	assert_int_equal(walk_err(&m, 0xfeffffff80201abcULL), -EFAULT);   /* PML5 510: absent */
+	put64(0xc000 + 511 * 8, 0x8000 | GPTE_PS | 0x1);                   /* PS in a PML5E */
+	assert_int_equal(walk_err(&m, la), -EFAULT);
+	m.cr4 &= ~GW_CR4_LA57;
+	m.cr3 = 0x8000;
 	/* XD without EFER.NXE is reserved. */
 	m = mode_long(0x8000);
 	m.efer &= ~GW_EFER_NXE;

@@ -103,6 +103,64 @@ static void test_vuart_16550(void **state)
 	assert_int_equal(vuart_io(&u, 2, true, 0, 0) & 1, 1);   /* no interrupt pending */
 }
 
+/* Keys waiting at the console, and the real UART's interrupt enables as the vuart set them. */
+static const char *keys;
+static int ier_log[16];
+static unsigned nier;
+
+static int fake_getc(void)
+{
+	return keys && *keys ? (uint8_t)*keys++ : -1;
+}
+
+static void fake_ier(uint8_t ier)
+{
+	if (nier < 16)
+		ier_log[nier++] = ier;
+}
+
+static void test_vuart_input_and_interrupts(void **state)
+{
+	struct vuart root, child;
+
+	(void)state;
+	vuart_set_input(fake_getc, fake_ier);
+	vuart_init(&root, "root");
+	vuart_init(&child, "c1");
+	root.input = true;
+	keys = "ls";
+	nier = 0;
+	/* A partition without the input never sees a key nor touches the real UART. */
+	assert_int_equal(vuart_io(&child, 5, true, 0, 0) & 1, 0);
+	vuart_io(&child, 1, false, 0x03, 0);
+	assert_int_equal(nier, 0);
+	assert_string_equal(keys, "ls");
+	/* The root: DR in LSR, the byte in RBR, then the next. */
+	assert_int_equal(vuart_io(&root, 5, true, 0, 0) & 0x61, 0x61);
+	assert_int_equal(vuart_io(&root, 0, true, 0, 0), 'l');
+	assert_int_equal(vuart_io(&root, 0, true, 0, 0), 's');
+	assert_int_equal(vuart_io(&root, 5, true, 0, 0) & 1, 0);
+	/* IIR: nothing enabled, nothing pending; THRI when enabled; RDI before it. */
+	assert_int_equal(vuart_io(&root, 2, true, 0, 0) & 0xf, 0x1);
+	vuart_io(&root, 1, false, 0x03, 0);
+	assert_int_equal(nier, 1);
+	assert_int_equal(ier_log[0], 0x03);
+	assert_int_equal(vuart_io(&root, 2, true, 0, 0) & 0xf, 0x2);
+	keys = "x";
+	assert_int_equal(vuart_io(&root, 2, true, 0, 0) & 0xf, 0x4);
+	assert_int_equal(vuart_io(&root, 0, true, 0, 0), 'x');
+	/* A byte sent with THRI enabled re-arms the real UART's interrupt: off, then on. */
+	vuart_io(&root, 0, false, 'a', 0);
+	assert_int_equal(nier, 3);
+	assert_int_equal(ier_log[1], 0);
+	assert_int_equal(ier_log[2], 0x03);
+	vuart_io(&root, 1, false, 0x01, 0);   /* THRI off: the real UART follows, no re-arm */
+	vuart_io(&root, 0, false, 'b', 0);
+	assert_int_equal(nier, 4);
+	assert_int_equal(ier_log[3], 0x01);
+	vuart_set_input(NULL, NULL);
+}
+
 static void test_vuart_lines(void **state)
 {
 	struct vuart u;
@@ -156,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_words_bad_values),
 		cmocka_unit_test(test_words_guest_truncated),
 		cmocka_unit_test(test_vuart_16550),
+		cmocka_unit_test(test_vuart_input_and_interrupts),
 		cmocka_unit_test(test_vuart_lines),
 		cmocka_unit_test(test_vuart_rate_limit),
 	};

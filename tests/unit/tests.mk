@@ -26,6 +26,7 @@ ut_sriov_src    := $(ut_pci_enum_src)
 ut_amdvi_src    := iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c arch/x86/acpi.c
 ut_gmem_src     := kernel/partition/gmem.c tests/unit/fake_gmem.c
 ut_mb2_load_src := kernel/partition/mb2_load.c kernel/partition/gmem.c tests/unit/fake_gmem.c
+ut_linux_boot_src := kernel/partition/linux_boot.c kernel/partition/gmem.c tests/unit/fake_gmem.c
 ut_mb2_build_src := kernel/partition/mb2_build.c boot/mb2.c
 ut_guest_map_src := kernel/partition/guest_map.c kernel/frames.c
 ut_acpi_hide_src := arch/x86/acpi_hide.c arch/x86/acpi.c
