@@ -713,6 +713,194 @@ int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 }
 
 
+const struct iommu_limits *iommu_get_limits(void)
+{
+	return &limits;
+}
+
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d)
+{
+	return (d->pt.root ? d->pt.stats.tables : 0) + (d->pt_alt.root ? d->pt_alt.stats.tables : 0);
+}
+
+/* ---- Batched maps and one flush per call (the hypercall layer) ------------------------ */
+
+static void acc_add(struct iommu_flush_acc *acc, uint64_t iova, uint64_t size)
+{
+	if (!size)
+		return;
+	acc->lo = MIN(acc->lo, iova);
+	acc->hi = MAX(acc->hi, iova + size);
+}
+
+int iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc)
+{
+	uint64_t lo = acc->lo, hi = acc->hi;
+	int rc;
+
+	*acc = (struct iommu_flush_acc)IOMMU_FLUSH_ACC_INIT;
+	if (!ops || lo >= hi)
+		return 0;
+	rc = iommu_flush(d, lo, hi - lo);
+	return rc < 0 ? rc : 1;
+}
+
+/* Page pa wholly DMA-able; *hint remembers the range that held the previous page. */
+static bool page_dma_able(paddr_t pa, const struct phys_range **hint)
+{
+	const struct phys_range *r = *hint;
+
+	if (r && pa >= r->base && pa - r->base < r->end - r->base)
+		return true;
+	for (unsigned i = 0; i < dma_ram.n; i++) {
+		r = &dma_ram.r[i];
+		if (pa >= r->base && pa - r->base < r->end - r->base) {
+			*hint = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * How many leading pages pass every check (invariant 1 first: DMA-able RAM
+ * only); *err is the error of the first one that does not.
+ */
+static unsigned pages_ok_prefix(const struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
+				unsigned n, int *err)
+{
+	const struct phys_range *hint = NULL;
+	bool unity = iommu_unity_held(d, iova, (uint64_t)n * PAGE_SIZE);
+
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t va = iova + (uint64_t)k * PAGE_SIZE;   /* iova < iova_limit <= 2^57: no wrap */
+
+		if (!IS_ALIGNED(pages[k], PAGE_SIZE))
+			*err = -EINVAL;
+		else if (!page_dma_able(pages[k], &hint))
+			*err = -EACCES;
+		else if (va >= d->pt.iova_limit || pages[k] >= d->pt.pa_limit)
+			*err = -ERANGE;
+		else if (unity && iommu_unity_held(d, va, PAGE_SIZE))
+			*err = -EPERM;
+		else
+			continue;
+		return k;
+	}
+	return n;
+}
+
+/* The pages a narrower table can hold, in runs; it stops at the first failure. */
+static int alt_map_pages(struct pt_table *t, uint64_t iova, const paddr_t *pages, unsigned n,
+			 unsigned perms)
+{
+	for (unsigned k = 0; k < n; k++) {
+		unsigned s = k;
+		int rc;
+
+		while (k < n && iova + (uint64_t)k * PAGE_SIZE < t->iova_limit && pages[k] < t->pa_limit)
+			k++;
+		if (k > s && (rc = pt_map_pages(t, iova + (uint64_t)s * PAGE_SIZE, &pages[s], k - s,
+						perms, NULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Into every table of d. When the second table fails, both lose this call's
+ * pages (whole runs of this call, so no superpage is split) and progress is 0.
+ */
+static int dom_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages, unsigned n,
+			 unsigned perms, struct pt_progress *p)
+{
+	int rc = pt_map_pages(&d->pt, iova, pages, n, perms, p);
+	uint64_t ignored, span = (uint64_t)p->done * PAGE_SIZE;
+
+	if (!d->pt_alt.root || !p->done || alt_map_pages(&d->pt_alt, iova, pages, p->done, perms) == 0)
+		return rc;
+	if (iova < d->pt_alt.iova_limit)
+		pt_unmap_range(&d->pt_alt, iova, MIN(span, d->pt_alt.iova_limit - iova), &ignored);
+	pt_unmap_range(&d->pt, iova, span, &ignored);
+	*p = (struct pt_progress){ 0, 0 };
+	return -ENOMEM;
+}
+
+int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages, unsigned n,
+		    unsigned perms, struct pt_progress *progress, struct iommu_flush_acc *acc)
+{
+	struct pt_progress p = { 0, 0 };
+	int rc = 0, bad = 0;
+
+	*progress = p;
+	if (d->kind != IOMMU_DOMAIN_PAGING)
+		return -EPERM;
+	if (!n || n > PT_MAP_BATCH_MAX || !IS_ALIGNED(iova, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	if (!d->in_use) {
+		rc = -EPERM;
+	} else {
+		unsigned ok = pages_ok_prefix(d, iova, pages, n, &bad);
+
+		if (ok)
+			rc = dom_map_pages(d, iova, pages, ok, perms, &p);
+		if (rc == 0 && ok < n)
+			rc = bad;
+	}
+	spin_unlock(&iommu_lock);
+	/* Filling not-present entries needs no invalidation unless a unit caches them. */
+	if (limits.caches_not_present)
+		acc_add(acc, iova, (uint64_t)p.done * PAGE_SIZE);
+	*progress = p;
+	return rc;
+}
+
+/* Bytes of [iova, iova+size) before the first page of a unity range d holds. */
+static uint64_t unity_free_prefix(const struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	uint64_t off = 0;
+
+	if (!iommu_unity_held(d, iova, size))
+		return size;
+	while (off < size && !iommu_unity_held(d, iova + off, PAGE_SIZE))
+		off += PAGE_SIZE;
+	return off;
+}
+
+int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped,
+		      struct iommu_flush_acc *acc)
+{
+	uint64_t clear = 0;
+	int rc = 0;
+
+	*unmapped = 0;
+	if (d->kind != IOMMU_DOMAIN_PAGING)
+		return -EPERM;
+	if (!size || !IS_ALIGNED(iova, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	if (!d->in_use) {
+		rc = -EPERM;
+	} else if (iova >= d->pt.iova_limit) {
+		rc = -ERANGE;
+	} else {
+		uint64_t in_range = MIN(size, d->pt.iova_limit - iova);
+
+		clear = unity_free_prefix(d, iova, in_range);
+		if (clear)
+			rc = iommu_dom_unmap(d, iova, clear, unmapped);
+		if (rc == 0 && clear < in_range)
+			rc = -EPERM;
+		else if (rc == 0 && in_range < size)
+			rc = -ERANGE;
+	}
+	spin_unlock(&iommu_lock);
+	acc_add(acc, iova, *unmapped);
+	return rc;
+}
+
+
 /* ---- The DMA-able set ----------------------------------------------------------------- */
 
 bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)

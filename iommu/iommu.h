@@ -111,6 +111,12 @@ struct iommu_limits {
 	uint32_t page_sizes;         /* PT_SIZE_* leaves */
 	bool coherent;               /* every unit's walker snoops CPU caches */
 	uint32_t domain_ids;         /* hardware domain ids every unit has (VT-d CAP.ND) */
+	/*
+	 * Some unit may cache not-present entries (VT-d CAP.CM=1; AMD-Vi is
+	 * assumed to, as its NpCache capability bit is not read): a map then
+	 * needs an IOTLB invalidation too, not only an unmap.
+	 */
+	bool caches_not_present;
 };
 
 /*
@@ -219,6 +225,51 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 		    unsigned perms, uint64_t *mapped);
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
 int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
+
+/*
+ * Flush accounting, so that a hypercall issues exactly one IOTLB flush
+ * however many pages it maps or unmaps. iommu_map_pages / iommu_unmap_pages
+ * record the IOVA span that needs invalidating (an unmap always; a map only
+ * when some unit caches not-present entries: without caching mode a walker
+ * never held the empty slot a map fills); iommu_flush_commit then issues one
+ * invalidation of the covering span, which the vendor makes page-selective
+ * when the unit can (VT-d PSI within CAP.MAMV, AMD-Vi INVALIDATE_IOMMU_PAGES
+ * with S) and domain-wide otherwise.
+ */
+struct iommu_flush_acc {
+	uint64_t lo, hi;             /* IOVA span [lo, hi) to invalidate; empty when lo >= hi */
+};
+#define IOMMU_FLUSH_ACC_INIT { UINT64_MAX, 0 }
+
+/*
+ * Map page k of pages[] (host-physical, 4 KiB aligned) at iova + k * 4 KiB
+ * in paging domain d, k < n <= PT_MAP_BATCH_MAX, contiguous runs with the
+ * largest pages the unit supports. Each page is checked before it is
+ * mapped: DMA-able RAM (-EACCES), within what the tables translate
+ * (-ERANGE), IOVA clear of the unity ranges d holds (-EPERM). progress->done
+ * is exact: pages [0, done) are mapped, nothing else changed; the error is
+ * that of page `done` (the checks above, -EEXIST already mapped, -ENOMEM
+ * the pool ran dry). Whole-call errors, with done = 0: -EPERM (not a
+ * paging domain), -EINVAL (iova not 4 KiB aligned, n == 0 or too large,
+ * perms). The span that needs a flush is added to *acc.
+ */
+int __must_check iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
+				 unsigned n, unsigned perms, struct pt_progress *progress,
+				 struct iommu_flush_acc *acc);
+/*
+ * Unmap [iova, iova + size) of paging domain d; *unmapped is the exact
+ * prefix now unmapped (holes included). -EPERM at the first page of a unity
+ * range d holds (the prefix before it is unmapped), -ENOMEM when splitting
+ * a superpage needs a table page the pool cannot give. The span is added to
+ * *acc.
+ */
+int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size,
+				   uint64_t *unmapped, struct iommu_flush_acc *acc);
+/* Issue the one flush *acc asks for (then reset it): 1 when issued, 0 when none was needed, or a negative errno. */
+int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
+/* Table pages d uses now (every depth), root included. */
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
+const struct iommu_limits *iommu_get_limits(void);
 /*
  * Drain every unit's fault records and attribute them (below); returns how
  * many were attributed. Call it with no lock of the domain layer or the
