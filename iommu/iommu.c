@@ -408,6 +408,26 @@ int iommu_attach(struct iommu_domain *d, struct pci_dev *dev)
 	return rc;
 }
 
+int iommu_group_move(struct iommu_domain *d, struct pci_dev *dev,
+		     bool (*may_leave)(const struct iommu_domain *from, void *ctx), void *ctx)
+{
+	int rc;
+
+	if (!ops || !dev->iommu)
+		return -ENODEV;
+	pci_dev_registry_lock();
+	spin_lock(&iommu_lock);
+	if (!dev->group || !dev->group->devs)
+		rc = -ENODEV;
+	else if (may_leave && !may_leave(iommu_domain_of(dev->group->devs), ctx))
+		rc = -EBUSY;
+	else
+		rc = group_attach_locked(d, dev->group);
+	spin_unlock(&iommu_lock);
+	pci_dev_registry_unlock();
+	return rc;
+}
+
 int iommu_group_detach(struct pci_group *g)
 {
 	int rc = iommu_group_attach(&domains[0], g);

@@ -82,6 +82,7 @@ struct iommu_domain {
 	struct pt_table pt;
 	struct pt_table pt_alt;
 	unsigned devices;            /* functions attached */
+	unsigned owner;              /* partition that created it by hypercall; 0: the monitor */
 	uint16_t unity_refs[IOMMU_MAX_UNITY];   /* attached functions that need each unity range */
 	bool in_use;
 	bool pinned;                 /* a unit may still walk it after a failed rollback: never freed */
@@ -211,6 +212,15 @@ const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned
 int iommu_group_attach(struct iommu_domain *d, struct pci_group *g);
 /* iommu_group_attach for a function alone in its group; -EXDEV when it has company. */
 int iommu_attach(struct iommu_domain *d, struct pci_dev *dev);
+/*
+ * Move the whole group of dev into d, the group read under the registry
+ * lock so it cannot change underneath (the hypercall layer names one
+ * function). may_leave, when not NULL, is asked first whether the group's
+ * current domain may be left (-EBUSY when not, nothing changed). Errors as
+ * iommu_group_attach.
+ */
+int iommu_group_move(struct iommu_domain *d, struct pci_dev *dev,
+		     bool (*may_leave)(const struct iommu_domain *from, void *ctx), void *ctx);
 /* Back to the default domain. */
 int iommu_group_detach(struct pci_group *g);
 int iommu_detach(struct pci_dev *dev);
