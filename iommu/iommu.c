@@ -44,6 +44,7 @@ static void flush_cache_range(void *va, size_t len)
 
 bool iommu_present(void) { return ops != NULL; }
 const char *iommu_name(void) { return ops ? ops->name : "none"; }
+const struct iommu_limits *iommu_get_limits(void) { return ops ? &limits : NULL; }
 struct iommu_domain *iommu_domain_default(void) { return &domains[0]; }
 struct iommu_domain *iommu_domain_null(void) { return &domains[1]; }
 

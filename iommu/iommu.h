@@ -187,6 +187,8 @@ struct iommu_memory {
 int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem);
 bool iommu_present(void);
 const char *iommu_name(void);
+/* What every unit accepts (GET_IOMMU_CAPABILITIES); NULL when there is no IOMMU. */
+const struct iommu_limits *iommu_get_limits(void);
 
 /* The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES (monitor memory). */
 int __must_check iommu_ram_add(paddr_t base, uint64_t size, bool root);

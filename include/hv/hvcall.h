@@ -86,6 +86,7 @@ static inline unsigned hv_repcomp(uint64_t status)
 #define HV_STATUS_INVALID_PARTITION_ID          0x0d
 #define HV_STATUS_INVALID_VP_INDEX              0x0e
 #define HV_STATUS_NOT_FOUND                     0x10
+#define HV_STATUS_INSUFFICIENT_BUFFERS          0x13
 #define HV_STATUS_OBJECT_IN_USE                 0x19
 #define HV_STATUS_NO_RESOURCES                  0x1d
 #define HV_STATUS_FEATURE_UNAVAILABLE           0x1e

@@ -79,7 +79,7 @@ extern const unsigned hvcall_table_len;
 const struct hvcall_desc *hvcall_find(uint16_t code);
 
 /* ---- Counters: per partition, per call code ------------------------------ */
-#define HVCALL_STATUS_SLOTS 16
+#define HVCALL_STATUS_SLOTS 20
 struct hvcall_counters {
 	uint64_t calls;            /* invocations, continuations included */
 	uint64_t reps;             /* reps completed */
@@ -112,6 +112,7 @@ bool hvcall_budget_expired(const struct hvcall_ctx *c);
 struct hvcall_args {
 	uint64_t control;          /* in; on a continuation, out with the new rep start */
 	uint64_t in_gpa, out_gpa;  /* memory calls: GPAs; fast calls: the input bytes */
+	bool may_continue;         /* in: the caller re-executes with RCX updated (64-bit callers) */
 	uint64_t result;           /* out: the result value for RAX */
 	bool advance_rip;          /* out: false on a continuation */
 };
@@ -123,8 +124,13 @@ void hvcall_dispatch(struct partition *p, struct part_vcpu *pv, struct hvcall_ar
 struct vcpu_exit;
 void hvcall_exit(struct part_vcpu *pv, const struct vcpu_exit *e);
 
-/* The partition a call names: SELF or the caller's own id is the caller; NULL when unknown. */
-struct partition *hvcall_target(struct hvcall_ctx *c, uint64_t partition_id);
+/*
+ * The partition a call's input names: SELF or the caller's own id is the
+ * caller. A child naming any other partition gets NULL with ACCESS_DENIED
+ * (whether or not it exists); the root naming no partition NULL with
+ * INVALID_PARTITION_ID.
+ */
+struct partition *hvcall_target(const struct hvcall_ctx *c, uint64_t partition_id, uint16_t *status);
 
 /* ---- The deposit pool (kernel/hvcall/pool.c) -------------------------------- */
 /*
@@ -147,6 +153,18 @@ bool hv_pool_holds_gpa(const struct partition *p, uint64_t gpa);
 /* Pages deposited / of those, in use by the monitor. */
 unsigned hv_pool_pages(const struct partition *p);
 unsigned hv_pool_in_use(const struct partition *p);
+/*
+ * Provided by the device-domain layer: true when a device domain maps the
+ * page at hpa for DMA. DEPOSIT_MEMORY refuses such a page (it would become
+ * a table page a device can write). The default (memory.c, weak) says no.
+ */
+bool hvcall_page_dma_mapped(paddr_t hpa);
+/*
+ * Provided by the direct-attach layer: the partition that owns dev (the
+ * only one that may ask about it). The default (caps.c, weak) says the root.
+ */
+struct pci_dev;
+struct partition *hvcall_device_owner(const struct pci_dev *dev);
 /* True when hpa's page is in some partition's pool (for invariant checks). */
 bool hv_pool_holds_hpa(paddr_t hpa);
 void hv_pool_reset(void);

@@ -13,6 +13,7 @@
 
 #include "kernel/partition/exits.h"
 #include "kernel/partition/vuart.h"
+#include "kernel/hvcall/hvcall.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/io.h"
 #include "kernel/idle.h"
@@ -176,7 +177,7 @@ void exit_handle(struct part_vcpu *pv, struct vcpu_exit *e)
 		break;
 	case VCPU_EXIT_HYPERCALL:
 		count(p, PEXIT_HYPERCALL);
-		hv_hypercall(pv, e);
+		hvcall_exit(pv, e);
 		break;
 	case VCPU_EXIT_INIT:
 		/* INIT from anywhere is the monitor's: the CPU is not reset behind the partition's back. */
@@ -232,5 +233,6 @@ void part_report_counters(void)
 			p->name, (unsigned long long)p->hypercalls, (unsigned long long)p->ipis_sent,
 			(unsigned long long)p->ipis_dropped, (unsigned long long)p->inits_absorbed,
 			(unsigned long long)p->uart.lines, (unsigned long long)p->uart.dropped);
+		hvcall_report(p);
 	}
 }

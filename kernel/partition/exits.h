@@ -22,7 +22,6 @@ void hv_cpuid(struct partition *p, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* 0 handled (value set on a read), -1: inject #GP. */
 int hv_msr_read(struct part_vcpu *pv, uint32_t msr, uint64_t *value);
 int hv_msr_write(struct part_vcpu *pv, uint32_t msr, uint64_t value);
-void hv_hypercall(struct part_vcpu *pv, const struct vcpu_exit *e);
 extern const struct vcpu_ops *part_vops;
 
 /* Stage-2 faults: emulated MMIO (local APIC, hidden config space) or containment (mmio.c). */

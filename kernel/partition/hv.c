@@ -3,7 +3,7 @@
  * The Hyper-V discovery surface (Hyper-V TLFS, "Feature and Interface
  * Discovery" and "Hypercall Interface"): CPUID leaves 0x40000000-0x40000006,
  * the synthetic MSRs GUEST_OS_ID, HYPERCALL, VP_INDEX and VP_ASSIST_PAGE,
- * the hypercall page, and the hypercall entry.
+ * and the hypercall page. The hypercall entry is kernel/hvcall/ (hvcall_exit).
  *
  * Privileges: the root may create and manage device domains and deposit
  * memory (CreatePartitions, AccessMemoryPool); it never gets CpuManagement,
@@ -50,22 +50,6 @@
 #define  HV_VP_ASSIST_ENABLE       BIT(0)
 #define  HV_VP_ASSIST_RESERVED     GENMASK(11, 1)
 
-/* The hypercall input value (TLFS "Hypercall Inputs"). */
-#define HV_HC_CODE                 GENMASK(15, 0)
-#define HV_HC_FAST                 BIT(16)
-#define HV_HC_VARHEAD              GENMASK(26, 17)
-#define HV_HC_RSVD0                GENMASK(30, 27)
-#define HV_HC_REP_COUNT            GENMASK(43, 32)
-#define HV_HC_RSVD1                GENMASK(47, 44)
-#define HV_HC_REP_START            GENMASK(59, 48)
-#define HV_HC_RSVD2                GENMASK(63, 60)
-#define HVCALL_GET_PARTITION_ID    0x0046
-#define HV_STATUS_SUCCESS          0x0
-#define HV_STATUS_INVALID_HYPERCALL_CODE  0x2
-#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x3
-#define HV_STATUS_INVALID_ALIGNMENT       0x4
-
-#define VEC_UD 6
 #define CPUID_1_ECX_VMX            BIT(5)
 #define CPUID_1_ECX_X2APIC         BIT(21)
 #define CPUID_1_ECX_HYPERVISOR     BIT(31)
@@ -197,71 +181,4 @@ int hv_msr_write(struct part_vcpu *pv, uint32_t msr, uint64_t value)
 	default:
 		return -1;   /* VP_INDEX is read-only; every other MSR is unknown */
 	}
-}
-
-/* 64-bit callers use RCX/RDX/R8; 32-bit callers EDX:EAX, EBX:ECX, EDI:ESI (TLFS). */
-struct hv_call {
-	uint64_t control, input_gpa, output_gpa;
-	bool long_mode;
-};
-
-static void read_call(const struct vcpu_regs *r, const struct vcpu_mode *m, struct hv_call *c)
-{
-	c->long_mode = m->long_mode && m->cs_l;
-	if (c->long_mode) {
-		c->control = r->rcx;
-		c->input_gpa = r->rdx;
-		c->output_gpa = r->r8;
-	} else {
-		c->control = (r->rdx << 32) | (uint32_t)r->rax;
-		c->input_gpa = (r->rbx << 32) | (uint32_t)r->rcx;
-		c->output_gpa = (r->rdi << 32) | (uint32_t)r->rsi;
-	}
-}
-
-static void write_result(struct vcpu_regs *r, const struct hv_call *c, uint64_t result)
-{
-	if (c->long_mode) {
-		r->rax = result;
-	} else {
-		r->rdx = result >> 32;
-		r->rax = (uint32_t)result;
-	}
-}
-
-static uint16_t get_partition_id(struct partition *p, const struct hv_call *c)
-{
-	uint64_t id = p->id;
-
-	if (c->control & (HV_HC_FAST | HV_HC_VARHEAD | HV_HC_REP_COUNT | HV_HC_REP_START))
-		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	if (!IS_ALIGNED(c->output_gpa, 8))
-		return HV_STATUS_INVALID_ALIGNMENT;
-	if (copy_to_guest(p, c->output_gpa, &id, sizeof(id)) < 0)
-		return HV_STATUS_INVALID_ALIGNMENT;   /* outside the partition's RAM */
-	return HV_STATUS_SUCCESS;
-}
-
-void hv_hypercall(struct part_vcpu *pv, const struct vcpu_exit *e)
-{
-	struct partition *p = pv->vcpu.part;
-	struct vcpu_mode m;
-	struct hv_call c;
-	uint16_t status;
-
-	part_vops->get_mode(&pv->vcpu, &m);
-	if (m.cpl != 0 || !m.protected_mode) {
-		part_vops->inject_exception(&pv->vcpu, VEC_UD, -1);
-		return;
-	}
-	read_call(&pv->vcpu.regs, &m, &c);
-	__atomic_add_fetch(&p->hypercalls, 1, __ATOMIC_RELAXED);
-	if (c.control & (HV_HC_RSVD0 | HV_HC_RSVD1 | HV_HC_RSVD2))
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
-	else if (FIELD_GET(HV_HC_CODE, c.control) == HVCALL_GET_PARTITION_ID)
-		status = get_partition_id(p, &c);
-	else
-		status = HV_STATUS_INVALID_HYPERCALL_CODE;
-	write_result(&pv->vcpu.regs, &c, status);
-	pv->vcpu.regs.rip += e->instr_len;
 }

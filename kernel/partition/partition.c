@@ -47,7 +47,7 @@ bool part_owns_cpu(const struct partition *p, unsigned cpu)
 
 /* ---- Guest memory ---------------------------------------------------------------------- */
 
-paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
+paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	for (unsigned i = 0; i < p->ram_chunks; i++) {
 		const struct part_chunk *c = &p->ram[i];
@@ -56,6 +56,20 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 			return c->hpa + (gpa - c->gpa);
 	}
 	return 0;
+}
+
+/*
+ * RAM of the partition that its stage-2 maps now: a page it deposited to the
+ * monitor, or one the root unmapped, is not the partition's to read or write
+ * through the monitor either.
+ */
+paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
+{
+	paddr_t hpa = part_chunk_hpa(p, gpa);
+
+	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, NULL) < 0)
+		return 0;
+	return hpa;
 }
 
 /*

@@ -112,8 +112,13 @@ void partitions_start(const struct boot_info *bi) __noreturn;
 /* Guest memory through the stage-2 (the monitor's only way in). */
 int __must_check copy_from_guest(struct partition *p, void *dst, uint64_t gpa, uint64_t len);
 int __must_check copy_to_guest(struct partition *p, uint64_t gpa, const void *src, uint64_t len);
-/* Host physical address of guest RAM at gpa, or 0 when gpa is not the partition's RAM. */
+/*
+ * Host physical address of guest RAM at gpa, or 0 when gpa is not the
+ * partition's RAM or its stage-2 does not map it now (deposited pages).
+ */
 paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa);
+/* The same from the RAM chunks alone (what the page was, whatever the stage-2 says now). */
+paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa);
 
 /*
  * The partition's stage-2, for the hypercall layer (deposit and withdraw):

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-partition, per-call-code counters: calls, reps completed,
+ * continuations, statuses returned, IOTLB flushes and table pages. Printed
+ * when a partition ends (hvcall_report) and read by host tests.
+ */
+#define LOG_TAG "hvcall"
+#include <string.h>
+
+#include "kernel/hvcall/hvcall.h"
+#include "kernel/partition/partition.h"
+#include "kernel/log.h"
+#include "kernel/strbuf.h"
+
+#define HVCALL_TABLE_MAX 40   /* table entries; the last slot counts unknown codes */
+
+static struct hvcall_counters counters[PART_MAX][HVCALL_TABLE_MAX + 1];
+
+static const struct {
+	uint16_t status;
+	const char *name;
+} slots[HVCALL_STATUS_SLOTS - 1] = {
+	{ HV_STATUS_SUCCESS, "SUCCESS" },
+	{ HV_STATUS_INVALID_HYPERCALL_CODE, "INVALID_HYPERCALL_CODE" },
+	{ HV_STATUS_INVALID_HYPERCALL_INPUT, "INVALID_HYPERCALL_INPUT" },
+	{ HV_STATUS_INVALID_ALIGNMENT, "INVALID_ALIGNMENT" },
+	{ HV_STATUS_INVALID_PARAMETER, "INVALID_PARAMETER" },
+	{ HV_STATUS_ACCESS_DENIED, "ACCESS_DENIED" },
+	{ HV_STATUS_INVALID_PARTITION_STATE, "INVALID_PARTITION_STATE" },
+	{ HV_STATUS_OPERATION_DENIED, "OPERATION_DENIED" },
+	{ HV_STATUS_INSUFFICIENT_MEMORY, "INSUFFICIENT_MEMORY" },
+	{ HV_STATUS_INVALID_PARTITION_ID, "INVALID_PARTITION_ID" },
+	{ HV_STATUS_INSUFFICIENT_DEVICE_DOMAINS, "INSUFFICIENT_DEVICE_DOMAINS" },
+	{ HV_STATUS_INVALID_DEVICE_ID, "INVALID_DEVICE_ID" },
+	{ HV_STATUS_INVALID_DEVICE_STATE, "INVALID_DEVICE_STATE" },
+	{ HV_STATUS_DEVICE_ALREADY_IN_DOMAIN, "DEVICE_ALREADY_IN_DOMAIN" },
+	{ HV_STATUS_OPERATION_FAILED, "OPERATION_FAILED" },
+	{ HV_STATUS_INSUFFICIENT_BUFFERS, "INSUFFICIENT_BUFFERS" },
+	{ HV_STATUS_NO_RESOURCES, "NO_RESOURCES" },
+	{ HV_STATUS_FEATURE_UNAVAILABLE, "FEATURE_UNAVAILABLE" },
+	{ HV_STATUS_UNKNOWN_PROPERTY, "UNKNOWN_PROPERTY" },
+};
+
+_Static_assert(HVCALL_STATUS_SLOTS == ARRAY_SIZE(slots) + 1, "one slot for every other status");
+
+unsigned hvcall_status_slot(uint16_t status)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(slots); i++)
+		if (slots[i].status == status)
+			return i;
+	return HVCALL_STATUS_SLOTS - 1;
+}
+
+uint16_t hvcall_slot_status(unsigned slot)
+{
+	return slot < ARRAY_SIZE(slots) ? slots[slot].status : 0xffff;
+}
+
+static unsigned table_index(uint16_t code)
+{
+	const struct hvcall_desc *d = hvcall_find(code);
+	unsigned i = d ? (unsigned)(d - hvcall_table) : HVCALL_TABLE_MAX;
+
+	return MIN(i, (unsigned)HVCALL_TABLE_MAX);
+}
+
+struct hvcall_counters *hvcall_counters(unsigned part_id, uint16_t code)
+{
+	if (part_id < 1 || part_id > PART_MAX)
+		return NULL;
+	return &counters[part_id - 1][table_index(code)];
+}
+
+void hvcall_counters_reset(void)
+{
+	memset(counters, 0, sizeof(counters));
+}
+
+void hvcall_report(const struct partition *p)
+{
+	if (p->id < 1 || p->id > PART_MAX)
+		return;
+	for (unsigned i = 0; i <= HVCALL_TABLE_MAX; i++) {
+		const struct hvcall_counters *c = &counters[p->id - 1][i];
+		const char *name = i < hvcall_table_len ? hvcall_table[i].name : "unknown";
+		char line[256];
+		struct strbuf st;
+
+		if (!c->calls)
+			continue;
+		strbuf_init(&st, line, sizeof(line));
+		for (unsigned s = 0; s < HVCALL_STATUS_SLOTS; s++)
+			if (c->status[s])
+				strbuf_printf(&st, " %s=%llu", s < ARRAY_SIZE(slots) ? slots[s].name : "other",
+					      (unsigned long long)c->status[s]);
+		pr_info("%s: %s calls=%llu reps=%llu continuations=%llu flushes=%llu table_pages=%llu%s",
+			p->name, name, (unsigned long long)c->calls, (unsigned long long)c->reps,
+			(unsigned long long)c->continuations, (unsigned long long)c->iotlb_flushes,
+			(unsigned long long)c->table_pages, line);
+	}
+}

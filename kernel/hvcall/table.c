@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every hypercall iomon implements, with its shape: rep or simple, who may
+ * call it, and the bytes of its input and output (fixed part, then per rep
+ * element). The dispatcher checks the control word and the GPAs against
+ * these before the function runs. Codes not listed get
+ * HV_STATUS_INVALID_HYPERCALL_CODE.
+ */
+#include "kernel/hvcall/calls.h"
+
+const struct hvcall_desc hvcall_table[] = {
+	{ .code = HVCALL_GET_PARTITION_ID, .name = "GET_PARTITION_ID",
+	  .out_fixed = sizeof(struct hv_output_get_partition_id), .fn = hvcall_get_partition_id },
+	/* A child may deposit into (and withdraw from) its own pool; only the root names another partition. */
+	{ .code = HVCALL_DEPOSIT_MEMORY, .name = "DEPOSIT_MEMORY", .rep = true,
+	  .in_fixed = sizeof(struct hv_deposit_memory), .in_elem = sizeof(uint64_t),
+	  .fn = hvcall_deposit_memory },
+	{ .code = HVCALL_WITHDRAW_MEMORY, .name = "WITHDRAW_MEMORY", .rep = true,
+	  .in_fixed = sizeof(struct hv_input_withdraw_memory), .out_elem = sizeof(uint64_t),
+	  .fn = hvcall_withdraw_memory },
+	{ .code = HVCALL_GET_IOMMU_CAPABILITIES, .name = "GET_IOMMU_CAPABILITIES",
+	  .in_fixed = sizeof(struct hv_input_get_iommu_capabilities),
+	  .out_fixed = sizeof(struct hv_output_get_iommu_capabilities),
+	  .fn = hvcall_get_iommu_capabilities },
+	{ .code = HVCALL_GET_LOGICAL_DEVICE_PROPERTY, .name = "GET_LOGICAL_DEVICE_PROPERTY",
+	  .in_fixed = sizeof(struct hv_input_get_logical_device_property),
+	  .out_fixed = sizeof(struct hv_output_get_logical_device_property),
+	  .fn = hvcall_get_logical_device_property },
+};
+
+const unsigned hvcall_table_len = ARRAY_SIZE(hvcall_table);
+
+const struct hvcall_desc *hvcall_find(uint16_t code)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(hvcall_table); i++)
+		if (hvcall_table[i].code == code)
+			return &hvcall_table[i];
+	return NULL;
+}
