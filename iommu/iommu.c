@@ -734,11 +734,6 @@ int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 }
 
 
-const struct iommu_limits *iommu_get_limits(void)
-{
-	return &limits;
-}
-
 uint64_t iommu_domain_table_pages(const struct iommu_domain *d)
 {
 	return (d->pt.root ? d->pt.stats.tables : 0) + (d->pt_alt.root ? d->pt_alt.stats.tables : 0);

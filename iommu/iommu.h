@@ -281,7 +281,6 @@ int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64
 int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
 /* Table pages d uses now (every depth), root included. */
 uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
-const struct iommu_limits *iommu_get_limits(void);
 /*
  * Drain every unit's fault records and attribute them (below); returns how
  * many were attributed. Call it with no lock of the domain layer or the
