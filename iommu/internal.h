@@ -27,6 +27,19 @@ void iommu_unity_put(struct iommu_domain *d, const struct pci_dev *dev);
 int iommu_unity_get_group(struct iommu_domain *d, const struct pci_group *g);
 void iommu_unity_put_group(struct iommu_domain *d, const struct pci_group *g);
 bool iommu_unity_held(const struct iommu_domain *d, uint64_t iova, uint64_t size);
+/*
+ * Per-page counts of paging-domain mappings (mapcount.c), iommu_lock held:
+ * prepare makes a page countable (0, -ERANGE above what is counted, -ENOMEM),
+ * add counts one mapping more (delta > 0) or less, any says whether some
+ * page of a range is mapped, adjust walks t over a range and adds delta
+ * for every page it maps there.
+ */
+void iommu_mapcount_reset(void);   /* iommu_init: nothing mapped yet */
+int iommu_mapcount_prepare(paddr_t pa);
+void iommu_mapcount_add(paddr_t pa, int delta);
+bool iommu_mapcount_any(paddr_t base, uint64_t size);
+void iommu_mapcount_adjust(const struct pt_table *t, uint64_t iova, uint64_t size, int delta);
+
 /* How many distinct unity ranges are in use (tests, report). */
 unsigned iommu_unity_count(void);
 

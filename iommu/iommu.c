@@ -577,6 +577,7 @@ int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 
 	pci_dev_set_hooks(NULL);
 	memset(domains, 0, sizeof(domains));
+	iommu_mapcount_reset();
 	ops = NULL;
 	memset(&limits, 0, sizeof(limits));
 	if (vtd_iommu_ops.probe(ai, &limits))
@@ -676,6 +677,7 @@ int iommu_domain_destroy(struct iommu_domain *d)
 		rc = -EBUSY;
 	if (rc == 0) {
 		/* No requester id points at it any more and every unit was invalidated on the move. */
+		iommu_mapcount_adjust(&d->pt, 0, d->pt.iova_limit, -1);
 		domain_tables_destroy(d);
 		d->in_use = false;
 	}
@@ -689,6 +691,34 @@ static bool pa_range_ok(paddr_t pa, uint64_t size)
 {
 	return size && pa + size > pa &&
 	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
+}
+
+static int dom_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
+
+/* Every page countable first, so a mapping is never left uncounted. */
+static int map_counted(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
+		       unsigned perms, uint64_t *mapped)
+{
+	int rc = 0;
+
+	for (uint64_t off = 0; off < size && rc == 0; off += PAGE_SIZE)
+		rc = iommu_mapcount_prepare(pa + off);
+	if (rc < 0)
+		return rc == -ENOMEM ? -EIO : rc;
+	rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
+	for (uint64_t off = 0; off < *mapped; off += PAGE_SIZE)
+		iommu_mapcount_add(pa + off, 1);
+	return rc;
+}
+
+bool iommu_page_dma_mapped(paddr_t pa)
+{
+	bool mapped;
+
+	spin_lock(&iommu_lock);
+	mapped = iommu_mapcount_any(pa, PAGE_SIZE);
+	spin_unlock(&iommu_lock);
+	return mapped;
 }
 
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
@@ -705,7 +735,7 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 	else if (!pa_range_ok(pa, size))
 		rc = -EACCES;
 	else
-		rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
+		rc = map_counted(d, iova, pa, size, perms, mapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -720,8 +750,10 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 	spin_lock(&iommu_lock);
 	if (!d->in_use || iommu_unity_held(d, iova, size))
 		rc = -EPERM;
+	else if (iova >= d->pt.iova_limit || !IS_ALIGNED(iova, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		rc = iommu_dom_unmap(d, iova, size, unmapped);   /* the engine's -ERANGE / -EINVAL */
 	else
-		rc = iommu_dom_unmap(d, iova, size, unmapped);
+		rc = dom_unmap_counted(d, iova, size, unmapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -799,8 +831,10 @@ static unsigned pages_ok_prefix(const struct iommu_domain *d, uint64_t iova, con
 			*err = -ERANGE;
 		else if (unity && iommu_unity_held(d, va, PAGE_SIZE))
 			*err = -EPERM;
-		else
+		else if ((*err = iommu_mapcount_prepare(pages[k])) == 0)
 			continue;
+		else if (*err == -ENOMEM)
+			*err = -EIO;   /* monitor memory, not the caller's pool: depositing would not help */
 		return k;
 	}
 	return n;
@@ -861,6 +895,8 @@ int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
 
 		if (ok)
 			rc = dom_map_pages(d, iova, pages, ok, perms, &p);
+		for (unsigned k = 0; k < p.done; k++)
+			iommu_mapcount_add(pages[k], 1);
 		if (rc == 0 && ok < n)
 			rc = bad;
 	}
@@ -869,6 +905,18 @@ int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
 	if (limits.caches_not_present)
 		acc_add(acc, iova, (uint64_t)p.done * PAGE_SIZE);
 	*progress = p;
+	return rc;
+}
+
+/* Unmap and uncount; what a failed split left mapped stays counted. */
+static int dom_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
+{
+	int rc;
+
+	iommu_mapcount_adjust(&d->pt, iova, size, -1);
+	rc = iommu_dom_unmap(d, iova, size, unmapped);
+	if (*unmapped < size)
+		iommu_mapcount_adjust(&d->pt, iova + *unmapped, size - *unmapped, 1);
 	return rc;
 }
 
@@ -905,7 +953,7 @@ int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 
 		clear = unity_free_prefix(d, iova, in_range);
 		if (clear)
-			rc = iommu_dom_unmap(d, iova, clear, unmapped);
+			rc = dom_unmap_counted(d, iova, clear, unmapped);
 		if (rc == 0 && clear < in_range)
 			rc = -EPERM;
 		else if (rc == 0 && in_range < size)

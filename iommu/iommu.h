@@ -279,6 +279,12 @@ int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64
 				   uint64_t *unmapped, struct iommu_flush_acc *acc);
 /* Issue the one flush *acc asks for (then reset it): 1 when issued, 0 when none was needed, or a negative errno. */
 int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
+/*
+ * Whether some paging domain maps pa's page (made by iommu_map_pages or
+ * iommu_map_range): such a page must not become monitor memory (a deposit),
+ * or a device could write into what the monitor then uses.
+ */
+bool iommu_page_dma_mapped(paddr_t pa);
 /* Table pages d uses now (every depth), root included. */
 uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
 /*

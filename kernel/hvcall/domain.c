@@ -250,3 +250,9 @@ uint16_t hvcall_flush_device_domain_list(struct hvcall_ctx *c)
 	devdom_count(c, rc, 0, 0);
 	return rc < 0 && st == HV_STATUS_SUCCESS ? hvcall_status(rc) : st;
 }
+
+/* DEPOSIT_MEMORY (memory.c) refuses a page some device domain still maps. */
+bool hvcall_page_dma_mapped(paddr_t hpa)
+{
+	return iommu_page_dma_mapped(hpa);
+}

@@ -379,10 +379,54 @@ static void test_empty_pool_and_retry(void **state)
 	}
 	assert_int_equal(start, 507);
 	assert_int_equal(iommu_domain_table_pages(d), dep_out);
+	/* No table page from the monitor: its one page is the map count of these 8 MiB. */
 	frames_get_stats(&after);
-	assert_int_equal(after.free_frames, before.free_frames);   /* nothing from the monitor */
+	assert_int_equal(after.free_frames, before.free_frames - 1);
+	assert_true(iommu_page_dma_mapped(0x1000000));
 	assert_int_equal(iommu_domain_destroy(d), 0);
 	assert_int_equal(dep_out, 0);                               /* every page back to its pool */
+	assert_false(iommu_page_dma_mapped(0x1000000));           /* counts dropped with the domain */
+	frames_get_stats(&after);
+	assert_int_equal(after.free_frames, before.free_frames);
+}
+
+/* A page some device domain maps cannot be deposited: counted per mapping, across domains. */
+static void test_mapped_pages_are_counted(void **state)
+{
+	struct iommu_flush_acc acc = IOMMU_FLUSH_ACC_INIT;
+	struct iommu_domain *a = new_domain(0x20), *b = new_domain(0x21);
+	struct pt_progress p;
+	uint64_t size;
+
+	(void)state;
+	deposit(32);
+	pages[0] = 0x2000000;
+	pages[1] = 0x2001000;
+	assert_false(iommu_page_dma_mapped(0x2000000));
+	assert_int_equal(iommu_map_pages(a, IOVA, pages, 2, RW, &p, &acc), 0);
+	assert_int_equal(iommu_map_pages(b, IOVA, pages, 1, RW, &p, &acc), 0);
+	assert_int_equal(iommu_map_pages(a, IOVA + MiB, pages, 1, RW, &p, &acc), 0);   /* twice in a */
+	assert_true(iommu_page_dma_mapped(0x2000000));
+	assert_true(iommu_page_dma_mapped(0x2001000));
+	assert_false(iommu_page_dma_mapped(0x2002000));
+	assert_int_equal(iommu_unmap_pages(a, IOVA, 2 * PAGE_SIZE, &size, &acc), 0);
+	assert_false(iommu_page_dma_mapped(0x2001000));
+	assert_true(iommu_page_dma_mapped(0x2000000));    /* a at IOVA + 1M, and b */
+	assert_int_equal(iommu_unmap_pages(a, IOVA + MiB, PAGE_SIZE, &size, &acc), 0);
+	assert_true(iommu_page_dma_mapped(0x2000000));    /* b */
+	assert_int_equal(iommu_unmap_pages(b, IOVA, 64 * PAGE_SIZE, &size, &acc), 0);   /* holes too */
+	assert_false(iommu_page_dma_mapped(0x2000000));
+	/* A 2 MiB leaf cut in the middle: only the unmapped pages drop. */
+	for (unsigned k = 0; k < 512; k++)
+		pages[k] = 0x4000000 + (uint64_t)k * PAGE_SIZE;
+	assert_int_equal(iommu_map_pages(a, IOVA + GiB, pages, 512, RW, &p, &acc), 0);
+	assert_int_equal(iommu_unmap_pages(a, IOVA + GiB + 8 * PAGE_SIZE, 2 * PAGE_SIZE, &size, &acc), 0);
+	assert_true(iommu_page_dma_mapped(0x4007000));
+	assert_false(iommu_page_dma_mapped(0x4008000));
+	assert_false(iommu_page_dma_mapped(0x4009000));
+	assert_true(iommu_page_dma_mapped(0x400a000));
+	assert_int_equal(iommu_domain_destroy(a), 0);
+	assert_false(iommu_page_dma_mapped(0x4007000));
 }
 
 static void test_unity_ranges_are_immune(void **state)
@@ -447,6 +491,7 @@ int main(void)
 		T(test_remap_stops_at_the_overlap),
 		T(test_empty_pool_and_retry),
 		T(test_unity_ranges_are_immune),
+		T(test_mapped_pages_are_counted),
 		TP(test_hardware_ids_run_out, &few_ids),
 	};
 

@@ -33,7 +33,7 @@ ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c t
 ut_partition_words_src := kernel/partition/words.c kernel/partition/ranges.c kernel/partition/vuart.c
 ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c arch/x86/decode.c
-ut_iommu_src := iommu/iommu.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
+ut_iommu_src := iommu/iommu.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_rangeset_src := iommu/rangeset.c

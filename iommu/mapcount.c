@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How many paging-domain mappings reach each physical page, so that a page
+ * a device can still write is never handed to the monitor (DEPOSIT_MEMORY
+ * asks iommu_page_dma_mapped) and so never becomes a page table the
+ * device could rewrite (invariant 1). The IOMMU tables are not
+ * reverse-mapped, hence this count, kept by every map and unmap of a
+ * paging domain and dropped when a domain is destroyed.
+ *
+ * Storage: a 16-bit counter per 4 KiB page, in counter pages of 2048
+ * (8 MiB of RAM each) taken from the monitor's frames the first time a
+ * page of that 8 MiB is mapped: at most one page per 8 MiB of DMA-able RAM,
+ * whatever the guest does. A counter that reaches its maximum stays there
+ * (the page is then never depositable again), never wraps. Pages above
+ * MAPCOUNT_LIMIT (128 GiB) cannot be counted and are not mapped (-ERANGE).
+ * A counter page goes back when its last count drops to zero.
+ * All under the domain layer's lock.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iommu/internal.h"
+#include "kernel/frames.h"
+#include "kernel/phys.h"
+
+#define CHUNK_SHIFT     23                          /* 8 MiB of pages per counter page */
+#define CHUNK_PAGES     (1u << (CHUNK_SHIFT - PAGE_SHIFT))
+#define MAPCOUNT_LIMIT  (128 * GiB)
+#define NR_CHUNKS       (MAPCOUNT_LIMIT >> CHUNK_SHIFT)
+#define COUNT_MAX       UINT16_MAX
+
+_Static_assert(CHUNK_PAGES * sizeof(uint16_t) == PAGE_SIZE, "one counter page per chunk");
+
+static uint16_t *chunks[NR_CHUNKS];
+static uint32_t chunk_pfn[NR_CHUNKS];    /* the counter page's frame */
+static uint16_t chunk_live[NR_CHUNKS];   /* nonzero counters in each counter page */
+
+void iommu_mapcount_reset(void)
+{
+	memset(chunks, 0, sizeof(chunks));
+	memset(chunk_live, 0, sizeof(chunk_live));
+	memset(chunk_pfn, 0, sizeof(chunk_pfn));
+}
+
+static uint16_t *counter(paddr_t pa)
+{
+	uint16_t *c = pa < MAPCOUNT_LIMIT ? chunks[pa >> CHUNK_SHIFT] : NULL;
+
+	return c ? &c[(pa >> PAGE_SHIFT) & (CHUNK_PAGES - 1)] : NULL;
+}
+
+int iommu_mapcount_prepare(paddr_t pa)
+{
+	paddr_t page;
+	uint16_t *c;
+
+	if (pa >= MAPCOUNT_LIMIT)
+		return -ERANGE;
+	if (chunks[pa >> CHUNK_SHIFT])
+		return 0;
+	page = frame_alloc();
+	if (!page || page >> PAGE_SHIFT > UINT32_MAX) {
+		if (page)
+			frames_free(page, 1);
+		return -ENOMEM;
+	}
+	chunk_pfn[pa >> CHUNK_SHIFT] = (uint32_t)(page >> PAGE_SHIFT);
+	c = phys_map(page, PAGE_SIZE, PHYS_WB);
+	memset(c, 0, PAGE_SIZE);
+	chunks[pa >> CHUNK_SHIFT] = c;
+	return 0;
+}
+
+/* A counter page whose counters are all zero goes back to the monitor's frames. */
+void iommu_mapcount_add(paddr_t pa, int delta)
+{
+	uint16_t *c = counter(pa);
+	unsigned chunk = (unsigned)(pa >> CHUNK_SHIFT);
+
+	if (!c || *c == COUNT_MAX)
+		return;
+	if (delta > 0 && (*c)++ == 0)
+		chunk_live[chunk]++;
+	else if (delta < 0 && *c && --(*c) == 0 && --chunk_live[chunk] == 0) {
+		frames_free((paddr_t)chunk_pfn[chunk] << PAGE_SHIFT, 1);
+		chunks[chunk] = NULL;
+	}
+}
+
+bool iommu_mapcount_any(paddr_t base, uint64_t size)
+{
+	for (paddr_t pa = ALIGN_DOWN(base, PAGE_SIZE); pa < base + size; pa += PAGE_SIZE) {
+		const uint16_t *c = counter(pa);
+
+		if (c && *c)
+			return true;
+	}
+	return false;
+}
+
+struct leaf_probe {
+	bool present, leaf;
+	unsigned level;
+	paddr_t addr;
+};
+
+static void probe_step(void *ctx, const struct pt_walk_step *s)
+{
+	struct leaf_probe *p = ctx;
+
+	*p = (struct leaf_probe){ s->present, s->leaf, s->level, s->addr };
+}
+
+/*
+ * Add delta to the count of every page t maps in [iova, iova+size): each
+ * walk ends at a leaf (its pages inside the range) or at an empty slot
+ * (skipped whole, at whatever level it is).
+ */
+void iommu_mapcount_adjust(const struct pt_table *t, uint64_t iova, uint64_t size, int delta)
+{
+	uint64_t end = MIN(iova + size, t->iova_limit);
+
+	while (iova < end) {
+		struct leaf_probe p = { false, false, 1, 0 };
+		uint64_t span, base, next;
+
+		if (pt_walk(t, iova, probe_step, &p) <= 0)
+			return;
+		span = pt_level_size(p.level);
+		base = ALIGN_DOWN(iova, span);
+		next = MIN(base + span, end);
+		if (p.present && p.leaf)
+			for (uint64_t va = iova; va < next; va += PAGE_SIZE)
+				iommu_mapcount_add(p.addr + (va - base), delta);
+		iova = next;
+	}
+}
