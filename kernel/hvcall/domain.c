@@ -145,7 +145,11 @@ static int move_group(struct hvcall_ctx *c, struct iommu_domain *to, uint64_t de
 	if (rc < 0)
 		return rc;
 	*tables_before = to->kind == IOMMU_DOMAIN_PAGING ? iommu_domain_table_pages(to) : 0;
-	rc = iommu_group_move(to, dev, caller_may_move, c);
+	/* A function direct-attached to a child is not the caller's to move. */
+	if (hvcall_device_owner(dev) != c->caller)
+		rc = -EBUSY;
+	else
+		rc = iommu_group_move(to, dev, caller_may_move, c);
 	pci_dev_put(dev);
 	return rc;
 }

@@ -43,3 +43,6 @@ ut_amdvi_unit_src := iommu/amdvi/unit.c $(ut_amdvi_src) kernel/poll.c kernel/fra
 ut_vtd_seam_src := iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c iommu/pt/fmt_vtd.c arch/x86/acpi.c \
 	tests/unit/fake_pci.c
 ut_iommu_map_src := $(ut_iommu_src)
+ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
+	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
+	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c $(ut_iommu_src)
