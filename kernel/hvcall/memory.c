@@ -25,6 +25,12 @@
 #include "iommu/iommu.h"
 #include "kernel/log.h"
 
+/* The DMA-able set is full (it tracks ranges, and scattered deposits fragment it). */
+static uint16_t mem_status(int rc)
+{
+	return rc == -ENOSPC ? HV_STATUS_INSUFFICIENT_BUFFERS : hvcall_status(rc);
+}
+
 __attribute__((weak)) bool hvcall_page_dma_mapped(paddr_t hpa)
 {
 	(void)hpa;
@@ -51,7 +57,7 @@ static uint16_t deposit_one(struct partition *caller, struct partition *target, 
 		return HV_STATUS_INVALID_PARAMETER;
 	rc = part_s2_unmap(caller, gpa, PAGE_SIZE);
 	if (rc < 0)
-		return hvcall_status(rc);
+		return mem_status(rc);
 	rc = leave_dma(hpa, &was_dma);
 	if (rc == 0) {
 		rc = hv_pool_add(target, caller->id, gpa, hpa, was_dma);
@@ -63,7 +69,7 @@ static uint16_t deposit_one(struct partition *caller, struct partition *target, 
 	}
 	if (part_s2_map_ram(caller, gpa, hpa, PAGE_SIZE) < 0)
 		pr_err("%s: deposit undo: GPA 0x%llx not mapped again", caller->name, (unsigned long long)gpa);
-	return rc == -ENOSPC ? HV_STATUS_INSUFFICIENT_BUFFERS : hvcall_status(rc);
+	return mem_status(rc);
 }
 
 uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
@@ -105,7 +111,7 @@ static uint16_t withdraw_one(struct partition *caller, struct partition *target,
 	if (rc < 0) {
 		if (hv_pool_put_back(target, caller->id, gpa, hpa, dma) < 0)
 			pr_err("%s: withdraw undo: page 0x%llx lost", caller->name, (unsigned long long)hpa);
-		return hvcall_status(rc);
+		return mem_status(rc);
 	}
 	*gfn = gpa >> PAGE_SHIFT;
 	return HV_STATUS_SUCCESS;

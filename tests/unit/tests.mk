@@ -46,3 +46,6 @@ ut_iommu_map_src := $(ut_iommu_src)
 ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
 	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
 	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c $(ut_iommu_src)
+ut_hvcall_src := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c tests/unit/fake_hv.c \
+	tests/unit/devdom_stubs.c
