@@ -190,7 +190,11 @@ const char *iommu_name(void);
 /* What every unit accepts (GET_IOMMU_CAPABILITIES); NULL when there is no IOMMU. */
 const struct iommu_limits *iommu_get_limits(void);
 
-/* The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES (monitor memory). */
+/*
+ * The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES
+ * (monitor memory); remove: -EBUSY when a paging domain maps a page of the range (checked under
+ * the same lock as the map, so a concurrent map and remove cannot both succeed).
+ */
 int __must_check iommu_ram_add(paddr_t base, uint64_t size, bool root);
 int __must_check iommu_ram_remove(paddr_t base, uint64_t size);
 bool iommu_ram_is_dma_able(paddr_t base, uint64_t size);

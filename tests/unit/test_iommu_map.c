@@ -409,6 +409,12 @@ static void test_mapped_pages_are_counted(void **state)
 	assert_true(iommu_page_dma_mapped(0x2000000));
 	assert_true(iommu_page_dma_mapped(0x2001000));
 	assert_false(iommu_page_dma_mapped(0x2002000));
+	/* Taking it out of the DMA-able set (a deposit) is refused under the map's own lock. */
+	assert_int_equal(iommu_ram_remove(0x2001000, PAGE_SIZE), -EBUSY);
+	assert_int_equal(iommu_ram_remove(0x2000000, 2 * PAGE_SIZE), -EBUSY);
+	assert_true(iommu_ram_is_dma_able(0x2000000, 2 * PAGE_SIZE));
+	assert_int_equal(iommu_ram_remove(0x2002000, PAGE_SIZE), 0);
+	assert_int_equal(iommu_ram_add(0x2002000, PAGE_SIZE, true), 0);
 	assert_int_equal(iommu_unmap_pages(a, IOVA, 2 * PAGE_SIZE, &size, &acc), 0);
 	assert_false(iommu_page_dma_mapped(0x2001000));
 	assert_true(iommu_page_dma_mapped(0x2000000));    /* a at IOVA + 1M, and b */
