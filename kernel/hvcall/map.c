@@ -33,20 +33,31 @@ static bool map_perms(uint32_t flags, unsigned *perms)
 	return true;
 }
 
-/* Guest pages to host pages through the caller's stage-2; how many leading ones are its RAM. */
+/*
+ * Guest pages to host pages through the caller's stage-2; how many leading
+ * ones are its RAM. The stage-2 leaf last walked is remembered in *run, so
+ * pages under one leaf cost one walk (a root's RAM is mapped in 1 GiB pages).
+ */
+struct s2_run {
+	uint64_t gpa, span;        /* [gpa, gpa + span) -> hpa, empty when span == 0 */
+	paddr_t hpa;
+};
+
 static unsigned translate(const struct partition *p, const struct hv_input_map_device_gpa_pages *in,
-			  unsigned first, unsigned n, paddr_t *pages)
+			  unsigned first, unsigned n, paddr_t *pages, struct s2_run *run)
 {
 	for (unsigned k = 0; k < n; k++) {
-		uint64_t pfn = in->gpa_page_list[first + k];
-		paddr_t hpa;
+		uint64_t pfn = in->gpa_page_list[first + k], gpa = pfn << HV_HYP_PAGE_SHIFT;
 
 		if (pfn >> (64 - HV_HYP_PAGE_SHIFT))
 			return k;
-		hpa = part_gpa_to_hpa(p, pfn << HV_HYP_PAGE_SHIFT);
-		if (!hpa)
-			return k;
-		pages[k] = hpa;
+		if (gpa - run->gpa >= run->span) {
+			run->gpa = gpa;
+			run->hpa = part_gpa_to_hpa_span(p, gpa, &run->span);
+			if (!run->hpa)
+				return k;
+		}
+		pages[k] = run->hpa + (gpa - run->gpa);
 	}
 	return n;
 }
@@ -58,6 +69,7 @@ uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 	uint64_t base = in->target_device_va_base, tables;
 	struct iommu_domain *d;
 	unsigned perms, k = c->rep_start;
+	struct s2_run run = { 0, 0, 0 };
 	uint16_t st = devdom_resolve(c, &in->device_domain, false, &d);
 	int rc = 0, flushed;
 
@@ -70,7 +82,7 @@ uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 	while (k < c->rep_count && rc == 0) {
 		paddr_t pages[MAP_CHUNK];
 		unsigned n = MIN(MAP_CHUNK, c->rep_count - k);
-		unsigned ok = translate(c->caller, in, k, n, pages);
+		unsigned ok = translate(c->caller, in, k, n, pages, &run);
 		struct pt_progress p = { 0, 0 };
 
 		if (ok)

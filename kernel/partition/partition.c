@@ -72,6 +72,30 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 	return hpa;
 }
 
+paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *span)
+{
+	uint64_t leaf = PAGE_SIZE;
+	paddr_t hpa = 0;
+
+	*span = 0;
+	for (unsigned i = 0; i < p->ram_chunks && !hpa; i++) {
+		const struct part_chunk *c = &p->ram[i];
+
+		if (gpa >= c->gpa && gpa - c->gpa < c->size) {
+			hpa = c->hpa + (gpa - c->gpa);
+			*span = c->size - (gpa - c->gpa);
+		}
+	}
+	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, &leaf) < 0)
+		hpa = 0;
+	if (!hpa) {
+		*span = 0;
+		return 0;
+	}
+	*span = MIN(*span, ALIGN_DOWN(gpa, leaf) + leaf - gpa);
+	return hpa;
+}
+
 /*
  * Page by page through the partition's RAM map: MMIO, holes and anything
  * that is not the partition's RAM fail with -EFAULT before anything is copied.

@@ -21,8 +21,9 @@ $(BUILD)/bench/bench_pt: $(BENCH_OBJ)
 	$(CC) -no-pie -o $@ $(BENCH_OBJ)
 
 .PHONY: bench
-bench: $(BUILD)/bench/bench_pt
+bench: $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_hvmap
 	tests/bench/run.sh $(BUILD)/bench/bench_pt
+	tests/bench/run.sh $(BUILD)/bench/bench_hvmap
 
 -include $(wildcard $(BUILD)/bench/*/*.d $(BUILD)/bench/*/*/*.d $(BUILD)/bench/*/*/*/*.d)
 
@@ -37,5 +38,3 @@ BENCH_HV_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_HV_SRC)) \
 	$(BUILD)/bench/h/bench_hvmap.o $(BUILD)/bench/h/bench_stubs.o
 $(BUILD)/bench/bench_hvmap: $(BENCH_HV_OBJ)
 	$(CC) -no-pie -o $@ $(BENCH_HV_OBJ)
-bench: $(BUILD)/bench/bench_hvmap
-	tests/bench/run.sh $(BUILD)/bench/bench_hvmap

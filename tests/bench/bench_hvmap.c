@@ -67,7 +67,7 @@ uint64_t hvcall_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* As kernel/partition/partition.c: the RAM chunks, then the stage-2 must map it now. */
+/* As kernel/partition/partition.c (these three): the RAM chunks, then the stage-2 must map it now. */
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	for (unsigned i = 0; i < p->ram_chunks; i++) {
@@ -85,6 +85,30 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 
 	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, NULL) < 0)
 		return 0;
+	return hpa;
+}
+
+paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *span)
+{
+	uint64_t leaf = PAGE_SIZE;
+	paddr_t hpa = 0;
+
+	*span = 0;
+	for (unsigned i = 0; i < p->ram_chunks && !hpa; i++) {
+		const struct part_chunk *c = &p->ram[i];
+
+		if (gpa >= c->gpa && gpa - c->gpa < c->size) {
+			hpa = c->hpa + (gpa - c->gpa);
+			*span = c->size - (gpa - c->gpa);
+		}
+	}
+	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, &leaf) < 0)
+		hpa = 0;
+	if (!hpa) {
+		*span = 0;
+		return 0;
+	}
+	*span = MIN(*span, ALIGN_DOWN(gpa, leaf) + leaf - gpa);
 	return hpa;
 }
 
