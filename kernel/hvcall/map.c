@@ -35,19 +35,26 @@ static bool map_perms(uint32_t flags, unsigned *perms)
 
 /*
  * Guest pages to host pages through the caller's stage-2; how many leading
- * ones are its RAM. The stage-2 leaf last walked is remembered in *run, so
- * pages under one leaf cost one walk (a root's RAM is mapped in 1 GiB pages).
+ * ones are its RAM. The stage-2 leaves walked during one call are
+ * remembered (by GiB of GPA), so a list scattered over a guest whose RAM is
+ * mapped in 1 GiB pages costs one walk per leaf, not one per page. Only for
+ * the call: the stage-2 may change between calls (a deposit), and a page
+ * that changes during one is refused again by the domain layer's DMA-able
+ * check, which a deposit clears under the same lock.
  */
+#define S2_RUNS 64
+
 struct s2_run {
 	uint64_t gpa, span;        /* [gpa, gpa + span) -> hpa, empty when span == 0 */
 	paddr_t hpa;
 };
 
 static unsigned translate(const struct partition *p, const struct hv_input_map_device_gpa_pages *in,
-			  unsigned first, unsigned n, paddr_t *pages, struct s2_run *run)
+			  unsigned first, unsigned n, paddr_t *pages, struct s2_run *runs)
 {
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t pfn = in->gpa_page_list[first + k], gpa = pfn << HV_HYP_PAGE_SHIFT;
+		struct s2_run *run = &runs[(gpa >> 30) % S2_RUNS];
 
 		if (pfn >> (64 - HV_HYP_PAGE_SHIFT))
 			return k;
@@ -69,7 +76,7 @@ uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 	uint64_t base = in->target_device_va_base, tables;
 	struct iommu_domain *d;
 	unsigned perms, k = c->rep_start;
-	struct s2_run run = { 0, 0, 0 };
+	struct s2_run runs[S2_RUNS] = { { 0, 0, 0 } };
 	uint16_t st = devdom_resolve(c, &in->device_domain, false, &d);
 	int rc = 0, flushed;
 
@@ -82,7 +89,7 @@ uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 	while (k < c->rep_count && rc == 0) {
 		paddr_t pages[MAP_CHUNK];
 		unsigned n = MIN(MAP_CHUNK, c->rep_count - k);
-		unsigned ok = translate(c->caller, in, k, n, pages, &run);
+		unsigned ok = translate(c->caller, in, k, n, pages, runs);
 		struct pt_progress p = { 0, 0 };
 
 		if (ok)
