@@ -56,8 +56,11 @@ int iommu_mapcount_prepare(paddr_t pa)
 
 	if (pa >= MAPCOUNT_LIMIT)
 		return -ERANGE;
-	if (chunks[pa >> CHUNK_SHIFT])
+	if (chunks[pa >> CHUNK_SHIFT]) {
+		/* The count is updated once the page is mapped: start fetching its line now. */
+		__builtin_prefetch(counter(pa), 1);
 		return 0;
+	}
 	page = frame_alloc();
 	if (!page || page >> PAGE_SHIFT > UINT32_MAX) {
 		if (page)
