@@ -58,10 +58,9 @@ uint16_t hvcall_slot_status(unsigned slot)
 
 static unsigned table_index(uint16_t code)
 {
-	const struct hvcall_desc *d = hvcall_find(code);
-	unsigned i = d ? (unsigned)(d - hvcall_table) : HVCALL_TABLE_MAX;
+	int i = hvcall_desc_index(hvcall_find(code));
 
-	return MIN(i, (unsigned)HVCALL_TABLE_MAX);
+	return i < 0 ? HVCALL_TABLE_MAX : MIN((unsigned)i, (unsigned)HVCALL_TABLE_MAX);
 }
 
 struct hvcall_counters *hvcall_counters(unsigned part_id, uint16_t code)
@@ -82,7 +81,8 @@ void hvcall_report(const struct partition *p)
 		return;
 	for (unsigned i = 0; i <= HVCALL_TABLE_MAX; i++) {
 		const struct hvcall_counters *c = &counters[p->id - 1][i];
-		const char *name = i < hvcall_table_len ? hvcall_table[i].name : "unknown";
+		const struct hvcall_desc *d = hvcall_desc_at(i);
+		const char *name = i < HVCALL_TABLE_MAX && d ? d->name : "unknown";
 		char line[256];
 		struct strbuf st;
 

@@ -77,6 +77,13 @@ struct hvcall_desc {
 extern const struct hvcall_desc hvcall_table[];
 extern const unsigned hvcall_table_len;
 const struct hvcall_desc *hvcall_find(uint16_t code);
+/* Position of a descriptor hvcall_find returned (-1: none), and the reverse. */
+int hvcall_desc_index(const struct hvcall_desc *d);
+const struct hvcall_desc *hvcall_desc_at(unsigned i);
+#ifdef IOMON_HOST
+/* Unit tests only: dispatch from table t (NULL: the real one again). */
+void hvcall_set_table(const struct hvcall_desc *t, unsigned n);
+#endif
 
 /* ---- Counters: per partition, per call code ------------------------------ */
 #define HVCALL_STATUS_SLOTS 20

@@ -24,6 +24,13 @@
 #include "kernel/partition/partition.h"
 #include "iommu/iommu.h"
 #include "kernel/log.h"
+#include "kernel/spinlock.h"
+
+/*
+ * One element at a time, whoever calls: two vcpus depositing the same page
+ * must not both see it as RAM and both pool it.
+ */
+static spinlock_t deposit_lock = SPINLOCK_INIT;
 
 /* The DMA-able set is full (it tracks ranges, and scattered deposits fragment it). */
 static uint16_t mem_status(int rc)
@@ -83,7 +90,9 @@ uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
 	for (; c->reps_done < c->rep_count; c->reps_done++) {
 		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))
 			return HV_STATUS_SUCCESS;   /* continued by the dispatcher */
+		spin_lock(&deposit_lock);
 		st = deposit_one(c->caller, target, in->gpa_page_list[c->reps_done]);
+		spin_unlock(&deposit_lock);
 		if (st != HV_STATUS_SUCCESS)
 			return st;
 	}
@@ -129,7 +138,9 @@ uint16_t hvcall_withdraw_memory(struct hvcall_ctx *c)
 	for (; c->reps_done < c->rep_count; c->reps_done++) {
 		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))
 			return HV_STATUS_SUCCESS;
+		spin_lock(&deposit_lock);
 		st = withdraw_one(c->caller, target, &list[c->reps_done]);
+		spin_unlock(&deposit_lock);
 		if (st != HV_STATUS_SUCCESS)
 			return st;
 	}

@@ -54,10 +54,31 @@ const struct hvcall_desc hvcall_table[] = {
 
 const unsigned hvcall_table_len = ARRAY_SIZE(hvcall_table);
 
+static const struct hvcall_desc *table = hvcall_table;
+static unsigned table_len = ARRAY_SIZE(hvcall_table);
+
 const struct hvcall_desc *hvcall_find(uint16_t code)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(hvcall_table); i++)
-		if (hvcall_table[i].code == code)
-			return &hvcall_table[i];
+	for (unsigned i = 0; i < table_len; i++)
+		if (table[i].code == code)
+			return &table[i];
 	return NULL;
 }
+
+int hvcall_desc_index(const struct hvcall_desc *d)
+{
+	return d && d >= table && d < table + table_len ? (int)(d - table) : -1;
+}
+
+const struct hvcall_desc *hvcall_desc_at(unsigned i)
+{
+	return i < table_len ? &table[i] : NULL;
+}
+
+#ifdef IOMON_HOST
+void hvcall_set_table(const struct hvcall_desc *t, unsigned n)
+{
+	table = t ? t : hvcall_table;
+	table_len = t ? n : ARRAY_SIZE(hvcall_table);
+}
+#endif

@@ -152,6 +152,7 @@ bool hv_test_hypercall_enable(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_page_content(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_partition_id(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_unknown_call(const struct guest_ctx *c, char *why, size_t n);
+bool hv_test_deposit(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_vp_index(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_unknown_msr(const struct guest_ctx *c, char *why, size_t n);
 

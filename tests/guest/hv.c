@@ -254,3 +254,68 @@ bool hv_test_unknown_msr(const struct guest_ctx *c, char *why, size_t n)
 		FAIL("rdmsr 0x%x raised vector %d, not #GP", HV_MSR_UNKNOWN, err & 0xff);
 	return true;
 }
+
+/*
+ * DEPOSIT_MEMORY then WITHDRAW_MEMORY of 64 pages of this guest's own RAM:
+ * while deposited a page is not the caller's RAM for the monitor (an output
+ * there is refused); WITHDRAW gives them all back (NO_RESOURCES once the
+ * pool is empty, reps completed = pages returned) and they are RAM again.
+ * A child may not deposit to the root.
+ */
+#define HVCALL_DEPOSIT_MEMORY      0x0048
+#define HVCALL_WITHDRAW_MEMORY     0x0049
+#define HV_PARTITION_ID_SELF       (~0ULL)
+#define HV_STATUS_INVALID_ALIGNMENT 4
+#define HV_STATUS_ACCESS_DENIED    6
+#define HV_STATUS_NO_RESOURCES     0x1d
+#define HV_RESULT_REPS(r)          (((r) >> 32) & 0xfff)
+#define DEPOSIT_PAGES              64
+
+static uint8_t deposit_pages[DEPOSIT_PAGES][PAGE_SIZE] __aligned(PAGE_SIZE);
+static uint64_t deposit_in[PAGE_SIZE / 8] __aligned(PAGE_SIZE);
+
+bool hv_test_deposit(const struct guest_ctx *c, char *why, size_t n)
+{
+	uint64_t result, seen = 0;
+
+	deposit_in[0] = HV_PARTITION_ID_SELF;
+	for (unsigned i = 0; i < DEPOSIT_PAGES; i++)
+		deposit_in[1 + i] = (uintptr_t)deposit_pages[i] >> 12;
+	if (!call(HVCALL_DEPOSIT_MEMORY | (uint64_t)DEPOSIT_PAGES << 32, (uintptr_t)deposit_in, 0, &result, why, n))
+		return false;
+	if (FIELD_GET(HV_RESULT_STATUS, result) != HV_STATUS_SUCCESS || HV_RESULT_REPS(result) != DEPOSIT_PAGES)
+		FAIL("deposit: result 0x%llx", (unsigned long long)result);
+	if (!call(HVCALL_GET_PARTITION_ID, 0, (uintptr_t)deposit_pages[3], &result, why, n))
+		return false;
+	if (FIELD_GET(HV_RESULT_STATUS, result) != HV_STATUS_INVALID_ALIGNMENT)
+		FAIL("output into a deposited page: result 0x%llx", (unsigned long long)result);
+	deposit_in[1] = 0;
+	if (!call(HVCALL_WITHDRAW_MEMORY | 100ULL << 32, (uintptr_t)deposit_in, (uintptr_t)hypercall_out, &result,
+		  why, n))
+		return false;
+	if (FIELD_GET(HV_RESULT_STATUS, result) != HV_STATUS_NO_RESOURCES || HV_RESULT_REPS(result) != DEPOSIT_PAGES)
+		FAIL("withdraw: result 0x%llx", (unsigned long long)result);
+	for (unsigned i = 0; i < DEPOSIT_PAGES; i++) {
+		uint64_t k = hypercall_out[i] - ((uintptr_t)deposit_pages[0] >> 12);
+
+		if (k >= DEPOSIT_PAGES || (seen & BIT(k)))
+			FAIL("withdraw: PFN 0x%llx unexpected", (unsigned long long)hypercall_out[i]);
+		seen |= BIT(k);
+	}
+	for (unsigned i = 0; i < DEPOSIT_PAGES; i++) {
+		deposit_pages[i][i] = (uint8_t)(i + 1);
+		if (((volatile uint8_t *)deposit_pages[i])[i] != i + 1)
+			FAIL("page %u not RAM after the withdraw", i);
+	}
+	if ((c->opts.role == ROLE_CHILD)) {
+		deposit_in[0] = 1;
+		deposit_in[1] = (uintptr_t)deposit_pages[0] >> 12;
+		if (!call(HVCALL_DEPOSIT_MEMORY | 1ULL << 32, (uintptr_t)deposit_in, 0, &result, why, n))
+			return false;
+		if (FIELD_GET(HV_RESULT_STATUS, result) != HV_STATUS_ACCESS_DENIED || HV_RESULT_REPS(result))
+			FAIL("child deposit to the root: result 0x%llx", (unsigned long long)result);
+	}
+	gsnprintf(why, n, "%u pages deposited and withdrawn%s", DEPOSIT_PAGES,
+		  (c->opts.role == ROLE_CHILD) ? "; to the root: ACCESS_DENIED" : "");
+	return true;
+}

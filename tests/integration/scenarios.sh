@@ -238,6 +238,9 @@ expect '^I/part: vcpu backend: SVM'
 expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root \(renamed RMAD\)'
 expect '^\[root\] ok [0-9]+ - HvCallGetPartitionId through the page \(partition id 1\)'
 expect '^\[root\] ok [0-9]+ - ACPI: no DMAR or IVRS'
+expect '^\[root\] ok [0-9]+ - DEPOSIT_MEMORY then WITHDRAW_MEMORY of own pages \(64 pages deposited and withdrawn\)'
+expect '^I/hvcall: root: DEPOSIT_MEMORY calls=[0-9]+ reps=64 continuations=[0-9]+ .* SUCCESS=1$'
+expect '^I/hvcall: root: WITHDRAW_MEMORY calls=[0-9]+ reps=64 .* NO_RESOURCES=1$'
 
 scenario part-root-uefi 33 "FW=uefi IOMMU=intel" "exit=qemu" 240
 root "role=root partid=1 marker=rootuefi acpi-hidden memcheck $MONITOR_EXCLUDE"
@@ -252,6 +255,8 @@ expect '^I/smp: 2 CPU\(s\) up'
 expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 64 MiB at host 0x'
 expect '^\[c1\] ok [0-9]+ - HvCallGetPartitionId through the page \(partition id 2\)'
 expect '^\[c1\] ok [0-9]+ - CPUID 0x40000003 EBX: child without'
+expect '^\[c1\] ok [0-9]+ - DEPOSIT_MEMORY then WITHDRAW_MEMORY of own pages \(64 pages deposited and withdrawn; to the root: ACCESS_DENIED\)'
+expect '^I/hvcall: c1: DEPOSIT_MEMORY calls=[0-9]+ reps=64 .* SUCCESS=1 ACCESS_DENIED=1$'
 
 # The AMD-Vi function (00:01.0 on this machine) is the monitor's: its config space reads all-ones.
 scenario part-child-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu"

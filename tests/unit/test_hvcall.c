@@ -535,6 +535,131 @@ static void test_report(void **state)
 	assert_false(log_captured("child:"));
 }
 
+
+/* ---- The dispatcher core against a test table ------------------------------------------ */
+
+static unsigned fn_calls;
+static uint8_t fn_in[64];
+static unsigned fn_reps_report;      /* what the rep function claims (absolute index) */
+static uint16_t fn_status;
+
+static uint16_t simple_fn(struct hvcall_ctx *c)
+{
+	fn_calls++;
+	memcpy(fn_in, c->in, MIN(c->in_len, sizeof(fn_in)));
+	return fn_status;
+}
+
+static uint16_t rep_fn(struct hvcall_ctx *c)
+{
+	fn_calls++;
+	c->reps_done = fn_reps_report;
+	return fn_status;
+}
+
+#define T_ROOT_SIMPLE 0x7001
+#define T_ROOT_REP    0x7002
+#define T_FAST        0x7003
+static const struct hvcall_desc test_table[] = {
+	{ .code = T_ROOT_SIMPLE, .name = "T_ROOT_SIMPLE", .root_only = true, .in_fixed = 24, .out_fixed = 8,
+	  .fn = simple_fn },
+	{ .code = T_ROOT_REP, .name = "T_ROOT_REP", .rep = true, .root_only = true, .in_fixed = 8, .in_elem = 8,
+	  .fn = rep_fn },
+	{ .code = T_FAST, .name = "T_FAST", .in_fixed = 16, .fn = simple_fn },
+};
+
+static int setup_table(void **state)
+{
+	setup(state);
+	hvcall_set_table(test_table, ARRAY_SIZE(test_table));
+	fn_calls = 0;
+	fn_status = HV_STATUS_SUCCESS;
+	fn_reps_report = 0;
+	return 0;
+}
+
+static int teardown_table(void **state)
+{
+	(void)state;
+	hvcall_set_table(NULL, 0);
+	return 0;
+}
+
+static void test_root_only(void **state)
+{
+	uint64_t cin = fake_gpa(child, 0), cout = fake_gpa(child, 1);
+	struct snap s = snap_take();
+	(void)state;
+	/* A child: ACCESS_DENIED whatever else is wrong, and the call never runs. */
+	expect(fake_call(child, T_ROOT_SIMPLE, cin, cout, NULL), HV_STATUS_ACCESS_DENIED, 0);
+	expect(fake_call(child, T_ROOT_SIMPLE | BIT(30) | HV_HYPERCALL_FAST_BIT, 3, 5, NULL), HV_STATUS_ACCESS_DENIED, 0);
+	expect(fake_call(child, CW(T_ROOT_REP, 4, 9), FAKE_MMIO_GPA + 1, 0, NULL), HV_STATUS_ACCESS_DENIED, 0);
+	assert_int_equal(fn_calls, 0);
+	assert_unchanged(&s);
+	assert_int_equal(hvcall_counters(2, T_ROOT_SIMPLE)->status[hvcall_status_slot(HV_STATUS_ACCESS_DENIED)], 2);
+	/* The root: the call runs with the input copied. */
+	memset(fake_gpa_ptr(root, in_gpa), 0x5a, 24);
+	expect(fake_call(root, T_ROOT_SIMPLE, in_gpa, out_gpa, NULL), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(fn_calls, 1);
+	assert_int_equal(fn_in[23], 0x5a);
+	/* Input and output in one page, output right after the input (Linux's pvIOMMU layout). */
+	expect(fake_call(root, T_ROOT_SIMPLE, in_gpa, in_gpa + 24, NULL), HV_STATUS_SUCCESS, 0);
+	expect(fake_call(root, T_ROOT_SIMPLE, in_gpa, in_gpa + 16, NULL), HV_STATUS_INVALID_PARAMETER, 0);
+	expect(fake_call(root, T_ROOT_SIMPLE, in_gpa + 8, in_gpa + 8, NULL), HV_STATUS_INVALID_PARAMETER, 0);
+	expect(fake_call(root, T_ROOT_SIMPLE, in_gpa + 8, in_gpa, NULL), HV_STATUS_SUCCESS, 0);   /* output just before */
+	assert_int_equal(fn_calls, 3);
+}
+
+static void test_fast_input(void **state)
+{
+	(void)state;
+	expect(fake_call(child, T_FAST | HV_HYPERCALL_FAST_BIT, 0x1122334455667788ull, 0x99aabbccddeeff00ull, NULL),
+	       HV_STATUS_SUCCESS, 0);
+	assert_int_equal(fn_calls, 1);
+	assert_int_equal(fn_in[0], 0x88);
+	assert_int_equal(fn_in[8], 0x00);
+	assert_int_equal(fn_in[15], 0x99);
+	/* The same call from memory: the registers are GPAs again. */
+	memset(fake_gpa_ptr(child, 0), 0x77, 16);
+	expect(fake_call(child, T_FAST, 0, 0, NULL), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(fn_in[15], 0x77);
+	/* Fast with a rep count is still malformed. */
+	expect(fake_call(child, CW(T_FAST, 1, 0) | HV_HYPERCALL_FAST_BIT, 0, 0, NULL), HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+}
+
+static void test_rep_reports(void **state)
+{
+	struct hvcall_args a;
+	(void)state;
+	/* An element error: its status with the function's exact count. */
+	fn_status = HV_STATUS_INSUFFICIENT_MEMORY;
+	fn_reps_report = 5;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 2), in_gpa, 0, &a), HV_STATUS_INSUFFICIENT_MEMORY, 5);
+	assert_true(a.advance_rip);
+	/* A count outside [start, count] is a monitor bug: OPERATION_FAILED, reps = start, logged. */
+	fn_status = HV_STATUS_SUCCESS;
+	fn_reps_report = 9;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 2), in_gpa, 0, NULL), HV_STATUS_OPERATION_FAILED, 2);
+	fn_reps_report = 1;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 2), in_gpa, 0, NULL), HV_STATUS_OPERATION_FAILED, 2);
+	assert_true(log_captured("T_ROOT_REP returned reps_done"));
+	/* SUCCESS without progress would loop forever: refused. */
+	fn_reps_report = 2;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 2), in_gpa, 0, &a), HV_STATUS_OPERATION_FAILED, 2);
+	assert_true(a.advance_rip);
+	/* SUCCESS with progress short of the count: a continuation from there. */
+	fn_reps_report = 6;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 2), in_gpa, 0, &a), HV_STATUS_SUCCESS, 6);
+	assert_false(a.advance_rip);
+	assert_int_equal(a.control, CW(T_ROOT_REP, 8, 6));
+	assert_int_equal(hvcall_counters(1, T_ROOT_REP)->continuations, 1);
+	assert_int_equal(hvcall_counters(1, T_ROOT_REP)->reps, 3 + 4);
+	/* All done. */
+	fn_reps_report = 8;
+	expect(fake_call(root, CW(T_ROOT_REP, 8, 6), in_gpa, 0, &a), HV_STATUS_SUCCESS, 8);
+	assert_true(a.advance_rip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +677,9 @@ int main(void)
 		cmocka_unit_test_setup(test_property, setup),
 		cmocka_unit_test_setup(test_status_table, setup),
 		cmocka_unit_test_setup(test_report, setup),
+		cmocka_unit_test_setup_teardown(test_root_only, setup_table, teardown_table),
+		cmocka_unit_test_setup_teardown(test_fast_input, setup_table, teardown_table),
+		cmocka_unit_test_setup_teardown(test_rep_reports, setup_table, teardown_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
