@@ -10,7 +10,8 @@
  * Storage: a 16-bit counter per 4 KiB page, in counter pages of 2048
  * (8 MiB of RAM each) taken from the monitor's frames the first time a
  * page of that 8 MiB is mapped: at most one page per 8 MiB of DMA-able RAM,
- * whatever the guest does. A counter that reaches its maximum stays there
+ * whatever the guest does; and a directory of them (56 frames), taken with
+ * the first and given back with the last. A counter that reaches its maximum stays there
  * (the page is then never depositable again), never wraps. Pages above
  * MAPCOUNT_LIMIT (128 GiB) cannot be counted and are not mapped (-ERANGE).
  * A counter page goes back when its last count drops to zero.
@@ -31,22 +32,50 @@
 
 _Static_assert(CHUNK_PAGES * sizeof(uint16_t) == PAGE_SIZE, "one counter page per chunk");
 
-static uint16_t *chunks[NR_CHUNKS];
-static uint32_t chunk_pfn[NR_CHUNKS];    /* the counter page's frame */
-static uint16_t chunk_live[NR_CHUNKS];   /* nonzero counters in each counter page */
+/* The directory of counter pages: monitor frames, taken when the first page is mapped. */
+struct mapcount_dir {
+	uint16_t *chunk[NR_CHUNKS];          /* counter pages, by 8 MiB of physical address */
+	uint32_t pfn[NR_CHUNKS];             /* their frames */
+	uint16_t live[NR_CHUNKS];            /* nonzero counters in each */
+};
+#define DIR_PAGES (ALIGN_UP(sizeof(struct mapcount_dir), PAGE_SIZE) / PAGE_SIZE)
+
+static struct mapcount_dir *dir;
+static paddr_t dir_pa;
+static unsigned dir_chunks;              /* counter pages allocated */
 
 void iommu_mapcount_reset(void)
 {
-	memset(chunks, 0, sizeof(chunks));
-	memset(chunk_live, 0, sizeof(chunk_live));
-	memset(chunk_pfn, 0, sizeof(chunk_pfn));
+	dir = NULL;   /* iommu_init: nothing is mapped, every frame is the allocator's again */
+	dir_chunks = 0;
 }
 
 static uint16_t *counter(paddr_t pa)
 {
-	uint16_t *c = pa < MAPCOUNT_LIMIT ? chunks[pa >> CHUNK_SHIFT] : NULL;
+	uint16_t *c = dir && pa < MAPCOUNT_LIMIT ? dir->chunk[pa >> CHUNK_SHIFT] : NULL;
 
 	return c ? &c[(pa >> PAGE_SHIFT) & (CHUNK_PAGES - 1)] : NULL;
+}
+
+/* Nothing counted any more: the directory goes back too. */
+static void dir_release_if_empty(unsigned chunks)
+{
+	if (chunks || !dir)
+		return;
+	frames_free(dir_pa, DIR_PAGES);
+	dir = NULL;
+}
+
+static int dir_alloc(void)
+{
+	paddr_t pa = frames_alloc_contig(DIR_PAGES, PAGE_SIZE);
+
+	if (!pa)
+		return -ENOMEM;
+	dir_pa = pa;
+	dir = phys_map(pa, DIR_PAGES * PAGE_SIZE, PHYS_WB);
+	memset(dir, 0, DIR_PAGES * PAGE_SIZE);
+	return 0;
 }
 
 int iommu_mapcount_prepare(paddr_t pa)
@@ -56,7 +85,9 @@ int iommu_mapcount_prepare(paddr_t pa)
 
 	if (pa >= MAPCOUNT_LIMIT)
 		return -ERANGE;
-	if (chunks[pa >> CHUNK_SHIFT]) {
+	if (!dir && dir_alloc() < 0)
+		return -ENOMEM;
+	if (dir->chunk[pa >> CHUNK_SHIFT]) {
 		/* The count is updated once the page is mapped: start fetching its line now. */
 		__builtin_prefetch(counter(pa), 1);
 		return 0;
@@ -65,12 +96,14 @@ int iommu_mapcount_prepare(paddr_t pa)
 	if (!page || page >> PAGE_SHIFT > UINT32_MAX) {
 		if (page)
 			frames_free(page, 1);
+		dir_release_if_empty(dir_chunks);
 		return -ENOMEM;
 	}
-	chunk_pfn[pa >> CHUNK_SHIFT] = (uint32_t)(page >> PAGE_SHIFT);
+	dir_chunks++;
+	dir->pfn[pa >> CHUNK_SHIFT] = (uint32_t)(page >> PAGE_SHIFT);
 	c = phys_map(page, PAGE_SIZE, PHYS_WB);
 	memset(c, 0, PAGE_SIZE);
-	chunks[pa >> CHUNK_SHIFT] = c;
+	dir->chunk[pa >> CHUNK_SHIFT] = c;
 	return 0;
 }
 
@@ -83,10 +116,11 @@ void iommu_mapcount_add(paddr_t pa, int delta)
 	if (!c || *c == COUNT_MAX)
 		return;
 	if (delta > 0 && (*c)++ == 0)
-		chunk_live[chunk]++;
-	else if (delta < 0 && *c && --(*c) == 0 && --chunk_live[chunk] == 0) {
-		frames_free((paddr_t)chunk_pfn[chunk] << PAGE_SHIFT, 1);
-		chunks[chunk] = NULL;
+		dir->live[chunk]++;
+	else if (delta < 0 && *c && --(*c) == 0 && --dir->live[chunk] == 0) {
+		frames_free((paddr_t)dir->pfn[chunk] << PAGE_SHIFT, 1);
+		dir->chunk[chunk] = NULL;
+		dir_release_if_empty(--dir_chunks);
 	}
 }
 

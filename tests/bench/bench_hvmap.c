@@ -136,6 +136,20 @@ void hv_pool_pt_pool(struct partition *p, struct pt_pool *out)
 
 /* The monitor's frames (map-count pages, the default domain's tables): the same arena. */
 paddr_t frame_alloc(void) { return bench_pool()->alloc(NULL); }
+paddr_t frames_alloc_contig(uint64_t count, uint64_t align)
+{
+	paddr_t first = bench_pool()->alloc(NULL), prev = first;
+
+	(void)align;   /* a fresh arena hands pages out in order */
+	for (uint64_t i = 1; first && i < count; i++) {
+		paddr_t pa = bench_pool()->alloc(NULL);
+
+		if (pa != prev + PAGE_SIZE)
+			return 0;
+		prev = pa;
+	}
+	return first;
+}
 void frames_free(paddr_t pa, uint64_t count) { while (count--) bench_pool()->free(NULL, pa), pa += PAGE_SIZE; }
 
 void panic(const char *fmt, ...)
