@@ -136,15 +136,13 @@ static bool caller_may_move(const struct iommu_domain *from, void *ctx)
 }
 
 /* Move the group of the function device_id names; the whole group or nothing. */
-static int move_group(struct hvcall_ctx *c, struct iommu_domain *to, uint64_t device_id,
-		      uint64_t *tables_before)
+static int move_group(struct hvcall_ctx *c, struct iommu_domain *to, uint64_t device_id)
 {
 	struct pci_dev *dev;
 	int rc = hv_devid_to_pci_dev(device_id, &dev);
 
 	if (rc < 0)
 		return rc;
-	*tables_before = to->kind == IOMMU_DOMAIN_PAGING ? iommu_domain_table_pages(to) : 0;
 	/* A function direct-attached to a child is not the caller's to move. */
 	if (hvcall_device_owner(dev) != c->caller)
 		rc = -EBUSY;
@@ -158,14 +156,15 @@ uint16_t hvcall_attach_device_domain(struct hvcall_ctx *c)
 {
 	const struct hv_input_attach_device_domain *in = c->in;
 	struct iommu_domain *d;
-	uint64_t before = 0;
+	uint64_t before;
 	uint16_t st = devdom_resolve(c, &in->device_domain, true, &d);
 	int rc;
 
 	if (st != HV_STATUS_SUCCESS)
 		return st;
 	/* -EALREADY: DEVICE_ALREADY_IN_DOMAIN; a paging domain takes unity-range tables from the pool. */
-	rc = move_group(c, d, in->device_id.as_uint64, &before);
+	before = d->kind == IOMMU_DOMAIN_PAGING ? iommu_domain_table_pages(d) : 0;
+	rc = move_group(c, d, in->device_id.as_uint64);
 	if (d->kind == IOMMU_DOMAIN_PAGING)
 		devdom_count(c, 0, before, iommu_domain_table_pages(d));
 	return hvcall_status(rc);
@@ -174,14 +173,13 @@ uint16_t hvcall_attach_device_domain(struct hvcall_ctx *c)
 uint16_t hvcall_detach_device_domain(struct hvcall_ctx *c)
 {
 	const struct hv_input_detach_device_domain *in = c->in;
-	uint64_t before;
 	int rc;
 
 	if (!iommu_present())
 		return HV_STATUS_FEATURE_UNAVAILABLE;
 	if (!names_caller(c, in->partition_id))
 		return HV_STATUS_INVALID_PARTITION_ID;
-	rc = move_group(c, iommu_domain_default(), in->device_id.as_uint64, &before);
+	rc = move_group(c, iommu_domain_default(), in->device_id.as_uint64);
 	return hvcall_status(rc == -EALREADY ? 0 : rc);
 }
 

@@ -530,6 +530,9 @@ static void test_attach_and_detach(void **state)
 	assert_true(ctr(HVCALL_ATTACH_DEVICE_DOMAIN)->table_pages >= 2);
 	assert_result(attach(5, pci_id(RID_EDU)), HV_STATUS_DEVICE_ALREADY_IN_DOMAIN, 0);
 	assert_result(attach(5, pci_id(0x0500)), HV_STATUS_INVALID_DEVICE_ID, 0);
+	/* Failed attaches took no table page: the count is what the domain has beyond its root. */
+	assert_int_equal(ctr(HVCALL_ATTACH_DEVICE_DOMAIN)->table_pages,
+			 iommu_domain_table_pages(iommu_domain_find(5)) - 1);
 	assert_result(attach(6, pci_id(RID_NIC)), HV_STATUS_INVALID_PARAMETER, 0);   /* no domain 6 */
 	/* Malformed ids: logical form, reserved bits, phantom functions, a range without shadow. */
 	assert_result(attach(5, RID_NIC), HV_STATUS_INVALID_PARAMETER, 0);
