@@ -59,10 +59,11 @@ static unsigned translate(const struct partition *p, const struct hv_input_map_d
 		if (pfn >> (64 - HV_HYP_PAGE_SHIFT))
 			return k;
 		if (gpa - run->gpa >= run->span) {
-			run->gpa = gpa;
-			run->hpa = part_gpa_to_hpa_span(p, gpa, &run->span);
-			if (!run->hpa)
+			paddr_t hpa = part_gpa_to_hpa_span(p, gpa, &run->gpa, &run->span);
+
+			if (!hpa)
 				return k;
+			run->hpa = hpa - (gpa - run->gpa);
 		}
 		pages[k] = run->hpa + (gpa - run->gpa);
 	}

@@ -69,11 +69,12 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 	return hpa && !unmapped[hpa >> PAGE_SHIFT] ? hpa : 0;
 }
 /* Page by page: the fake stage-2 has 4 KiB leaves only. */
-paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *span)
+paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *first, uint64_t *span)
 {
 	paddr_t hpa = part_gpa_to_hpa(p, gpa);
 
-	*span = hpa ? PAGE_SIZE - (gpa & (PAGE_SIZE - 1)) : 0;
+	*first = ALIGN_DOWN(gpa, PAGE_SIZE);
+	*span = hpa ? PAGE_SIZE : 0;
 	return hpa;
 }
 static void *hpa_va(paddr_t hpa) { return mem + hpa; }
