@@ -161,7 +161,7 @@ static unsigned build_tests(struct guest_test t[TESTS_MAX], const struct guest_o
 	TEST(true, hv_test_page_content, "hypercall page holds the VM call instruction, then ret");
 	TEST(true, hv_test_partition_id, "HvCallGetPartitionId through the page");
 	TEST(true, hv_test_unknown_call, "unknown call code 0x7fff: HV_STATUS_INVALID_HYPERCALL_CODE");
-	TEST(true, hv_test_deposit, "DEPOSIT_MEMORY then WITHDRAW_MEMORY of own pages");
+	TEST(o->deposit, hv_test_deposit, "DEPOSIT_MEMORY then WITHDRAW_MEMORY of own pages");
 	TEST(true, hv_test_vp_index, "VP_INDEX MSR");
 	TEST(true, hv_test_unknown_msr, "rdmsr 0x400000ff (unknown synthetic MSR) raises #GP");
 	TEST(o->acpi_hidden, pci_test_acpi_hidden, "ACPI: no DMAR or IVRS in the RSDT/XSDT");

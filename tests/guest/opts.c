@@ -163,6 +163,8 @@ static int parse_word(const char *w, size_t len, struct guest_opts *o)
 			o->memcheck = true;
 		else if (NAME("irr-check"))
 			o->irr_check = true;
+		else if (NAME("deposit"))
+			o->deposit = true;
 		else
 			return -1;
 		return 0;

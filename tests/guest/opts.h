@@ -38,6 +38,7 @@ struct guest_opts {
 	bool has_ipi;
 	uint32_t ipi_apic;
 	bool irr_check;
+	bool deposit;           /* DEPOSIT_MEMORY / WITHDRAW_MEMORY round trip */
 	uint64_t hold;          /* millions of pause iterations */
 	bool has_marker;
 	char marker[GUEST_WORD_MAX];

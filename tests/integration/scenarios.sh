@@ -232,7 +232,7 @@ part_ok() {   # part_ok NAME: that partition's TAP completed with success
 MONITOR_EXCLUDE="exclude=0x100000-0x101000 exclude=0x8000-0xc000"
 
 scenario part-root-bios 33 "FW=bios IOMMU=intel" "exit=qemu"
-root "role=root partid=1 marker=rootbios acpi-hidden memcheck $MONITOR_EXCLUDE"
+root "role=root partid=1 marker=rootbios acpi-hidden memcheck deposit $MONITOR_EXCLUDE"
 boot_ok; part_ok root
 expect '^I/part: vcpu backend: SVM'
 expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root \(renamed RMAD\)'
@@ -249,7 +249,7 @@ expect '^\[root\] ok [0-9]+ - ACPI: no DMAR or IVRS in the RSDT/XSDT \(XSDT'
 
 scenario part-child-intel 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu"
 root "role=root partid=1 marker=r1 acpi-hidden memcheck $MONITOR_EXCLUDE"
-child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck ram=64M"
+child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck deposit ram=64M"
 boot_ok; part_ok root; part_ok c1
 expect '^I/smp: 2 CPU\(s\) up'
 expect '^I/part: partition c1 \(id 2\): module 1, 1 CPU\(s\), 64 MiB at host 0x'
@@ -260,11 +260,12 @@ expect '^I/hvcall: c1: DEPOSIT_MEMORY calls=[0-9]+ reps=64 .* SUCCESS=1 ACCESS_D
 
 # The AMD-Vi function (00:01.0 on this machine) is the monitor's: its config space reads all-ones.
 scenario part-child-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu"
-root "role=root partid=1 marker=r1 acpi-hidden memcheck ecam-hidden=00:01.0 $MONITOR_EXCLUDE"
+root "role=root partid=1 marker=r1 acpi-hidden memcheck deposit ecam-hidden=00:01.0 $MONITOR_EXCLUDE"
 child "c1:mem=64M role=child partid=2 marker=c1 memcheck"
 boot_ok; part_ok root; part_ok c1
 expect '^I/acpi: IVRS at 0x[0-9a-f]+ hidden from the root \(renamed SRVI\)'
 expect '^\[root\] ok [0-9]+ - ECAM: hidden function reads all-ones, 00:00\.0 real'
+expect '^\[root\] ok [0-9]+ - DEPOSIT_MEMORY then WITHDRAW_MEMORY of own pages \(64 pages deposited and withdrawn\)'
 expect '^\[root\] ok [0-9]+ - 0xCF8/0xCFC: hidden function reads all-ones, 00:00\.0 real'
 expect '^I/part: root: [0-9]+ exits: .* mmio [1-9]'
 
