@@ -26,7 +26,7 @@
 const struct iommu_ops *iommu_vendor;
 static struct iommu_limits limits;
 static struct iommu_domain domains[IOMMU_MAX_DOMAINS];
-static spinlock_t iommu_lock = SPINLOCK_INIT;
+spinlock_t iommu_lock = SPINLOCK_INIT;
 static struct rangeset dma_ram;        /* what devices may be given */
 static struct rangeset monitor_mem;    /* what no device may ever reach */
 
@@ -693,33 +693,8 @@ static bool pa_range_ok(paddr_t pa, uint64_t size)
 	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
 }
 
-static int dom_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
 
-/* Every page countable first, so a mapping is never left uncounted. */
-static int map_counted(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
-		       unsigned perms, uint64_t *mapped)
-{
-	int rc = 0;
 
-	for (uint64_t off = 0; off < size && rc == 0; off += PAGE_SIZE)
-		rc = iommu_mapcount_prepare(pa + off);
-	if (rc < 0)
-		return rc == -ENOMEM ? -EIO : rc;
-	rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
-	for (uint64_t off = 0; off < *mapped; off += PAGE_SIZE)
-		iommu_mapcount_add(pa + off, 1);
-	return rc;
-}
-
-bool iommu_page_dma_mapped(paddr_t pa)
-{
-	bool mapped;
-
-	spin_lock(&iommu_lock);
-	mapped = iommu_mapcount_any(pa, PAGE_SIZE);
-	spin_unlock(&iommu_lock);
-	return mapped;
-}
 
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped)
@@ -735,7 +710,7 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 	else if (!pa_range_ok(pa, size))
 		rc = -EACCES;
 	else
-		rc = map_counted(d, iova, pa, size, perms, mapped);
+		rc = iommu_map_counted(d, iova, pa, size, perms, mapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -753,7 +728,7 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 	else if (iova >= d->pt.iova_limit || !IS_ALIGNED(iova, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
 		rc = iommu_dom_unmap(d, iova, size, unmapped);   /* the engine's -ERANGE / -EINVAL */
 	else
-		rc = dom_unmap_counted(d, iova, size, unmapped);
+		rc = iommu_unmap_counted(d, iova, size, unmapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -908,17 +883,6 @@ int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
 	return rc;
 }
 
-/* Unmap and uncount; what a failed split left mapped stays counted. */
-static int dom_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
-{
-	int rc;
-
-	iommu_mapcount_adjust(&d->pt, iova, size, -1);
-	rc = iommu_dom_unmap(d, iova, size, unmapped);
-	if (*unmapped < size)
-		iommu_mapcount_adjust(&d->pt, iova + *unmapped, size - *unmapped, 1);
-	return rc;
-}
 
 /* Bytes of [iova, iova+size) before the first page of a unity range d holds. */
 static uint64_t unity_free_prefix(const struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -953,7 +917,7 @@ int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 
 		clear = unity_free_prefix(d, iova, in_range);
 		if (clear)
-			rc = dom_unmap_counted(d, iova, clear, unmapped);
+			rc = iommu_unmap_counted(d, iova, clear, unmapped);
 		if (rc == 0 && clear < in_range)
 			rc = -EPERM;
 		else if (rc == 0 && in_range < size)

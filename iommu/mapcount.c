@@ -23,6 +23,7 @@
 #include "iommu/internal.h"
 #include "kernel/frames.h"
 #include "kernel/phys.h"
+#include "kernel/spinlock.h"
 
 #define CHUNK_SHIFT     23                          /* 8 MiB of pages per counter page */
 #define CHUNK_PAGES     (1u << (CHUNK_SHIFT - PAGE_SHIFT))
@@ -171,4 +172,42 @@ void iommu_mapcount_adjust(const struct pt_table *t, uint64_t iova, uint64_t siz
 				iommu_mapcount_add(p.addr + (va - base), delta);
 		iova = next;
 	}
+}
+
+/* Every page countable first, so a mapping is never left uncounted. */
+int iommu_map_counted(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
+		       unsigned perms, uint64_t *mapped)
+{
+	int rc = 0;
+
+	for (uint64_t off = 0; off < size && rc == 0; off += PAGE_SIZE)
+		rc = iommu_mapcount_prepare(pa + off);
+	if (rc < 0)
+		return rc == -ENOMEM ? -EIO : rc;
+	rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
+	for (uint64_t off = 0; off < *mapped; off += PAGE_SIZE)
+		iommu_mapcount_add(pa + off, 1);
+	return rc;
+}
+
+/* Unmap and uncount; what a failed split left mapped stays counted. */
+int iommu_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
+{
+	int rc;
+
+	iommu_mapcount_adjust(&d->pt, iova, size, -1);
+	rc = iommu_dom_unmap(d, iova, size, unmapped);
+	if (*unmapped < size)
+		iommu_mapcount_adjust(&d->pt, iova + *unmapped, size - *unmapped, 1);
+	return rc;
+}
+
+bool iommu_page_dma_mapped(paddr_t pa)
+{
+	bool mapped;
+
+	spin_lock(&iommu_lock);
+	mapped = iommu_mapcount_any(pa, PAGE_SIZE);
+	spin_unlock(&iommu_lock);
+	return mapped;
 }
