@@ -81,14 +81,15 @@ fuzz_decode_src  := arch/x86/decode.c
 fuzz_pci_src     := pci/enum.c pci/caps.c pci/bar.c pci/registry.c pci/group.c pci/ids.c pci/sriov.c \
 	pci/report.c kernel/cmdline.c
 fuzz_sriov_src   := $(fuzz_pci_src)
-fuzz_iommu_src   := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c \
+fuzz_iommu_src   := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/vtd/unit.c iommu/vtd/vtd.c iommu/vtd/dmar.c iommu/vtd/caps.c \
 	iommu/vtd/fault.c iommu/amdvi/unit.c iommu/amdvi/cmd.c iommu/amdvi/ivrs.c iommu/amdvi/caps.c \
-	iommu/pt/pt.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c \
+	iommu/pt/pt.c iommu/pt/pt_walk.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c \
 	arch/x86/acpi.c kernel/frames.c kernel/poll.c pci/registry.c pci/group.c pci/caps.c pci/ids.c tests/unit/fake_mmio.c \
 	tests/unit/fake_vtd.c tests/unit/fake_amdvi.c
 fuzz_hvcall_src  := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
-	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c
-fuzz_unity_src   := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c iommu/pt/pt_walk.c \
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c \
+	tests/unit/devdom_stubs.c
+fuzz_unity_src   := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c iommu/pt/pt_walk.c \
 	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
 	pci/registry.c pci/group.c pci/ids.c tests/unit/fake_mmio.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))

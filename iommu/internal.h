@@ -5,8 +5,11 @@
 
 #include "iommu/iommu.h"
 #include "iommu/rangeset.h"
+#include "kernel/spinlock.h"
 
 extern const struct iommu_ops *iommu_vendor;
+/* The domain layer's one lock (iommu.h, "Locking"). */
+extern spinlock_t iommu_lock;
 
 /* Map / unmap in every table of d (one per depth); iommu_lock held. */
 int iommu_dom_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
@@ -27,6 +30,23 @@ void iommu_unity_put(struct iommu_domain *d, const struct pci_dev *dev);
 int iommu_unity_get_group(struct iommu_domain *d, const struct pci_group *g);
 void iommu_unity_put_group(struct iommu_domain *d, const struct pci_group *g);
 bool iommu_unity_held(const struct iommu_domain *d, uint64_t iova, uint64_t size);
+/*
+ * Per-page counts of paging-domain mappings (mapcount.c), iommu_lock held:
+ * prepare makes a page countable (0, -ERANGE above what is counted, -ENOMEM),
+ * add counts one mapping more (delta > 0) or less, any says whether some
+ * page of a range is mapped, adjust walks t over a range and adds delta
+ * for every page it maps there.
+ */
+void iommu_mapcount_reset(void);   /* iommu_init: nothing mapped yet */
+int iommu_mapcount_prepare(paddr_t pa);
+void iommu_mapcount_add(paddr_t pa, int delta);
+bool iommu_mapcount_any(paddr_t base, uint64_t size);
+void iommu_mapcount_adjust(const struct pt_table *t, uint64_t iova, uint64_t size, int delta);
+/* iommu_dom_map / iommu_dom_unmap that keep the counts (iommu_lock held). */
+int iommu_map_counted(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
+		      unsigned perms, uint64_t *mapped);
+int iommu_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
+
 /* How many distinct unity ranges are in use (tests, report). */
 unsigned iommu_unity_count(void);
 

@@ -26,7 +26,7 @@
 const struct iommu_ops *iommu_vendor;
 static struct iommu_limits limits;
 static struct iommu_domain domains[IOMMU_MAX_DOMAINS];
-static spinlock_t iommu_lock = SPINLOCK_INIT;
+spinlock_t iommu_lock = SPINLOCK_INIT;
 static struct rangeset dma_ram;        /* what devices may be given */
 static struct rangeset monitor_mem;    /* what no device may ever reach */
 
@@ -412,6 +412,26 @@ int iommu_attach(struct iommu_domain *d, struct pci_dev *dev)
 	return rc;
 }
 
+int iommu_group_move(struct iommu_domain *d, struct pci_dev *dev,
+		     bool (*may_leave)(const struct iommu_domain *from, void *ctx), void *ctx)
+{
+	int rc;
+
+	if (!ops || !dev->iommu)
+		return -ENODEV;
+	pci_dev_registry_lock();
+	spin_lock(&iommu_lock);
+	if (!dev->group || !dev->group->devs)
+		rc = -ENODEV;
+	else if (may_leave && !may_leave(iommu_domain_of(dev->group->devs), ctx))
+		rc = -EBUSY;
+	else
+		rc = group_attach_locked(d, dev->group);
+	spin_unlock(&iommu_lock);
+	pci_dev_registry_unlock();
+	return rc;
+}
+
 int iommu_group_detach(struct pci_group *g)
 {
 	int rc = iommu_group_attach(&domains[0], g);
@@ -560,6 +580,7 @@ int iommu_init(const struct acpi_info *ai, const struct iommu_memory *mem)
 
 	pci_dev_set_hooks(NULL);
 	memset(domains, 0, sizeof(domains));
+	iommu_mapcount_reset();
 	ops = NULL;
 	memset(&limits, 0, sizeof(limits));
 	if (vtd_iommu_ops.probe(ai, &limits))
@@ -728,6 +749,9 @@ int iommu_domain_destroy(struct iommu_domain *d)
 		rc = -EBUSY;
 	if (rc == 0) {
 		/* No requester id points at it any more and every unit was invalidated on the move. */
+		/* Only a paging domain's tables hold counted mappings (the map calls count them). */
+		if (d->kind == IOMMU_DOMAIN_PAGING)
+			iommu_mapcount_adjust(&d->pt, 0, d->pt.iova_limit, -1);
 		if (!d->s2)
 			domain_tables_destroy(d);
 		d->in_use = false;
@@ -744,6 +768,9 @@ static bool pa_range_ok(paddr_t pa, uint64_t size)
 	       rangeset_contains(&dma_ram, ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_UP(pa + size, PAGE_SIZE));
 }
 
+
+
+
 int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		    unsigned perms, uint64_t *mapped)
 {
@@ -758,7 +785,7 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 	else if (!pa_range_ok(pa, size))
 		rc = -EACCES;
 	else
-		rc = iommu_dom_map(d, iova, pa, size, perms, mapped);
+		rc = iommu_map_counted(d, iova, pa, size, perms, mapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -773,8 +800,10 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 	spin_lock(&iommu_lock);
 	if (!d->in_use || iommu_unity_held(d, iova, size))
 		rc = -EPERM;
+	else if (iova >= d->pt.iova_limit || !IS_ALIGNED(iova, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		rc = iommu_dom_unmap(d, iova, size, unmapped);   /* the engine's -ERANGE / -EINVAL */
 	else
-		rc = iommu_dom_unmap(d, iova, size, unmapped);
+		rc = iommu_unmap_counted(d, iova, size, unmapped);
 	spin_unlock(&iommu_lock);
 	return rc;
 }
@@ -786,6 +815,194 @@ int iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return ops->flush(d, iova, size);
 	}
 	return 0;
+}
+
+
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d)
+{
+	return (d->pt.root ? d->pt.stats.tables : 0) + (d->pt_alt.root ? d->pt_alt.stats.tables : 0);
+}
+
+/* ---- Batched maps and one flush per call (the hypercall layer) ------------------------ */
+
+static void acc_add(struct iommu_flush_acc *acc, uint64_t iova, uint64_t size)
+{
+	if (!size)
+		return;
+	acc->lo = MIN(acc->lo, iova);
+	acc->hi = MAX(acc->hi, iova + size);
+}
+
+int iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc)
+{
+	uint64_t lo = acc->lo, hi = acc->hi;
+	int rc;
+
+	*acc = (struct iommu_flush_acc)IOMMU_FLUSH_ACC_INIT;
+	if (!ops || lo >= hi)
+		return 0;
+	rc = iommu_flush(d, lo, hi - lo);
+	return rc < 0 ? rc : 1;
+}
+
+/* Page pa wholly DMA-able; *hint remembers the range that held the previous page. */
+static bool page_dma_able(paddr_t pa, const struct phys_range **hint)
+{
+	const struct phys_range *r = *hint;
+
+	if (r && pa >= r->base && pa - r->base < r->end - r->base)
+		return true;
+	for (unsigned i = 0; i < dma_ram.n; i++) {
+		r = &dma_ram.r[i];
+		if (pa >= r->base && pa - r->base < r->end - r->base) {
+			*hint = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * How many leading pages pass every check (invariant 1 first: DMA-able RAM
+ * only); *err is the error of the first one that does not.
+ */
+static unsigned pages_ok_prefix(const struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
+				unsigned n, int *err)
+{
+	const struct phys_range *hint = NULL;
+	bool unity = iommu_unity_held(d, iova, (uint64_t)n * PAGE_SIZE);
+
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t va = iova + (uint64_t)k * PAGE_SIZE;   /* iova < iova_limit <= 2^57: no wrap */
+
+		if (!IS_ALIGNED(pages[k], PAGE_SIZE))
+			*err = -EINVAL;
+		else if (!page_dma_able(pages[k], &hint))
+			*err = -EACCES;
+		else if (va >= d->pt.iova_limit || pages[k] >= d->pt.pa_limit)
+			*err = -ERANGE;
+		else if (unity && iommu_unity_held(d, va, PAGE_SIZE))
+			*err = -EPERM;
+		else if ((*err = iommu_mapcount_prepare(pages[k])) == 0)
+			continue;
+		else if (*err == -ENOMEM)
+			*err = -EIO;   /* monitor memory, not the caller's pool: depositing would not help */
+		return k;
+	}
+	return n;
+}
+
+/* The pages a narrower table can hold, in runs; it stops at the first failure. */
+static int alt_map_pages(struct pt_table *t, uint64_t iova, const paddr_t *pages, unsigned n,
+			 unsigned perms)
+{
+	for (unsigned k = 0; k < n; k++) {
+		unsigned s = k;
+		int rc;
+
+		while (k < n && iova + (uint64_t)k * PAGE_SIZE < t->iova_limit && pages[k] < t->pa_limit)
+			k++;
+		if (k > s && (rc = pt_map_pages(t, iova + (uint64_t)s * PAGE_SIZE, &pages[s], k - s,
+						perms, NULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Into every table of d. When the second table fails, both lose this call's
+ * pages (whole runs of this call, so no superpage is split) and progress is 0.
+ */
+static int dom_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages, unsigned n,
+			 unsigned perms, struct pt_progress *p)
+{
+	int rc = pt_map_pages(&d->pt, iova, pages, n, perms, p);
+	uint64_t ignored, span = (uint64_t)p->done * PAGE_SIZE;
+
+	if (!d->pt_alt.root || !p->done || alt_map_pages(&d->pt_alt, iova, pages, p->done, perms) == 0)
+		return rc;
+	if (iova < d->pt_alt.iova_limit)
+		pt_unmap_range(&d->pt_alt, iova, MIN(span, d->pt_alt.iova_limit - iova), &ignored);
+	pt_unmap_range(&d->pt, iova, span, &ignored);
+	*p = (struct pt_progress){ 0, 0 };
+	return -ENOMEM;
+}
+
+int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages, unsigned n,
+		    unsigned perms, struct pt_progress *progress, struct iommu_flush_acc *acc)
+{
+	struct pt_progress p = { 0, 0 };
+	int rc = 0, bad = 0;
+
+	*progress = p;
+	if (d->kind != IOMMU_DOMAIN_PAGING)
+		return -EPERM;
+	if (!n || n > PT_MAP_BATCH_MAX || !IS_ALIGNED(iova, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	if (!d->in_use) {
+		rc = -EPERM;
+	} else {
+		unsigned ok = pages_ok_prefix(d, iova, pages, n, &bad);
+
+		if (ok)
+			rc = dom_map_pages(d, iova, pages, ok, perms, &p);
+		for (unsigned k = 0; k < p.done; k++)
+			iommu_mapcount_add(pages[k], 1);
+		if (rc == 0 && ok < n)
+			rc = bad;
+	}
+	spin_unlock(&iommu_lock);
+	/* Filling not-present entries needs no invalidation unless a unit caches them. */
+	if (limits.caches_not_present)
+		acc_add(acc, iova, (uint64_t)p.done * PAGE_SIZE);
+	*progress = p;
+	return rc;
+}
+
+
+/* Bytes of [iova, iova+size) before the first page of a unity range d holds. */
+static uint64_t unity_free_prefix(const struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	uint64_t off = 0;
+
+	if (!iommu_unity_held(d, iova, size))
+		return size;
+	while (off < size && !iommu_unity_held(d, iova + off, PAGE_SIZE))
+		off += PAGE_SIZE;
+	return off;
+}
+
+int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped,
+		      struct iommu_flush_acc *acc)
+{
+	uint64_t clear = 0;
+	int rc = 0;
+
+	*unmapped = 0;
+	if (d->kind != IOMMU_DOMAIN_PAGING)
+		return -EPERM;
+	if (!size || !IS_ALIGNED(iova, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	spin_lock(&iommu_lock);
+	if (!d->in_use) {
+		rc = -EPERM;
+	} else if (iova >= d->pt.iova_limit) {
+		rc = -ERANGE;
+	} else {
+		uint64_t in_range = MIN(size, d->pt.iova_limit - iova);
+
+		clear = unity_free_prefix(d, iova, in_range);
+		if (clear)
+			rc = iommu_unmap_counted(d, iova, clear, unmapped);
+		if (rc == 0 && clear < in_range)
+			rc = -EPERM;
+		else if (rc == 0 && in_range < size)
+			rc = -ERANGE;
+	}
+	spin_unlock(&iommu_lock);
+	acc_add(acc, iova, *unmapped);
+	return rc;
 }
 
 
@@ -838,7 +1055,8 @@ int iommu_ram_remove(paddr_t base, uint64_t size)
 		return -EINVAL;
 	spin_lock(&iommu_lock);
 	before = dma_ram;
-	rc = rangeset_remove(&dma_ram, base, base + size);
+	/* A page a paging domain maps stays the partition's: a device may still write it. */
+	rc = iommu_mapcount_any(base, size) ? -EBUSY : rangeset_remove(&dma_ram, base, base + size);
 	if (rc == 0 && base < domains[0].pt.iova_limit)
 		rc = iommu_dom_unmap(&domains[0], base, MIN(size, domains[0].pt.iova_limit - base), &done);
 	if (rc < 0)

@@ -83,6 +83,7 @@ struct iommu_domain {
 	struct pt_table pt;
 	struct pt_table pt_alt;
 	unsigned devices;            /* functions attached */
+	unsigned owner;              /* partition that created it by hypercall; 0: the monitor */
 	uint16_t unity_refs[IOMMU_MAX_UNITY];   /* attached functions that need each unity range */
 	bool in_use;
 	bool pinned;                 /* a unit may still walk it after a failed rollback: never freed */
@@ -126,6 +127,12 @@ struct iommu_limits {
 	uint32_t page_sizes;         /* PT_SIZE_* leaves */
 	bool coherent;               /* every unit's walker snoops CPU caches */
 	uint32_t domain_ids;         /* hardware domain ids every unit has (VT-d CAP.ND) */
+	/*
+	 * Some unit may cache not-present entries (VT-d CAP.CM=1; AMD-Vi is
+	 * assumed to, as its NpCache capability bit is not read): a map then
+	 * needs an IOTLB invalidation too, not only an unmap.
+	 */
+	bool caches_not_present;
 };
 
 /*
@@ -204,7 +211,11 @@ const char *iommu_name(void);
 /* What every unit accepts (GET_IOMMU_CAPABILITIES); NULL when there is no IOMMU. */
 const struct iommu_limits *iommu_get_limits(void);
 
-/* The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES (monitor memory). */
+/*
+ * The DMA-able set (see the top of this file). 0, -EINVAL (not page aligned), -ENOSPC, -EACCES
+ * (monitor memory); remove: -EBUSY when a paging domain maps a page of the range (checked under
+ * the same lock as the map, so a concurrent map and remove cannot both succeed).
+ */
 int __must_check iommu_ram_add(paddr_t base, uint64_t size, bool root);
 int __must_check iommu_ram_remove(paddr_t base, uint64_t size);
 bool iommu_ram_is_dma_able(paddr_t base, uint64_t size);
@@ -251,6 +262,15 @@ const char *iommu_share_refusal(const struct iommu_limits *l, bool unit_walks_x8
 int iommu_group_attach(struct iommu_domain *d, struct pci_group *g);
 /* iommu_group_attach for a function alone in its group; -EXDEV when it has company. */
 int iommu_attach(struct iommu_domain *d, struct pci_dev *dev);
+/*
+ * Move the whole group of dev into d, the group read under the registry
+ * lock so it cannot change underneath (the hypercall layer names one
+ * function). may_leave, when not NULL, is asked first whether the group's
+ * current domain may be left (-EBUSY when not, nothing changed). Errors as
+ * iommu_group_attach.
+ */
+int iommu_group_move(struct iommu_domain *d, struct pci_dev *dev,
+		     bool (*may_leave)(const struct iommu_domain *from, void *ctx), void *ctx);
 /* Back to the default domain. */
 int iommu_group_detach(struct pci_group *g);
 int iommu_detach(struct pci_dev *dev);
@@ -265,6 +285,56 @@ int iommu_map_range(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t 
 		    unsigned perms, uint64_t *mapped);
 int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
 int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
+
+/*
+ * Flush accounting, so that a hypercall issues exactly one IOTLB flush
+ * however many pages it maps or unmaps. iommu_map_pages / iommu_unmap_pages
+ * record the IOVA span that needs invalidating (an unmap always; a map only
+ * when some unit caches not-present entries: without caching mode a walker
+ * never held the empty slot a map fills); iommu_flush_commit then issues one
+ * invalidation of the covering span, which the vendor makes page-selective
+ * when the unit can (VT-d PSI within CAP.MAMV, AMD-Vi INVALIDATE_IOMMU_PAGES
+ * with S) and domain-wide otherwise.
+ */
+struct iommu_flush_acc {
+	uint64_t lo, hi;             /* IOVA span [lo, hi) to invalidate; empty when lo >= hi */
+};
+#define IOMMU_FLUSH_ACC_INIT { UINT64_MAX, 0 }
+
+/*
+ * Map page k of pages[] (host-physical, 4 KiB aligned) at iova + k * 4 KiB
+ * in paging domain d, k < n <= PT_MAP_BATCH_MAX, contiguous runs with the
+ * largest pages the unit supports. Each page is checked before it is
+ * mapped: DMA-able RAM (-EACCES), within what the tables translate
+ * (-ERANGE), IOVA clear of the unity ranges d holds (-EPERM). progress->done
+ * is exact: pages [0, done) are mapped, nothing else changed; the error is
+ * that of page `done` (the checks above, -EEXIST already mapped, -ENOMEM
+ * the pool ran dry). Whole-call errors, with done = 0: -EPERM (not a
+ * paging domain), -EINVAL (iova not 4 KiB aligned, n == 0 or too large,
+ * perms). The span that needs a flush is added to *acc.
+ */
+int __must_check iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
+				 unsigned n, unsigned perms, struct pt_progress *progress,
+				 struct iommu_flush_acc *acc);
+/*
+ * Unmap [iova, iova + size) of paging domain d; *unmapped is the exact
+ * prefix now unmapped (holes included). -EPERM at the first page of a unity
+ * range d holds (the prefix before it is unmapped), -ENOMEM when splitting
+ * a superpage needs a table page the pool cannot give. The span is added to
+ * *acc.
+ */
+int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size,
+				   uint64_t *unmapped, struct iommu_flush_acc *acc);
+/* Issue the one flush *acc asks for (then reset it): 1 when issued, 0 when none was needed, or a negative errno. */
+int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
+/*
+ * Whether some paging domain maps pa's page (made by iommu_map_pages or
+ * iommu_map_range): such a page must not become monitor memory (a deposit),
+ * or a device could write into what the monitor then uses.
+ */
+bool iommu_page_dma_mapped(paddr_t pa);
+/* Table pages d uses now (every depth), root included. */
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
 /*
  * Drain every unit's fault records and attribute them (below); returns how
  * many were attributed. Call it with no lock of the domain layer or the

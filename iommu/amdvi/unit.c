@@ -730,6 +730,8 @@ static bool amdvi_probe(const struct acpi_info *ai, struct iommu_limits *lim)
 		.page_sizes = PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G,
 		.coherent = coherent,
 		.domain_ids = 1u << 16,   /* DTE DomainID is 16 bits */
+		/* NpCache (capability header bit 26) is not read: assume the worst. */
+		.caches_not_present = true,
 	};
 	return true;
 }

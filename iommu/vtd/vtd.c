@@ -144,11 +144,12 @@ static void choose_depths(struct iommu_limits *lim)
 /* The depths, widths and page sizes the working units accept. */
 static void common_limits(struct iommu_limits *lim)
 {
-	bool sp2m = true, sp1g = true, coherent = true;
+	bool sp2m = true, sp1g = true, coherent = true, cm = false;
 
 	for (unsigned i = 0; i < nunits; i++) {
 		if (!unit_ok[i])
 			continue;
+		cm |= units[i].caps.cm;
 		sp2m &= units[i].caps.sp_2m;
 		sp1g &= units[i].caps.sp_1g;
 		coherent &= units[i].caps.coherent;
@@ -156,6 +157,7 @@ static void common_limits(struct iommu_limits *lim)
 	choose_depths(lim);
 	lim->page_sizes = PT_SIZE_4K | (sp2m ? PT_SIZE_2M : 0) | (sp2m && sp1g ? PT_SIZE_1G : 0);
 	lim->coherent = coherent;
+	lim->caches_not_present = cm;   /* spec 6.1: caching mode caches not-present entries */
 	lim->domain_ids = 1u << 16;
 	for (unsigned i = 0; i < nunits; i++)
 		if (unit_ok[i])

@@ -9,6 +9,7 @@
 #include "kernel/hvcall/calls.h"
 #include "kernel/hvcall/attach.h"
 #include "include/hv/hv_memory.h"
+#include "kernel/hvcall/devdom.h"
 
 const struct hvcall_desc hvcall_table[] = {
 	{ .code = HVCALL_GET_PARTITION_ID, .name = "GET_PARTITION_ID",
@@ -38,6 +39,29 @@ const struct hvcall_desc hvcall_table[] = {
 	  .fn = hvcall_map_gpa_pages },
 	{ .code = HVCALL_UNMAP_GPA_PAGES, .name = "UNMAP_GPA_PAGES", .rep = true, .root_only = true,
 	  .in_fixed = sizeof(struct hv_input_unmap_gpa_pages), .fn = hvcall_unmap_gpa_pages },
+	/* Device domains (domain.c, map.c): the root's alone. */
+	{ .code = HVCALL_CREATE_DEVICE_DOMAIN, .name = "CREATE_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_create_device_domain), .fn = hvcall_create_device_domain },
+	{ .code = HVCALL_DELETE_DEVICE_DOMAIN, .name = "DELETE_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_delete_device_domain), .fn = hvcall_delete_device_domain },
+	{ .code = HVCALL_CONFIGURE_DEVICE_DOMAIN, .name = "CONFIGURE_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_configure_device_domain), .fn = hvcall_configure_device_domain },
+	{ .code = HVCALL_ATTACH_DEVICE_DOMAIN, .name = "ATTACH_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_attach_device_domain), .fn = hvcall_attach_device_domain },
+	{ .code = HVCALL_DETACH_DEVICE_DOMAIN, .name = "DETACH_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_detach_device_domain), .fn = hvcall_detach_device_domain },
+	{ .code = HVCALL_FLUSH_DEVICE_DOMAIN, .name = "FLUSH_DEVICE_DOMAIN", .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_flush_device_domain), .fn = hvcall_flush_device_domain },
+	{ .code = HVCALL_FLUSH_DEVICE_DOMAIN_LIST, .name = "FLUSH_DEVICE_DOMAIN_LIST", .rep = true,
+	  .root_only = true, .in_fixed = sizeof(struct hv_input_flush_device_domain_list),
+	  .in_elem = sizeof(uint64_t), .fn = hvcall_flush_device_domain_list },
+	{ .code = HVCALL_MAP_DEVICE_GPA_PAGES, .name = "MAP_DEVICE_GPA_PAGES", .rep = true, .root_only = true,
+	  .in_fixed = sizeof(struct hv_input_map_device_gpa_pages), .in_elem = sizeof(uint64_t),
+	  .fn = hvcall_map_device_gpa_pages },
+	/* No list: the rep count is the number of 4 KiB pages from the base. */
+	{ .code = HVCALL_UNMAP_DEVICE_GPA_PAGES, .name = "UNMAP_DEVICE_GPA_PAGES", .rep = true,
+	  .root_only = true, .in_fixed = sizeof(struct hv_input_unmap_device_gpa_pages),
+	  .fn = hvcall_unmap_device_gpa_pages },
 };
 
 const unsigned hvcall_table_len = ARRAY_SIZE(hvcall_table);

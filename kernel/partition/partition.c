@@ -77,6 +77,31 @@ paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
 	return hpa;
 }
 
+paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *first, uint64_t *span)
+{
+	uint64_t leaf = PAGE_SIZE, lo = 0, hi = 0, base;
+	paddr_t hpa = 0;
+
+	*first = *span = 0;
+	for (unsigned i = 0; i < p->ram_chunks && !hpa; i++) {
+		const struct part_chunk *c = &p->ram[i];
+
+		if (gpa >= c->gpa && gpa - c->gpa < c->size) {
+			hpa = c->hpa + (gpa - c->gpa);
+			lo = c->gpa;
+			hi = c->gpa + c->size;
+		}
+	}
+	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, &leaf) < 0)
+		hpa = 0;
+	if (!hpa)
+		return 0;
+	base = ALIGN_DOWN(gpa, leaf);
+	*first = MAX(lo, base);
+	*span = MIN(hi, base + leaf) - *first;
+	return hpa;
+}
+
 /*
  * Page by page through the partition's RAM map: MMIO, holes and anything
  * that is not the partition's RAM fail with -EFAULT before anything is copied.

@@ -143,6 +143,13 @@ int __must_check copy_to_guest(struct partition *p, uint64_t gpa, const void *sr
  * partition's RAM or its stage-2 does not map it now (deposited pages).
  */
 paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa);
+/*
+ * part_gpa_to_hpa for many pages: also the run around gpa that one stage-2
+ * leaf maps as RAM contiguously, [*first, *first + *span) -> [hpa - (gpa -
+ * *first), ...) (span 0 when gpa is not RAM), so a caller checking a list
+ * walks the stage-2 once per leaf, not once per page.
+ */
+paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *first, uint64_t *span);
 /* The same from the RAM chunks alone (what the page was, whatever the stage-2 says now). */
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa);
 

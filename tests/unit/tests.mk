@@ -34,7 +34,7 @@ ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c t
 ut_partition_words_src := kernel/partition/words.c kernel/partition/vuart.c
 ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c arch/x86/decode.c
-ut_iommu_src := iommu/iommu.c iommu/share.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
+ut_iommu_src := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_share_src    := iommu/share.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c
@@ -52,5 +52,10 @@ ut_efi_mb2_build_src := boot/efi/mb2_build.c boot/mb2.c
 ut_efi_image_src := boot/efi/image.c
 ut_partition_hv_src := kernel/partition/hv.c kernel/partition/vapic.c
 ut_hvcall_src := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
-	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c \
+	tests/unit/devdom_stubs.c
 ut_shell_src    := kernel/shell/shell.c tests/unit/fake_view.c
+ut_iommu_map_src := $(ut_iommu_src)
+ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
+	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
+	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src)
