@@ -115,6 +115,14 @@ int __must_check copy_to_guest(struct partition *p, uint64_t gpa, const void *sr
 /* Host physical address of guest RAM at gpa, or 0 when gpa is not the partition's RAM. */
 paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa);
 
+/*
+ * The partition's stage-2, for the hypercall layer (deposit and withdraw):
+ * remove [gpa, gpa+size) (flushing what its CPUs cached), or map it back to
+ * [hpa, hpa+size) as RAM. 0 or a negative errno; on failure nothing changed.
+ */
+int __must_check part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
+int __must_check part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size);
+
 /* Stop a partition with one line saying why (printf-style). Safe to call more than once. */
 void part_stop(struct partition *p, const char *fmt, ...) __printf(2, 3);
 struct partition *part_of_cpu(unsigned cpu);
