@@ -73,14 +73,14 @@ void hv_fill_device_domain(struct hv_input_device_domain *d, uint32_t domain_id)
 {
 	__builtin_memset(d, 0, sizeof(*d));
 	d->partition_id = HV_PARTITION_ID_SELF;
-	d->domain_id = (uint64_t)domain_id << 32 | HV_DEVICE_DOMAIN_TYPE_S2;
+	d->domain_id.as_uint64 = (uint64_t)domain_id << HV_DEVICE_DOMAIN_ID_ID_SHIFT | HV_DEVICE_DOMAIN_TYPE_S2;
 }
 
 uint64_t hv_pci_device_id(uint16_t segment, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	uint16_t rid = (uint16_t)(bus << 8 | (dev & 0x1f) << 3 | (fn & 7));
 
-	return HV_DEVICE_TYPE_PCI << HV_DEVICE_ID_TYPE_SHIFT | (uint64_t)segment << 16 | rid;
+	return (uint64_t)HV_DEVICE_TYPE_PCI << HV_DEVICE_ID_TYPE_SHIFT | (uint64_t)segment << 16 | rid;
 }
 
 int hv_unmap_device_pages(struct hv_port *p, uint32_t domain_id, uint64_t iova, uint64_t npages,
@@ -131,7 +131,7 @@ int hv_map_device_pages(struct hv_port *p, uint32_t domain_id, uint64_t iova, hv
 	int ret = 0;
 
 	while (done < npages) {
-		uint16_t count = (uint16_t)MIN(npages - done, (uint64_t)HV_MAP_DEVICE_GPA_BATCH);
+		uint16_t count = (uint16_t)MIN(npages - done, (uint64_t)HV_MAP_DEVICE_GPA_BATCH_SIZE);
 		uint64_t status = map_batch(p, domain_id, iova, pfn, arg, done, count, flags);
 
 		/* Reps completed count from the start of this batch's list, on failure too. */

@@ -17,12 +17,6 @@
 #include "kernel/types.h"
 #include "tests/guest/hvabi.h"
 
-/* (4096 - 40) / 8: the PFNs one input page holds after the map header. */
-#define HV_MAP_DEVICE_GPA_BATCH 507
-/* Rep count and rep start are 12-bit fields. */
-#define HV_REP_COUNT_MAX        4095
-/* Linux's HV_DEPOSIT_MAX: the PFNs one input page holds after the partition id. */
-#define HV_DEPOSIT_MAX          511
 /* What the root vIOMMU deposits to itself when a map call runs out. */
 #define HV_MAP_DEPOSIT_PAGES    256
 /* Deposits one map may ask for before it gives up (a monitor that never says enough). */
@@ -67,7 +61,7 @@ uint64_t hv_do_hypercall(struct hv_port *p, uint64_t control, const void *in, vo
 uint64_t hv_do_rep_hypercall(struct hv_port *p, uint16_t code, uint16_t rep_count,
 			     uint16_t varhead, const void *in, void *out);
 /*
- * Linux's hv_call_deposit_pages(): allocate `num` pages (<= HV_DEPOSIT_MAX)
+ * Linux's hv_call_deposit_pages(): allocate `num` pages (<= HV_DEPOSIT_MAX, 511)
  * and deposit them to `partition_id`; on failure the pages are freed. 0,
  * -1 when no page could be allocated, or the failing status (> 0).
  */
@@ -75,7 +69,7 @@ int __must_check hv_call_deposit_pages(struct hv_port *p, uint64_t partition_id,
 
 /*
  * Map `npages` pages (PFNs from `pfn`) at byte IOVA `iova` of the root's
- * device domain `domain_id`: batches of HV_MAP_DEVICE_GPA_BATCH, each with
+ * device domain `domain_id`: batches of HV_MAP_DEVICE_GPA_BATCH_SIZE (507), each with
  * the deposit-and-retry loop. On success *mapped = npages and 0 is
  * returned; on failure what was mapped is unmapped again and the failing
  * status (or -1: deposit failed) is returned.

@@ -89,10 +89,10 @@ static uint64_t fake_issue(void *cookie, uint64_t control, uint64_t in_gpa, uint
 		const struct hv_input_map_device_gpa_pages *in = (const void *)(uintptr_t)in_gpa;
 		uint64_t first = (in->target_device_va_base - IOVA_BASE) / PAGE_SIZE;
 
-		assert_int_equal(in->device_domain.domain_id, (uint64_t)7 << 32);
+		assert_int_equal(in->device_domain.domain_id.as_uint64, (uint64_t)7 << 32);
 		assert_true(in->device_domain.partition_id == HV_PARTITION_ID_SELF);
 		assert_int_equal(in->map_flags, HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE);
-		assert_true(count <= HV_MAP_DEVICE_GPA_BATCH);
+		assert_true(count <= HV_MAP_DEVICE_GPA_BATCH_SIZE);
 		for (i = start; i < end; i++) {
 			if ((int64_t)(first + i) == f->fail_at)
 				return result(HV_STATUS_INVALID_PARAMETER, i);
@@ -340,7 +340,7 @@ static void test_ids(void **state)
 	assert_int_equal(hv_pci_device_id(1, 0x12, 0x1f, 7), 0x40000000000112ffULL);
 	hv_fill_device_domain(&d, 0x1234);
 	assert_true(d.partition_id == HV_PARTITION_ID_SELF);
-	assert_int_equal(d.domain_id, 0x123400000000ULL);
+	assert_int_equal(d.domain_id.as_uint64, 0x123400000000ULL);
 	assert_int_equal(d.owner_vtl, 0);
 }
 
