@@ -11,7 +11,7 @@
 #define WHY_MAX        192
 #define HOLD_UNIT      1000000ULL   /* hold=N is N million pause iterations */
 #define HOLD_REPORT    10           /* a "# still running" line every 10 million */
-#define TESTS_MAX      32
+#define TESTS_MAX      64
 
 static struct guest_ctx ctx;
 static char mb2_why[WHY_MAX];
@@ -167,6 +167,18 @@ static unsigned build_tests(struct guest_test t[TESTS_MAX], const struct guest_o
 	TEST(o->ecam_hidden, pci_test_ecam_hidden, "ECAM: hidden function reads all-ones, 00:00.0 real");
 	TEST(o->ecam_hidden, pci_test_cf8_hidden, "0xCF8/0xCFC: hidden function reads all-ones, 00:00.0 real");
 	TEST(o->memcheck, mem_test_writable, "memcheck: every available region is writable RAM");
+	TEST(o->ddomain, dd_test_find, "ddomain: edu 1234:11e8 found through ECAM, memory space and bus mastering on");
+	TEST(o->ddomain, dd_test_default_dma, "ddomain: edu DMA in the default domain lands at GPA = bus address");
+	TEST(o->ddomain, dd_test_create, "ddomain: CREATE_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_deposit, "ddomain: DEPOSIT_MEMORY to the root's pool");
+	TEST(o->ddomain, dd_test_map, "ddomain: MAP_DEVICE_GPA_PAGES in 507-page batches with deposit-and-retry");
+	TEST(o->ddomain, dd_test_attach, "ddomain: ATTACH_DEVICE_DOMAIN edu by its PCI hv_device_id");
+	TEST(o->ddomain, dd_test_dma_lands, "ddomain: edu DMA lands at the mapped page (IOVA -> GPA)");
+	TEST(o->ddomain, dd_test_unmap, "ddomain: UNMAP_DEVICE_GPA_PAGES of the whole buffer");
+	TEST(o->ddomain, dd_test_dma_blocked, "ddomain: after unmap the same DMA is blocked, memory unchanged");
+	TEST(o->ddomain, dd_test_detach, "ddomain: DETACH_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_delete, "ddomain: DELETE_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_default_again, "ddomain: back in the default domain, DMA lands at GPA = bus address");
 	TEST(o->has_ipi, apic_test_ipi, "IPIs to another partition's CPU");
 	TEST(o->hold, t_hold, "hold: still running");
 	TEST(o->irr_check, apic_test_irr, "irr-check: no stray IPI vector pending");

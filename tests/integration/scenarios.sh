@@ -380,3 +380,36 @@ root "role=root partid=1 marker=vmx hold=2"
 child "c1:mem=32M role=child partid=2 crash=write:0x4000000"
 part_ok root
 expect '^W/part: c1 stopped: stage-2 fault at GPA 0x4000000 \(write\) RIP 0x[0-9a-f]+'
+
+# Issue 10 in-guest: the root drives QEMU's edu through a device domain with
+# Linux's calling sequence (tests/guest/ddomain.c, option ddomain), on every
+# IOMMU flavour and both firmwares.
+hv_ddomain_ok() {
+	part_ok root
+	local t
+	for t in 'edu 1234:11e8 found through ECAM' 'edu DMA in the default domain lands' \
+		'CREATE_DEVICE_DOMAIN' 'DEPOSIT_MEMORY to the root.s pool' \
+		'MAP_DEVICE_GPA_PAGES in 507-page batches with deposit-and-retry \(1100 pages at IOVA 0x100000000: [0-9]+ map calls' \
+		'ATTACH_DEVICE_DOMAIN edu by its PCI hv_device_id' 'edu DMA lands at the mapped page' \
+		'UNMAP_DEVICE_GPA_PAGES of the whole buffer \(1100 pages\)' \
+		'after unmap the same DMA is blocked, memory unchanged' 'DETACH_DEVICE_DOMAIN' \
+		'DELETE_DEVICE_DOMAIN' 'back in the default domain, DMA lands'; do
+		expect "^\\[root\\] ok [0-9]+ - ddomain: $t"
+	done
+	expect '^\[root\] # ddomain: [0-9]+ hypercalls, [0-9]+ MAP_DEVICE_GPA_PAGES calls'
+}
+scenario hv-ddomain-intel48 33 "FW=bios IOMMU=intel AW=48" "exit=qemu" 240
+root "role=root partid=1 marker=dd ddomain"
+boot_ok; hv_ddomain_ok
+scenario hv-ddomain-intel39 33 "FW=bios IOMMU=intel AW=39" "exit=qemu" 240
+root "role=root partid=1 marker=dd ddomain"
+boot_ok; hv_ddomain_ok
+scenario hv-ddomain-intel-cm 33 "FW=bios IOMMU=intel CM=on" "exit=qemu" 240
+root "role=root partid=1 marker=dd ddomain"
+boot_ok; hv_ddomain_ok
+scenario hv-ddomain-amd 33 "FW=bios IOMMU=amd" "exit=qemu" 240
+root "role=root partid=1 marker=dd ddomain"
+boot_ok; hv_ddomain_ok
+scenario hv-ddomain-uefi 33 "FW=uefi IOMMU=intel" "exit=qemu" 300
+root "role=root partid=1 marker=dd ddomain"
+boot_ok; hv_ddomain_ok
