@@ -98,7 +98,7 @@ static bool default_domain_dma(const struct guest_ctx *c, char *why, size_t n)
 {
 	int off;
 
-	(void)c;
+	guest_hv_port(c);       /* sets up the page allocator */
 	if (!dd.found)
 		FAIL("no edu");
 	if (!dd.scratch_src) {
