@@ -191,6 +191,25 @@ bool dd_test_detach(const struct guest_ctx *c, char *why, size_t n);
 bool dd_test_delete(const struct guest_ctx *c, char *why, size_t n);
 bool dd_test_default_again(const struct guest_ctx *c, char *why, size_t n);
 
+/* attach.c: direct attach (root attach=, child edu-child) and a child's denied calls (deny). */
+bool att_test_find(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_attach(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_unmap_child(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_appears(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_enable(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_dma(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_blocked(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_0(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_1(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_2(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_3(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_4(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_5(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_6(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_7(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_8(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_9(const struct guest_ctx *c, char *why, size_t n);
+
 /* memcheck.c */
 bool mem_test_writable(const struct guest_ctx *c, char *why, size_t n);
 

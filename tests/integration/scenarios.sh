@@ -413,3 +413,28 @@ boot_ok; hv_ddomain_ok
 scenario hv-ddomain-uefi 33 "FW=uefi IOMMU=intel" "exit=qemu" 300
 root "role=root partid=1 marker=dd ddomain"
 boot_ok; hv_ddomain_ok
+
+# Direct attach: the root gives edu to child c1 (ATTACH_DEVICE, logical id);
+# c1 programs its BAR and DMAs into its own RAM through its stage-2; the root
+# then takes that page away (UNMAP_GPA_PAGES) and c1's DMA through it is blocked.
+scenario hv-attach-edu 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu" 400
+root "role=root partid=1 marker=r1 attach=2 attach-wait=300"
+child "c1:mem=64M role=child partid=2 marker=c1 edu-child"
+boot_ok; part_ok root; part_ok c1
+expect '^\[root\] ok [0-9]+ - attach: ATTACH_DEVICE edu to the child with a logical id \(partition 2, logical id 0x[0-9a-f]+'
+expect '^\[root\] ok [0-9]+ - attach: UNMAP_GPA_PAGES of the child.s DMA page \(GPA 0x2000000 of partition 2\)'
+expect '^\[c1\] ok [0-9]+ - edu-child: edu appears in config space'
+expect '^\[c1\] ok [0-9]+ - edu-child: BAR0 programmed at its GPA'
+expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2 \(GPA 0x2001000 -> GPA 0x2000000\)'
+expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
+
+# A child's root-only calls: ACCESS_DENIED, and the pages they name stay the child's.
+scenario hv-deny 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu" 240
+root "role=root partid=1 marker=r1"
+child "c1:mem=64M role=child partid=2 marker=c1 deny"
+boot_ok; part_ok root; part_ok c1
+for c in CREATE_DEVICE_DOMAIN ATTACH_DEVICE_DOMAIN MAP_DEVICE_GPA_PAGES UNMAP_DEVICE_GPA_PAGES \
+	DETACH_DEVICE_DOMAIN DELETE_DEVICE_DOMAIN ATTACH_DEVICE 'MAP_GPA_PAGES on the root' \
+	'UNMAP_GPA_PAGES on the root' 'DEPOSIT_MEMORY to the root'; do
+	expect "^\\[c1\\] ok [0-9]+ - deny: $c gets ACCESS_DENIED, nothing changed"
+done
