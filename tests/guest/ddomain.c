@@ -70,11 +70,12 @@ static uint64_t status_of(uint64_t r)
 	return hv_result(r);
 }
 
+/* One call; on INSUFFICIENT_MEMORY deposit and retry, as Linux does (one page at a time). */
 static uint64_t dd_simple(const struct guest_ctx *c, uint16_t code)
 {
 	struct hv_port *p = guest_hv_port(c);
 
-	return hv_do_hypercall(p, code, p->in_page, NULL);
+	return hv_call_with_deposits(p, code, p->in_page, NULL, HV_PARTITION_ID_SELF, 1);
 }
 
 static uint64_t edu_device_id(void)

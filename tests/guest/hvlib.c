@@ -41,7 +41,7 @@ uint64_t hv_do_rep_hypercall(struct hv_port *p, uint16_t code, uint16_t rep_coun
 
 int hv_call_deposit_pages(struct hv_port *p, uint64_t partition_id, unsigned num)
 {
-	struct hv_deposit_memory *in = p->in_page;
+	struct hv_deposit_memory *in = p->deposit_page;
 	uint64_t status;
 	unsigned i;
 
@@ -67,6 +67,23 @@ undo:
 	while (i--)
 		p->free_page(p->cookie, in->gpa_page_list[i]);
 	return -1;
+}
+
+uint64_t hv_call_with_deposits(struct hv_port *p, uint16_t code, const void *in, void *out,
+			       uint64_t partition_id, unsigned deposit)
+{
+	unsigned deposits = 0;
+	uint64_t status;
+
+	for (;;) {
+		status = hv_do_hypercall(p, code, in, out);
+		if (hv_result(status) != HV_STATUS_INSUFFICIENT_MEMORY)
+			return status;
+		p->stats.insufficient++;
+		if (++deposits > HV_MAP_DEPOSITS_MAX ||
+		    hv_call_deposit_pages(p, partition_id, deposit))
+			return status;
+	}
 }
 
 void hv_fill_device_domain(struct hv_input_device_domain *d, uint32_t domain_id)

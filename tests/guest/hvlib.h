@@ -44,6 +44,7 @@ struct hv_port {
 	void *cookie;
 	void *in_page;                  /* one page each, page aligned */
 	void *out_page;
+	void *deposit_page;             /* DEPOSIT_MEMORY's own input page, so a retry finds its input intact */
 	struct hv_stats stats;
 };
 
@@ -66,6 +67,16 @@ uint64_t hv_do_rep_hypercall(struct hv_port *p, uint16_t code, uint16_t rep_coun
  * -1 when no page could be allocated, or the failing status (> 0).
  */
 int __must_check hv_call_deposit_pages(struct hv_port *p, uint64_t partition_id, unsigned num);
+
+/*
+ * A simple call with Linux's generic memory retry (hv_call_create_vp and
+ * friends): while the result is INSUFFICIENT_MEMORY, deposit `deposit`
+ * pages to `partition_id` and issue the call again, at most
+ * HV_MAP_DEPOSITS_MAX times. Returns the last result value (RAX), or
+ * HV_STATUS_INSUFFICIENT_MEMORY's when a deposit itself failed.
+ */
+uint64_t hv_call_with_deposits(struct hv_port *p, uint16_t code, const void *in, void *out,
+			       uint64_t partition_id, unsigned deposit);
 
 /*
  * Map `npages` pages (PFNs from `pfn`) at byte IOVA `iova` of the root's

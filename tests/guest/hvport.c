@@ -14,6 +14,7 @@
 
 static uint8_t in_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 static uint8_t out_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+static uint8_t deposit_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static struct {
 	const struct guest_ctx *ctx;
@@ -122,6 +123,7 @@ struct hv_port *guest_hv_port(const struct guest_ctx *c)
 	}
 	port = (struct hv_port){ .issue = port_issue, .alloc_page = port_alloc,
 				 .free_page = port_free, .gpa_of = port_gpa,
-				 .in_page = in_page, .out_page = out_page };
+				 .in_page = in_page, .out_page = out_page,
+				 .deposit_page = deposit_page };
 	return &port;
 }

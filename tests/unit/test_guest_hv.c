@@ -116,6 +116,7 @@ static uint64_t fake_issue(void *cookie, uint64_t control, uint64_t in_gpa, uint
 }
 
 static uint8_t in_page[4096] __aligned(4096);
+static uint8_t deposit_page[4096] __aligned(4096);
 static struct fake fk;
 static struct hv_port port;
 
@@ -128,7 +129,7 @@ static int setup(void **state)
 	fk.alloc_limit = UINT64_MAX;
 	port = (struct hv_port){ .issue = fake_issue, .alloc_page = fake_alloc,
 				 .free_page = fake_free, .gpa_of = fake_gpa, .cookie = &fk,
-				 .in_page = in_page };
+				 .in_page = in_page, .deposit_page = deposit_page };
 	return 0;
 }
 
@@ -331,6 +332,51 @@ static void test_unmap_batches(void **state)
 	assert_int_equal(fk.control[1] >> 32, 905);
 }
 
+/* CREATE_DEVICE_DOMAIN needing two pool pages: deposit, retry, until it fits. */
+static unsigned create_needs;
+
+static uint64_t create_issue(void *cookie, uint64_t control, uint64_t in, uint64_t out)
+{
+	if ((control & 0xffff) == HVCALL_CREATE_DEVICE_DOMAIN) {
+		const struct hv_input_create_device_domain *x = (const void *)(uintptr_t)in;
+
+		/* The input survives the deposits in between. */
+		assert_int_equal(x->device_domain.domain_id.as_uint64, (uint64_t)0x33 << 32);
+		fk.control[fk.ncalls++ % MAX_CALLS] = control;
+		if (fk.pool < create_needs)
+			return result(HV_STATUS_INSUFFICIENT_MEMORY, 0);
+		fk.pool -= create_needs;
+		return result(HV_STATUS_SUCCESS, 0);
+	}
+	return fake_issue(cookie, control, in, out);
+}
+
+static void test_call_with_deposits(void **state)
+{
+	struct hv_input_create_device_domain *in = (void *)in_page;
+	uint64_t r;
+
+	(void)state;
+	hv_fill_device_domain(&in->device_domain, 0x33);
+	port.issue = create_issue;
+	create_needs = 2;
+	r = hv_call_with_deposits(&port, HVCALL_CREATE_DEVICE_DOMAIN, in, NULL, HV_PARTITION_ID_SELF, 1);
+	assert_int_equal(hv_result(r), HV_STATUS_SUCCESS);
+	assert_int_equal(port.stats.deposits, 2);
+	assert_int_equal(calls_of(HVCALL_CREATE_DEVICE_DOMAIN), 3);
+	assert_int_equal(fk.pool, 0);
+	/* Never enough: bounded, the last INSUFFICIENT_MEMORY comes back. */
+	create_needs = 100000;
+	r = hv_call_with_deposits(&port, HVCALL_CREATE_DEVICE_DOMAIN, in, NULL, HV_PARTITION_ID_SELF, 1);
+	assert_int_equal(hv_result(r), HV_STATUS_INSUFFICIENT_MEMORY);
+	assert_int_equal(port.stats.deposits, 2 + HV_MAP_DEPOSITS_MAX);
+	/* A failing deposit ends it too. */
+	fk.deposit_fails = true;
+	r = hv_call_with_deposits(&port, HVCALL_CREATE_DEVICE_DOMAIN, in, NULL, HV_PARTITION_ID_SELF, 1);
+	assert_int_equal(hv_result(r), HV_STATUS_INSUFFICIENT_MEMORY);
+	assert_int_equal(port.stats.deposits, 2 + HV_MAP_DEPOSITS_MAX);
+}
+
 static void test_ids(void **state)
 {
 	struct hv_input_device_domain d;
@@ -357,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup(test_map_gives_up_on_endless_insufficient, setup),
 		cmocka_unit_test_setup(test_deposit_limits, setup),
 		cmocka_unit_test_setup(test_unmap_batches, setup),
+		cmocka_unit_test_setup(test_call_with_deposits, setup),
 		cmocka_unit_test_setup(test_ids, setup),
 	};
 
