@@ -21,7 +21,7 @@
 #define DD_SRC          1000            /* in the third batch */
 #define DD_DST          3               /* in the first */
 #define DD_LEN          2048
-#define DD_DEPOSIT      16
+#define DD_DEPOSIT      2               /* fewer than the map needs: the retry loop must run */
 #define PATTERN_A       0xa5
 #define PATTERN_B       0x3c
 #define PATTERN_C       0x5e
@@ -70,7 +70,7 @@ static uint64_t status_of(uint64_t r)
 	return hv_result(r);
 }
 
-/* One call; on INSUFFICIENT_MEMORY deposit and retry, as Linux does (one page at a time). */
+/* One call; on INSUFFICIENT_MEMORY deposit and retry, as Linux does (one page at a time; CREATE needs its root table page). */
 static uint64_t dd_simple(const struct guest_ctx *c, uint16_t code)
 {
 	struct hv_port *p = guest_hv_port(c);
