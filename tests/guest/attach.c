@@ -22,7 +22,7 @@
 #define ATTACH_DEPOSITS_MAX 64
 #define APPEAR_ROUNDS       4000        /* scans of bus 0 before edu counts as never attached */
 #define APPEAR_DELAY        1000000     /* pause iterations between scans */
-#define BLOCK_ROUNDS        600         /* DMA round trips before the unmap counts as never seen */
+#define BLOCK_ROUNDS        50000       /* DMA round trips before the unmap counts as never seen */
 #define DMA_LEN             1024
 #define PAUSE_UNIT          1000000ULL
 

@@ -427,7 +427,7 @@ boot_ok; hv_ddomain_ok
 # c1 programs its BAR and DMAs into its own RAM through its stage-2; the root
 # then takes that page away (UNMAP_GPA_PAGES) and c1's DMA through it is blocked.
 scenario hv-attach-edu 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu" 400
-root "role=root partid=1 marker=r1 attach=2 attach-wait=300"
+root "role=root partid=1 marker=r1 attach=2 attach-wait=50"
 child "c1:mem=64M role=child partid=2 marker=c1 edu-child"
 boot_ok; part_ok root; part_ok c1
 expect '^\[root\] ok [0-9]+ - attach: ATTACH_DEVICE edu to the child with a logical id \(partition 2, logical id 0x[0-9a-f]+'
