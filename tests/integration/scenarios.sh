@@ -437,6 +437,14 @@ expect '^\[c1\] ok [0-9]+ - edu-child: BAR0 programmed at its GPA'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2 \(GPA 0x2001000 -> GPA 0x2000000\)'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
 
+# The same on AMD-Vi (its tables cannot be the NPT: a mirror kept in step with the stage-2).
+scenario hv-attach-edu-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu" 400
+root "role=root partid=1 marker=r1 attach=2 attach-wait=50"
+child "c1:mem=64M role=child partid=2 marker=c1 edu-child"
+boot_ok; part_ok root; part_ok c1
+expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2'
+expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
+
 # A child's root-only calls: ACCESS_DENIED, and the pages they name stay the child's.
 scenario hv-deny 33 "FW=bios IOMMU=intel SMP=2" "exit=qemu" 240
 root "role=root partid=1 marker=r1"
