@@ -26,6 +26,8 @@
 #define SAFE_FAULT(vec)         (0x100 | (vec))
 /* Result of hv_call_page when the page faulted: not a hypercall result (bits 63:44 are RsvdZ). */
 #define HV_CALL_FAULTED(vec)    (BIT(63) | (vec))
+/* Result of hv_issue when there is no usable hypercall page. */
+#define HV_CALL_NO_PAGE         (BIT(63) | 0xffff)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -155,6 +157,8 @@ bool hv_test_unknown_call(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_deposit(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_vp_index(const struct guest_ctx *c, char *why, size_t n);
 bool hv_test_unknown_msr(const struct guest_ctx *c, char *why, size_t n);
+/* One hypercall through the page: RAX, or HV_CALL_FAULTED(vector) / HV_CALL_NO_PAGE. */
+uint64_t hv_issue(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
 
 /* pci.c: ACPI, ECAM and config-port checks. */
 bool pci_test_acpi_hidden(const struct guest_ctx *c, char *why, size_t n);
@@ -162,12 +166,50 @@ bool pci_test_ecam_hidden(const struct guest_ctx *c, char *why, size_t n);
 bool pci_test_cf8_hidden(const struct guest_ctx *c, char *why, size_t n);
 /* Highest ECAM end address MCFG lists (0: none), so paging_build covers it. */
 uint64_t pci_ecam_top(const struct mb2_view *v);
+/* ECAM address of a segment-0 function's config space (0: MCFG does not cover it). */
+uint64_t pci_ecam_fn(const struct mb2_view *v, uint8_t bus, uint8_t dev, uint8_t fn);
+/* Configuration mechanism #1: dword at `off`. */
+uint32_t pci_cf8_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off);
+void pci_cf8_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off, uint32_t val);
 
 /* apic.c: IPIs from this partition, and the stray-vector check. */
 bool apic_test_ipi(const struct guest_ctx *c, char *why, size_t n);
 bool apic_test_irr(const struct guest_ctx *c, char *why, size_t n);
 /* Software-enable the local APIC (before a hold with irr-check). */
 void apic_enable(void);
+
+/* ddomain.c: the root's device-domain flow with edu (option ddomain). */
+bool dd_test_find(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_default_dma(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_create(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_deposit(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_map(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_attach(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_dma_lands(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_unmap(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_dma_blocked(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_detach(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_delete(const struct guest_ctx *c, char *why, size_t n);
+bool dd_test_default_again(const struct guest_ctx *c, char *why, size_t n);
+
+/* attach.c: direct attach (root attach=, child edu-child) and a child's denied calls (deny). */
+bool att_test_find(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_attach(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_unmap_child(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_appears(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_enable(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_dma(const struct guest_ctx *c, char *why, size_t n);
+bool att_test_child_blocked(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_0(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_1(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_2(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_3(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_4(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_5(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_6(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_7(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_8(const struct guest_ctx *c, char *why, size_t n);
+bool deny_test_9(const struct guest_ctx *c, char *why, size_t n);
 
 /* memcheck.c */
 bool mem_test_writable(const struct guest_ctx *c, char *why, size_t n);

@@ -202,6 +202,18 @@ static bool call(uint64_t control, uint64_t in, uint64_t out, uint64_t *result, 
 	return true;
 }
 
+uint64_t hv_issue(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)
+{
+	uint64_t result;
+
+	if (!page_usable)
+		return HV_CALL_NO_PAGE;
+	trap_expect_hypercall(hypercall_page, true);
+	result = hv_call_page(hypercall_page, control, in_gpa, out_gpa);
+	trap_expect_hypercall(NULL, false);
+	return result;
+}
+
 bool hv_test_partition_id(const struct guest_ctx *c, char *why, size_t n)
 {
 	uint64_t result;

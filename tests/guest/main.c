@@ -11,7 +11,7 @@
 #define WHY_MAX        192
 #define HOLD_UNIT      1000000ULL   /* hold=N is N million pause iterations */
 #define HOLD_REPORT    10           /* a "# still running" line every 10 million */
-#define TESTS_MAX      32
+#define TESTS_MAX      64
 
 static struct guest_ctx ctx;
 static char mb2_why[WHY_MAX];
@@ -168,6 +168,35 @@ static unsigned build_tests(struct guest_test t[TESTS_MAX], const struct guest_o
 	TEST(o->ecam_hidden, pci_test_ecam_hidden, "ECAM: hidden function reads all-ones, 00:00.0 real");
 	TEST(o->ecam_hidden, pci_test_cf8_hidden, "0xCF8/0xCFC: hidden function reads all-ones, 00:00.0 real");
 	TEST(o->memcheck, mem_test_writable, "memcheck: every available region is writable RAM");
+	TEST(o->ddomain, dd_test_find, "ddomain: edu 1234:11e8 found through ECAM, memory space and bus mastering on");
+	TEST(o->ddomain, dd_test_default_dma, "ddomain: edu DMA in the default domain lands at GPA = bus address");
+	TEST(o->ddomain, dd_test_create, "ddomain: CREATE_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_deposit, "ddomain: DEPOSIT_MEMORY to the root's pool");
+	TEST(o->ddomain, dd_test_map, "ddomain: MAP_DEVICE_GPA_PAGES in 507-page batches with deposit-and-retry");
+	TEST(o->ddomain, dd_test_attach, "ddomain: ATTACH_DEVICE_DOMAIN edu by its PCI hv_device_id");
+	TEST(o->ddomain, dd_test_dma_lands, "ddomain: edu DMA lands at the mapped page (IOVA -> GPA)");
+	TEST(o->ddomain, dd_test_unmap, "ddomain: UNMAP_DEVICE_GPA_PAGES of the whole buffer");
+	TEST(o->ddomain, dd_test_dma_blocked, "ddomain: after unmap the same DMA is blocked, memory unchanged");
+	TEST(o->ddomain, dd_test_detach, "ddomain: DETACH_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_delete, "ddomain: DELETE_DEVICE_DOMAIN");
+	TEST(o->ddomain, dd_test_default_again, "ddomain: back in the default domain, DMA lands at GPA = bus address");
+	TEST(o->has_attach, att_test_find, "attach: edu 1234:11e8 found through ECAM");
+	TEST(o->has_attach, att_test_attach, "attach: ATTACH_DEVICE edu to the child with a logical id");
+	TEST(o->has_attach, att_test_unmap_child, "attach: UNMAP_GPA_PAGES of the child's DMA page");
+	TEST(o->edu_child, att_test_child_appears, "edu-child: edu appears in config space (0xCF8/0xCFC)");
+	TEST(o->edu_child, att_test_child_enable, "edu-child: BAR0 programmed at its GPA, memory space and bus mastering on");
+	TEST(o->edu_child, att_test_child_dma, "edu-child: DMA lands in the child's RAM through its stage-2");
+	TEST(o->edu_child, att_test_child_blocked, "edu-child: DMA through the page blocked after the root's UNMAP_GPA_PAGES");
+	TEST(o->deny, deny_test_0, "deny: CREATE_DEVICE_DOMAIN gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_1, "deny: ATTACH_DEVICE_DOMAIN gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_2, "deny: MAP_DEVICE_GPA_PAGES gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_3, "deny: UNMAP_DEVICE_GPA_PAGES gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_4, "deny: DETACH_DEVICE_DOMAIN gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_5, "deny: DELETE_DEVICE_DOMAIN gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_6, "deny: ATTACH_DEVICE gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_7, "deny: MAP_GPA_PAGES on the root gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_8, "deny: UNMAP_GPA_PAGES on the root gets ACCESS_DENIED, nothing changed");
+	TEST(o->deny, deny_test_9, "deny: DEPOSIT_MEMORY to the root gets ACCESS_DENIED, nothing changed");
 	TEST(o->has_ipi, apic_test_ipi, "IPIs to another partition's CPU");
 	TEST(o->hold, t_hold, "hold: still running");
 	TEST(o->irr_check, apic_test_irr, "irr-check: no stray IPI vector pending");

@@ -165,6 +165,12 @@ static int parse_word(const char *w, size_t len, struct guest_opts *o)
 			o->irr_check = true;
 		else if (NAME("deposit"))
 			o->deposit = true;
+		else if (NAME("ddomain"))
+			o->ddomain = true;
+		else if (NAME("deny"))
+			o->deny = true;
+		else if (NAME("edu-child"))
+			o->edu_child = true;
 		else
 			return -1;
 		return 0;
@@ -206,6 +212,14 @@ static int parse_word(const char *w, size_t len, struct guest_opts *o)
 	}
 	if (NAME("hold"))
 		return guest_parse_u64(v, vlen, &o->hold) || o->hold > 1000000 ? -1 : 0;
+	if (NAME("attach")) {
+		o->has_attach = true;
+		return guest_parse_u64(v, vlen, &o->attach) || o->attach < 2 ? -1 : 0;
+	}
+	if (NAME("attach-wait"))
+		return guest_parse_u64(v, vlen, &o->attach_wait) || o->attach_wait > 1000000 ? -1 : 0;
+	if (NAME("dma-gpa"))
+		return guest_parse_u64(v, vlen, &o->dma_gpa) || o->dma_gpa % 4096 || !o->dma_gpa ? -1 : 0;
 	if (NAME("marker")) {
 		if (vlen == 0 || vlen >= sizeof(o->marker))
 			return -1;
@@ -237,7 +251,8 @@ unsigned guest_opts_parse(const char *cmdline, struct guest_opts *o)
 {
 	const char *p = cmdline ? cmdline : "";
 
-	*o = (struct guest_opts){ .role = ROLE_ROOT };
+	*o = (struct guest_opts){ .role = ROLE_ROOT, .attach_wait = ATTACH_WAIT_DEFAULT,
+				  .dma_gpa = DMA_GPA_DEFAULT };
 	while (*p) {
 		const char *w;
 		size_t len;

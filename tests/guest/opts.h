@@ -12,6 +12,8 @@
 #define GUEST_EXCLUDE_MAX   8
 #define GUEST_BAD_WORDS_MAX 4
 #define GUEST_WORD_MAX      48
+#define ATTACH_WAIT_DEFAULT 100         /* million pause iterations */
+#define DMA_GPA_DEFAULT     0x2000000   /* 32 MiB: inside a 64 MiB child */
 
 enum guest_role { ROLE_ROOT, ROLE_CHILD };
 enum guest_crash { CRASH_NONE, CRASH_WRITE, CRASH_READ, CRASH_TRIPLE };
@@ -40,6 +42,13 @@ struct guest_opts {
 	bool irr_check;
 	bool deposit;           /* DEPOSIT_MEMORY / WITHDRAW_MEMORY round trip */
 	uint64_t hold;          /* millions of pause iterations */
+	bool ddomain;           /* root: the device-domain flow with edu */
+	bool deny;              /* child: root-only calls get ACCESS_DENIED */
+	bool has_attach;        /* root: direct-attach edu to partition `attach` */
+	uint64_t attach;
+	uint64_t attach_wait;   /* root: millions of pause iterations before UNMAP_GPA_PAGES */
+	bool edu_child;         /* child: use the attached edu */
+	uint64_t dma_gpa;       /* the child page edu writes (and the root unmaps) */
 	bool has_marker;
 	char marker[GUEST_WORD_MAX];
 	/* Words that were not understood, for the command-line test to report. */

@@ -105,6 +105,27 @@ static uint32_t cf8_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 	return inl(PCI_CFC);
 }
 
+uint64_t pci_ecam_fn(const struct mb2_view *v, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	struct ecam_window w[8];
+	unsigned nw = mcfg_windows(v, w, ARRAY_SIZE(w));
+	uint64_t pa = ecam_addr(w, nw, bus, dev, fn);
+
+	return pa && pa + PAGE_SIZE <= paging_limit() ? pa : 0;
+}
+
+uint32_t pci_cf8_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
+{
+	return cf8_read(bus, dev, fn, off);
+}
+
+void pci_cf8_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off, uint32_t val)
+{
+	outl(PCI_CF8, PCI_CF8_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 |
+		      (uint32_t)fn << 8 | (off & 0xfc));
+	outl(PCI_CFC, val);
+}
+
 static bool vendor_real(uint32_t id)
 {
 	return (id & 0xffff) != 0xffff && (id & 0xffff) != 0;

@@ -108,6 +108,23 @@ static void test_opts_every_option(void **state)
 	assert_int_equal(o.crash_addr, 0x1000);
 }
 
+static void test_opts_hypercall_suites(void **state)
+{
+	(void)state;
+	assert_int_equal(guest_opts_parse("ddomain deny edu-child", &o), 0);
+	assert_true(o.ddomain && o.deny && o.edu_child);
+	assert_false(o.has_attach);
+	assert_int_equal(o.attach_wait, ATTACH_WAIT_DEFAULT);
+	assert_int_equal(o.dma_gpa, DMA_GPA_DEFAULT);
+	assert_int_equal(guest_opts_parse("attach=2 attach-wait=30 dma-gpa=0x1000000", &o), 0);
+	assert_true(o.has_attach);
+	assert_int_equal(o.attach, 2);
+	assert_int_equal(o.attach_wait, 30);
+	assert_int_equal(o.dma_gpa, 0x1000000);
+	/* The root (1) is no attach target; a GPA must be a page; the wait is bounded. */
+	assert_int_equal(guest_opts_parse("attach=1 dma-gpa=0x1001 dma-gpa=0 attach-wait=1000001 ddomain=1", &o), 5);
+}
+
 static void test_opts_crash_forms(void **state)
 {
 	(void)state;
@@ -503,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_fmt_truncates),
 		cmocka_unit_test(test_opts_defaults),
 		cmocka_unit_test(test_opts_every_option),
+		cmocka_unit_test(test_opts_hypercall_suites),
 		cmocka_unit_test(test_opts_crash_forms),
 		cmocka_unit_test(test_opts_rejects),
 		cmocka_unit_test(test_opts_exclude_limit),

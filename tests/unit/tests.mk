@@ -31,6 +31,7 @@ ut_mb2_build_src := kernel/partition/mb2_build.c boot/mb2.c
 ut_guest_map_src := kernel/partition/guest_map.c kernel/frames.c
 ut_acpi_hide_src := arch/x86/acpi_hide.c arch/x86/acpi.c
 ut_guest_src    := tests/guest/opts.c tests/guest/mb2view.c tests/guest/acpi.c tests/guest/fmt.c
+ut_guest_hv_src := tests/guest/hvlib.c
 ut_partition_words_src := kernel/partition/words.c kernel/partition/vuart.c
 ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c arch/x86/decode.c
