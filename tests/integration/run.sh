@@ -143,7 +143,11 @@ boot_qemu() {
 		fi
 		return
 	fi
-	[ -n "${s_input[$n]}" ] && { boot_with_input "$n" "$dir"; return; }
+	if [ -n "${s_input[$n]}" ]; then
+		boot_with_input "$n" "$dir" "$image"
+		echo "$?"
+		return
+	fi
 	# shellcheck disable=SC2086
 	env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="file:$dir/serial.log" \
 		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$image" \
@@ -207,7 +211,7 @@ boot_with_input() {
 	feeder=$!
 	# shellcheck disable=SC2086
 	env SMP=1 ${s_vars[$n]} QEMU_EXTRA="${s_extra[$n]}" SERIAL="pipe:$dir/con" \
-		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$dir/iomon.iso" \
+		timeout --kill-after=5 "${s_timeout[$n]}" tools/qemu.sh "$3" \
 		> "$dir/qemu.log" 2>&1
 	rc=$?
 	sleep 0.5
