@@ -16,6 +16,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/smp_boot.h"
 #include "kernel/frames.h"
+#include "kernel/idle.h"
 #include "kernel/log.h"
 #include "kernel/phys.h"
 #include "kernel/smp.h"
@@ -95,6 +96,8 @@ void ap_main(void)
 			fn(pc->work_arg);
 			break;
 		}
+		/* Waiting is the monitor's time: drain IOMMU faults, read the serial line. */
+		idle_poll();
 		cpu_relax();
 	}
 	cpu_halt_forever();

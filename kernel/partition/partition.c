@@ -432,8 +432,13 @@ static void keep_spare_cpus(void)
 {
 	unsigned kept = 0;
 
+	/*
+	 * Only CPUs no partition owns: a partition's further CPUs wait in
+	 * ap_main() for the STARTUP its guest may send (they poll faults and
+	 * the serial line while they wait).
+	 */
 	for (unsigned cpu = 1; cpu < smp_cpu_count(); cpu++)
-		if (!runs_a_partition(cpu) && smp_run_on(cpu, monitor_cpu, NULL) == 0)
+		if (!part_of_cpu(cpu) && !runs_a_partition(cpu) && smp_run_on(cpu, monitor_cpu, NULL) == 0)
 			kept++;
 	if (kept)
 		pr_info("%u CPU(s) kept by the monitor (fault drain, serial shell)", kept);

@@ -111,12 +111,14 @@ static bool s2_maps(struct partition *p, uint64_t gpa)
 	return pt_lookup(&p->s2, gpa, &pa, NULL, NULL) == 0;
 }
 
+/* Exits the guest caused: the monitor's own periodic timer exits (VMX) do not count. */
 static uint64_t exits_of(const struct partition *p)
 {
 	uint64_t n = 0;
 
 	for (unsigned k = 0; k < PEXIT_KINDS; k++)
-		n += __atomic_load_n(&p->exits[k], __ATOMIC_RELAXED);
+		if (k != PEXIT_TIMER)
+			n += __atomic_load_n(&p->exits[k], __ATOMIC_RELAXED);
 	return n;
 }
 

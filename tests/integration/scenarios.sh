@@ -362,7 +362,6 @@ expect '^dev   0000:01:00\.0 1b36:0010 device rids 01:00\.0 group [0-9]+ owner r
 expect '^unit 0 VT-d 0x00000000fed90000 seg 0 VT-d 1\.0, 4-level tables, MGAW 48, 2M 1G 1 fault records, CM=0 C=0; translating; QI head [0-9]+ tail [0-9]+; [1-9][0-9]* invalidations, 0 faults'
 expect '^domain 0x0 identity owner root devices [1-9][0-9]* format vtd-sl table-pages [1-9]'
 expect '^domain 0xffffffff blocked owner - devices 0'
-expect '^I/part: 1 CPU\(s\) kept by the monitor \(fault drain, serial shell\)'
 expect '^partition 1 root root running cpus [0-9],[0-9] mem [0-9]+M'
 expect '^partition 2 c1 child running cpus [0-9] mem 64M'
 expect '^partition 2 c1 exits [1-9][0-9]*: .*io [1-9]'
