@@ -32,7 +32,8 @@ bench: $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_hvmap
 # it walks and the engine, all with the monitor's flags.
 BENCH_HV_SRC := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
 	kernel/hvcall/caps.c kernel/hvcall/partition_id.c kernel/hvcall/domain.c kernel/hvcall/map.c \
-	kernel/hvcall/devid.c iommu/iommu.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c \
+	kernel/hvcall/devid.c kernel/partition/gpa.c iommu/iommu.c iommu/share.c iommu/mapcount.c \
+	iommu/unity.c iommu/fault.c iommu/rangeset.c tests/unit/attach_stubs.c \
 	pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
 BENCH_HV_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_HV_SRC)) \
 	$(BUILD)/bench/h/bench_hvmap.o $(BUILD)/bench/h/bench_stubs.o

@@ -67,52 +67,6 @@ uint64_t hvcall_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* As kernel/partition/partition.c (these three): the RAM chunks, then the stage-2 must map it now. */
-paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
-{
-	for (unsigned i = 0; i < p->ram_chunks; i++) {
-		const struct part_chunk *c = &p->ram[i];
-
-		if (gpa >= c->gpa && gpa - c->gpa < c->size)
-			return c->hpa + (gpa - c->gpa);
-	}
-	return 0;
-}
-
-paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
-{
-	paddr_t hpa = part_chunk_hpa(p, gpa);
-
-	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, NULL) < 0)
-		return 0;
-	return hpa;
-}
-
-paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *first, uint64_t *span)
-{
-	uint64_t leaf = PAGE_SIZE, lo = 0, hi = 0, base;
-	paddr_t hpa = 0;
-
-	*first = *span = 0;
-	for (unsigned i = 0; i < p->ram_chunks && !hpa; i++) {
-		const struct part_chunk *c = &p->ram[i];
-
-		if (gpa >= c->gpa && gpa - c->gpa < c->size) {
-			hpa = c->hpa + (gpa - c->gpa);
-			lo = c->gpa;
-			hi = c->gpa + c->size;
-		}
-	}
-	if (hpa && p->s2.root && pt_lookup(&p->s2, gpa, NULL, NULL, &leaf) < 0)
-		hpa = 0;
-	if (!hpa)
-		return 0;
-	base = ALIGN_DOWN(gpa, leaf);
-	*first = MAX(lo, base);
-	*span = MIN(hi, base + leaf) - *first;
-	return hpa;
-}
-
 /* Only the input page has contents; the same page checks as the monitor's copy. */
 int copy_from_guest(struct partition *p, void *dst, uint64_t gpa, uint64_t len)
 {
