@@ -27,7 +27,6 @@
 #define PART_RAM_CHUNKS     32
 #define PART_CMDLINE_MAX    256
 #define PART_ROOT_ID        1           /* what HvCallGetPartitionId returns for the root */
-#define PART_CHILD_MEM_MIN  (4 * MiB)
 #define PART_CHILD_MEM_DEFAULT (64 * MiB)
 
 enum part_state {
