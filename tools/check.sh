@@ -58,7 +58,7 @@ else
 fi
 
 echo "== fuzz smoke runs (libFuzzer, ASan+UBSan, fixed seed)"
-runs=${FUZZ_RUNS:-300000}
+runs=${FUZZ_RUNS:-150000}
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	[ "$name" = fuzz_stubs ] && continue
