@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "iommu/selftest_dma.h"
+#include "iommu/edu.h"
 #include "iommu/iommu.h"
 #include "arch/x86/io.h"
 #include "kernel/frames.h"
@@ -35,23 +36,6 @@
 #include "pci/group.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
-
-#define EDU_VENDOR          0x1234
-#define EDU_DEVICE          0x11e8
-#define EDU_REG_DMA_SRC     0x80
-#define EDU_REG_DMA_DST     0x88
-#define EDU_REG_DMA_COUNT   0x90
-#define EDU_REG_DMA_CMD     0x98
-#define  EDU_DMA_START      BIT(0)
-#define  EDU_DMA_TO_RAM     BIT(1)   /* buffer -> RAM; clear: RAM -> buffer */
-#define EDU_BUFFER          0x40000
-#define EDU_DMA_TIMEOUT_US  2000000  /* a transfer takes 100 ms of QEMU virtual time */
-/*
- * Bytes per transfer. QEMU 7.2's edu rejects a transfer that reaches the
- * last byte of its buffer (an off-by-one in edu_check_range) by aborting
- * QEMU, and a count of 0 likewise; half a page stays clear of both.
- */
-#define EDU_XFER            2048
 
 #define PCI_STATUS_SIG_TARGET_ABORT BIT(11)
 #define PCI_CLASS_IOMMU     0x080600
@@ -87,47 +71,10 @@ static void tap(struct dma_test *t, bool ok, const char *what)
 	log_raw("%sok %u - %s", ok ? "" : "not ", t->n, what);
 }
 
-static void fill(paddr_t pa, uint64_t pattern)
-{
-	uint64_t *p = phys_map(pa, PAGE_SIZE, PHYS_WB);
-
-	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
-		p[i] = pattern + i;
-}
-
-/* The bytes a transfer touches hold `pattern`. */
-static bool holds(paddr_t pa, uint64_t pattern)
-{
-	const uint64_t *p = phys_map(pa, EDU_XFER, PHYS_WB);
-
-	for (unsigned i = 0; i < EDU_XFER / 8; i++)
-		if (p[i] != pattern + i)
-			return false;
-	return true;
-}
-
-/* While the device works the monitor idles: faults are drained as they would be in normal operation. */
-static int edu_idle(void *ctx)
-{
-	struct edu *e = ctx;
-
-	idle_poll();
-	return !(mmio_read64(e->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START);
-}
-
-static int edu_transfer(struct edu *e, uint64_t src, uint64_t dst, uint64_t cmd)
-{
-	mmio_write64(e->mmio + EDU_REG_DMA_SRC, src);
-	mmio_write64(e->mmio + EDU_REG_DMA_DST, dst);
-	mmio_write64(e->mmio + EDU_REG_DMA_COUNT, EDU_XFER);
-	mmio_write64(e->mmio + EDU_REG_DMA_CMD, cmd | EDU_DMA_START);
-	return poll_timeout_us(edu_idle, e, EDU_DMA_TIMEOUT_US);
-}
-
 /* Device reads one page at `iova` into its buffer. */
-static int edu_load(struct dma_test *t, uint64_t iova) { return edu_transfer(&t->edu, iova, EDU_BUFFER, 0); }
+static int edu_load(struct dma_test *t, uint64_t iova) { return edu_dma(t->edu.mmio, iova, EDU_BUFFER, 0); }
 /* Device writes its buffer to one page at `iova`. */
-static int edu_store(struct dma_test *t, uint64_t iova) { return edu_transfer(&t->edu, EDU_BUFFER, iova, EDU_DMA_TO_RAM); }
+static int edu_store(struct dma_test *t, uint64_t iova) { return edu_dma(t->edu.mmio, EDU_BUFFER, iova, EDU_DMA_TO_RAM); }
 
 static int find_edu(struct pci_dev *d, void *ctx)
 {
@@ -246,15 +193,15 @@ static void test_default_domain(struct dma_test *t)
 	uint64_t a = 0x6564752d64656661ULL;   /* "edu-defa" */
 	bool landed;
 
-	fill(t->src, a);
-	fill(t->dst, 0);
-	landed = edu_load(t, t->src) == 0 && edu_store(t, t->dst) == 0 && holds(t->dst, a);
+	edu_fill(t->src, a);
+	edu_fill(t->dst, 0);
+	landed = edu_load(t, t->src) == 0 && edu_store(t, t->dst) == 0 && edu_holds(t->dst, a);
 	t->pattern = a;
 	tap(t, landed, "default domain: DMA into root RAM lands");
 
-	fill(t->monitor_page, 0x6d6f6e69746f7221ULL);
+	edu_fill(t->monitor_page, 0x6d6f6e69746f7221ULL);
 	iommu_last_fault(&(struct iommu_fault){ 0 });   /* forget older faults */
-	tap(t, edu_store(t, t->monitor_page) == 0 && holds(t->monitor_page, 0x6d6f6e69746f7221ULL),
+	tap(t, edu_store(t, t->monitor_page) == 0 && edu_holds(t->monitor_page, 0x6d6f6e69746f7221ULL),
 	    "default domain: DMA aimed at monitor memory is blocked, memory unchanged");
 	if (t->vtd)
 		tap(t, blocked_evidence(t, t->monitor_page, true, 5),
@@ -289,47 +236,47 @@ static void test_paging_domain(struct dma_test *t)
 	tap(t, t->dom && iommu_group_attach(t->dom, t->edu.dev->group) == 0, "paging domain: created, edu (its group) attached");
 	if (!t->dom)
 		return;
-	fill(t->page, 0);
+	edu_fill(t->page, 0);
 	tap(t, map_page(t, TEST_IOVA, t->page, PAGE_SIZE, PT_READ | PT_WRITE) &&
-	    edu_store(t, TEST_IOVA) == 0 && holds(t->page, t->pattern),
+	    edu_store(t, TEST_IOVA) == 0 && edu_holds(t->page, t->pattern),
 	    "paging domain: IOVA 0x40000000 -> page, DMA lands in that page");
 
-	fill(t->page, 0);
-	tap(t, unmap_page(t, TEST_IOVA, PAGE_SIZE) && edu_store(t, TEST_IOVA) == 0 && holds(t->page, 0),
+	edu_fill(t->page, 0);
+	tap(t, unmap_page(t, TEST_IOVA, PAGE_SIZE) && edu_store(t, TEST_IOVA) == 0 && edu_holds(t->page, 0),
 	    "paging domain: after unmap the same DMA is blocked, memory unchanged");
 	if (t->vtd)
 		tap(t, blocked_evidence(t, TEST_IOVA, true, 5), "paging domain: the unmapped IOVA faulted");
 
-	fill(t->page, c);
+	edu_fill(t->page, c);
 	tap(t, map_page(t, TEST_IOVA, t->page, PAGE_SIZE, PT_READ) && edu_store(t, TEST_IOVA) == 0 &&
-	    holds(t->page, c), "paging domain: read-only mapping blocks a device write, memory unchanged");
+	    edu_holds(t->page, c), "paging domain: read-only mapping blocks a device write, memory unchanged");
 	if (t->vtd)
 		tap(t, blocked_evidence(t, TEST_IOVA, true, 5),
 		    "paging domain: write to a read-only page faulted (reason 5)");
 
-	fill(t->dst2, 0);
+	edu_fill(t->dst2, 0);
 	tap(t, map_page(t, TEST_IOVA_RO_OUT, t->dst2, PAGE_SIZE, PT_READ | PT_WRITE) &&
-	    edu_load(t, TEST_IOVA) == 0 && edu_store(t, TEST_IOVA_RO_OUT) == 0 && holds(t->dst2, c),
+	    edu_load(t, TEST_IOVA) == 0 && edu_store(t, TEST_IOVA_RO_OUT) == 0 && edu_holds(t->dst2, c),
 	    "paging domain: the read-only mapping still serves device reads");
 	t->pattern = c;
 
-	fill(t->page, 0);
+	edu_fill(t->page, 0);
 	tap(t, unmap_page(t, TEST_IOVA, PAGE_SIZE) &&
 	    map_page(t, TEST_IOVA, t->page, PAGE_SIZE, PT_READ | PT_WRITE) &&
-	    edu_store(t, TEST_IOVA) == 0 && holds(t->page, c), "paging domain: remapped read-write, DMA lands again");
+	    edu_store(t, TEST_IOVA) == 0 && edu_holds(t->page, c), "paging domain: remapped read-write, DMA lands again");
 
-	fill(t->big + off, 0);
+	edu_fill(t->big + off, 0);
 	tap(t, map_page(t, TEST_IOVA_2M, t->big, 2 * MiB, PT_READ | PT_WRITE) &&
 	    pt_lookup(&t->dom->pt, TEST_IOVA_2M + off, &pa, NULL, &psize) == 0 && psize == 2 * MiB &&
-	    pa == t->big + off && edu_store(t, TEST_IOVA_2M + off) == 0 && holds(t->big + off, c),
+	    pa == t->big + off && edu_store(t, TEST_IOVA_2M + off) == 0 && edu_holds(t->big + off, c),
 	    "paging domain: a 2 MiB mapping is one superpage and DMA at its last 4 KiB lands");
 }
 
 static void test_null_domain(struct dma_test *t)
 {
-	fill(t->dst, 0);
+	edu_fill(t->dst, 0);
 	tap(t, iommu_group_attach(iommu_domain_null(), t->edu.dev->group) == 0 && edu_store(t, t->dst) == 0 &&
-	    holds(t->dst, 0), "null domain: DMA into root RAM is blocked, memory unchanged");
+	    edu_holds(t->dst, 0), "null domain: DMA into root RAM is blocked, memory unchanged");
 	tap(t, blocked_evidence(t, t->dst, true, 2), t->vtd ?
 	    "null domain: fault reason 2 (context entry not present)" :
 	    "null domain: the IOMMU function signalled a target abort");
@@ -338,12 +285,12 @@ static void test_null_domain(struct dma_test *t)
 /* Moving a device takes effect at once: a stale IOTLB entry would let the second DMA through. */
 static void test_moves(struct dma_test *t)
 {
-	fill(t->dst, 0);
-	tap(t, iommu_group_detach(t->edu.dev->group) == 0 && edu_store(t, t->dst) == 0 && holds(t->dst, t->pattern),
+	edu_fill(t->dst, 0);
+	tap(t, iommu_group_detach(t->edu.dev->group) == 0 && edu_store(t, t->dst) == 0 && edu_holds(t->dst, t->pattern),
 	    "move: back in the default domain, DMA into root RAM lands at once");
-	fill(t->dst, 0);
+	edu_fill(t->dst, 0);
 	tap(t, t->dom && iommu_group_attach(t->dom, t->edu.dev->group) == 0 && edu_store(t, t->dst) == 0 &&
-	    holds(t->dst, 0), "move: into the paging domain, the same address is blocked at once");
+	    edu_holds(t->dst, 0), "move: into the paging domain, the same address is blocked at once");
 	blocked_evidence(t, t->dst, true, 5);
 	tap(t, iommu_group_detach(t->edu.dev->group) == 0 && t->dom && iommu_domain_destroy(t->dom) == 0,
 	    "move: detached and the paging domain destroyed");
@@ -411,7 +358,7 @@ bool selftest_dma_storm(void)
 	log_raw("# edu %04x:%02x:%02x.%u writes monitor page 0x%llx %u times; storm limit %u",
 		t.edu.dev->seg, t.edu.dev->bus, PCI_DEV(t.edu.dev->devfn), PCI_FN(t.edu.dev->devfn),
 		(unsigned long long)t.monitor_page, limit + 1 + STORM_EXTRA, limit);
-	fill(t.monitor_page, pattern);
+	edu_fill(t.monitor_page, pattern);
 	t.edu.dev->dma_faults = 0;
 	for (unsigned i = 0; i < limit + 1 + STORM_EXTRA; i++)
 		transfers += edu_store(&t, t.monitor_page) == 0;
@@ -424,7 +371,7 @@ bool selftest_dma_storm(void)
 	tap(&t, t.edu.dev->dma_faults == (uint64_t)limit + 1,
 	    "the idle poll counted exactly N+1 faults: none after the cut-off");
 	tap(&t, !(cmd & PCI_COMMAND_BUS_MASTER), "edu lost bus mastering");
-	tap(&t, holds(t.monitor_page, pattern), "monitor memory unchanged");
+	tap(&t, edu_holds(t.monitor_page, pattern), "monitor memory unchanged");
 	frames_free(t.monitor_page, 1);
 	pci_dev_put(t.edu.dev);
 	log_raw("1..%u", t.n);

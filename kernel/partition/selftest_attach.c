@@ -25,6 +25,7 @@
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/exits.h"
 #include "iommu/iommu.h"
+#include "iommu/edu.h"
 #include "arch/x86/io.h"
 #include "arch/x86/kick.h"
 #include "kernel/idle.h"
@@ -37,17 +38,6 @@
 #include "pci/pci.h"
 #include "pci/regs.h"
 
-#define EDU_VENDOR        0x1234
-#define EDU_DEVICE        0x11e8
-#define EDU_REG_DMA_SRC   0x80
-#define EDU_REG_DMA_DST   0x88
-#define EDU_REG_DMA_COUNT 0x90
-#define EDU_REG_DMA_CMD   0x98
-#define  EDU_DMA_START    BIT(0)
-#define  EDU_DMA_TO_RAM   BIT(1)
-#define EDU_BUFFER        0x40000
-#define EDU_XFER          2048      /* QEMU 7.2's edu aborts on a transfer reaching its buffer's end */
-#define EDU_TIMEOUT_US    2000000
 #define TEST_LOGICAL_ID   0x10
 #define ATTACH_TESTS      8
 
@@ -69,39 +59,6 @@ static int find_edu(struct pci_dev *d, void *ctx)
 		return 1;
 	}
 	return 0;
-}
-
-static int edu_done(void *ctx)
-{
-	idle_poll();
-	return !(mmio_read64((uint8_t *)ctx + EDU_REG_DMA_CMD) & EDU_DMA_START);
-}
-
-static int edu_dma(uint8_t *mmio, uint64_t src, uint64_t dst, uint64_t cmd)
-{
-	mmio_write64(mmio + EDU_REG_DMA_SRC, src);
-	mmio_write64(mmio + EDU_REG_DMA_DST, dst);
-	mmio_write64(mmio + EDU_REG_DMA_COUNT, EDU_XFER);
-	mmio_write64(mmio + EDU_REG_DMA_CMD, cmd | EDU_DMA_START);
-	return poll_timeout_us(edu_done, mmio, EDU_TIMEOUT_US);
-}
-
-static void fill(paddr_t pa, uint64_t pattern)
-{
-	uint64_t *p = phys_map(pa, PAGE_SIZE, PHYS_WB);
-
-	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
-		p[i] = pattern + i;
-}
-
-static bool holds(paddr_t pa, uint64_t pattern)
-{
-	const uint64_t *p = phys_map(pa, EDU_XFER, PHYS_WB);
-
-	for (unsigned i = 0; i < EDU_XFER / 8; i++)
-		if (p[i] != pattern + i)
-			return false;
-	return true;
 }
 
 static bool s2_maps(struct partition *p, uint64_t gpa)
@@ -163,11 +120,11 @@ static void dma_checks(struct partition *child, uint8_t *mmio)
 	uint64_t kicks_before = cpu_kicks_taken(cpu), t0;
 	int rc;
 
-	fill(src_hpa, 0xA77AC4ED00000000ull);
-	fill(dst_hpa, 0);
+	edu_fill(src_hpa, 0xA77AC4ED00000000ull);
+	edu_fill(dst_hpa, 0);
 	rc = edu_dma(mmio, src, EDU_BUFFER, 0);
 	rc |= edu_dma(mmio, EDU_BUFFER, dst, EDU_DMA_TO_RAM);
-	tap(rc == 0 && holds(dst_hpa, 0xA77AC4ED00000000ull),
+	tap(rc == 0 && edu_holds(dst_hpa, 0xA77AC4ED00000000ull),
 	    "edu DMA to child GPAs lands at the child's GPA->HPA (through its stage-2)");
 	tap(wait_spinning(child, cpu), "the child's CPU spins in its guest without exits (hold)");
 	t0 = time_now_us();
@@ -177,10 +134,10 @@ static void dma_checks(struct partition *child, uint8_t *mmio)
 		(unsigned long long)(cpu_kicks_taken(cpu) - kicks_before));
 	tap(rc == 0 && cpu_kicks_taken(cpu) > kicks_before,
 	    "revoke returned after the child's CPU was kicked out of its guest (NMI) and flushed");
-	fill(dst_hpa, 0);
+	edu_fill(dst_hpa, 0);
 	edu_dma(mmio, EDU_BUFFER, dst, EDU_DMA_TO_RAM);
 	iommu_fault_poll();
-	tap(holds(dst_hpa, 0) && !s2_maps(child, dst), "after revoke, the same DMA is blocked: memory unchanged");
+	tap(edu_holds(dst_hpa, 0) && !s2_maps(child, dst), "after revoke, the same DMA is blocked: memory unchanged");
 	tap(part_s2_grant(child, dst, dst_hpa, PAGE_SIZE, PT_READ | PT_WRITE | PT_EXEC) == 0,
 	    "the page is granted back");
 }
