@@ -8,6 +8,17 @@
 
 #include "iommu/pt/pt.h"
 
+/* Callgrind's client requests (counting one workload at a time), or nothing without valgrind. */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
+
 #define BENCH_ARENA_BASE 0x40000000ULL     /* "physical" address of the arena */
 
 void bench_arena_init(uint64_t bytes);

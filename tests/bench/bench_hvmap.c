@@ -23,16 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#endif
-
 #include "tests/bench/bench.h"
 #include "kernel/hvcall/hvcall.h"
 #include "kernel/partition/partition.h"

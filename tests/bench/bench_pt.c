@@ -21,16 +21,6 @@
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#endif
-
 #include "iommu/pt/pt.h"
 #include "tests/bench/bench.h"
 
