@@ -23,7 +23,7 @@ unsigned long child_dma_gpa = 0x2000000;
 module_param(child_dma_gpa, ulong, 0444);
 MODULE_PARM_DESC(child_dma_gpa, "the child's page that edu writes and the root then unmaps");
 
-unsigned int attach_wait_ms = 3000;
+unsigned int attach_wait_ms = 5000;
 module_param(attach_wait_ms, uint, 0444);
 MODULE_PARM_DESC(attach_wait_ms, "ms between ATTACH_DEVICE and UNMAP_GPA_PAGES (the child's first DMA)");
 
