@@ -86,7 +86,8 @@ u16 iomon_fill(void *in, const struct iomon_req *r, u64 **list)
 		fill_domain(&m->device_domain, r->domain);
 		m->map_flags = HV_MAP_GPA_READABLE | (r->writable ? HV_MAP_GPA_WRITABLE : 0);
 		m->target_device_va_base = r->addr;
-		*list = m->gpa_page_list;
+		/* 8-byte aligned at offset 40 of the page-aligned input page. */
+		*list = (u64 *)((u8 *)in + offsetof(struct hv_input_map_device_gpa_pages, gpa_page_list));
 		return HVCALL_MAP_DEVICE_GPA_PAGES;
 	}
 	case IOMON_UNMAP_DEVICE_GPA_PAGES: {
