@@ -66,7 +66,9 @@ struct page *alloc_pages(unsigned int gfp, int order)
 	struct page *p;
 	unsigned i, n = 1u << order;
 
-	(void)gfp;
+	/* Blocks are tried large first: their failures must not print Linux's allocation warning. */
+	if (order > 0)
+		assert_true(gfp & __GFP_NOWARN);
 	if ((alloc_fail_order >= 0 && order >= alloc_fail_order) || !alloc_budget || next_page + n > NPAGES)
 		return NULL;
 	alloc_budget--;

@@ -89,7 +89,7 @@ static void t_detach(void)
 
 static void t_back(void)
 {
-	char why[WHY_MAX] = "edu not back", *phys_buf;
+	char why[WHY_MAX] = "edu not back", *got;
 	struct page *src, *dst;
 	bool ok = false;
 
@@ -109,9 +109,9 @@ static void t_back(void)
 		    edu_dma(&edu, page_to_phys(dst), true, EDU_DMA_MAX)) {
 			snprintf(why, sizeof(why), "edu DMA did not complete");
 		} else {
-			phys_buf = page_address(dst);
-			ok = memchr_inv(phys_buf, 0x6d, EDU_DMA_MAX) == NULL &&
-			     memchr_inv(phys_buf + EDU_DMA_MAX, 0, PAGE_SIZE - EDU_DMA_MAX) == NULL;
+			got = page_address(dst);
+			ok = memchr_inv(got, 0x6d, EDU_DMA_MAX) == NULL &&
+			     memchr_inv(got + EDU_DMA_MAX, 0, PAGE_SIZE - EDU_DMA_MAX) == NULL;
 			snprintf(why, sizeof(why), ok ? "0x%llx -> 0x%llx" : "0x%llx -> 0x%llx: not exactly the transfer",
 				 (u64)page_to_phys(src), (u64)page_to_phys(dst));
 		}

@@ -62,7 +62,8 @@ static int alloc_pages_for_deposit(struct page **pg, unsigned int num)
 		int order = ilog2(num - have);
 		struct page *blk;
 
-		while (!(blk = alloc_pages(GFP_KERNEL, order)) && order > 0)
+		/* A larger block failing is expected: no allocation-failure report for those. */
+		while (!(blk = alloc_pages(GFP_KERNEL | (order ? __GFP_NOWARN : 0), order)) && order > 0)
 			order--;
 		if (!blk) {
 			while (have--)

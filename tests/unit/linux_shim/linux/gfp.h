@@ -4,6 +4,7 @@
 #define IOMON_SHIM_LINUX_GFP_H
 #include <linux/types.h>
 #define GFP_KERNEL 0u
+#define __GFP_NOWARN 1u
 struct page {
 	u64 pfn;
 	int state;              /* the test's: free, allocated, freed again */
