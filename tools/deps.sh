@@ -6,6 +6,9 @@ set -euo pipefail
 # The Linux root (Debian's linux-image-amd64, busybox-static) is not installed
 # here: tools/linux-root.sh downloads those packages with apt-get download and
 # unpacks them under build/linux/, so this machine's /boot stays untouched.
+# Its matching headers are fetched the same way (tools/linux-module.sh); building
+# the client module with them needs gcc-12 (the kernel's compiler) and the
+# libraries of linux-kbuild's tools (objtool: libelf1, zlib1g; sign-file: libssl3).
 
 PACKAGES=(
 	build-essential binutils make python3
@@ -15,6 +18,7 @@ PACKAGES=(
 	libcmocka-dev clang libclang-rt-14-dev
 	bochs bochsbios vgabios
 	gdb valgrind
+	gcc-12 libelf1 libssl3 zlib1g
 )
 
 missing=()

@@ -8,8 +8,9 @@
 #
 # Produces OUTDIR/vmlinuz (the bzImage of the version linux-image-amd64
 # depends on today), OUTDIR/initrd.gz (busybox-static and tests/linux/init),
-# OUTDIR/disk.img (1 MiB of fixed pseudo-random bytes the init checks) and
-# OUTDIR/version (the kernel's package version, for the headers).
+# OUTDIR/disk.img (1 MiB of fixed pseudo-random bytes the init checks),
+# OUTDIR/version (the kernel's package version) and, with tools/linux-module.sh,
+# OUTDIR/iomon_abi.ko (the client module, built against that version's headers).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +54,8 @@ if [ ! -s vmlinuz ] || [ "$(cat version 2>/dev/null)" != "$kver" ]; then
 	echo "$kver" >version
 fi
 
+"$top/tools/linux-module.sh" "$out"
+
 # 1 MiB of bytes that do not depend on the machine; the init checks their sha256.
 python3 - <<'PY'
 import hashlib, random
@@ -68,6 +71,6 @@ chmod 755 initramfs/bin/busybox
 cp "$top/tests/linux/init" initramfs/init
 chmod 755 initramfs/init
 cp disk.sha256 initramfs/etc/disk.sha256
-mkdir -p initramfs/lib/modules && cp modules/*.ko initramfs/lib/modules/
+mkdir -p initramfs/lib/modules && cp modules/*.ko iomon_abi.ko initramfs/lib/modules/
 python3 "$top/tools/mkcpio.py" initramfs | gzip -9n >initrd.gz
 echo "linux-root: $kpkg ($(stat -c %s vmlinuz) bytes), initrd.gz $(stat -c %s initrd.gz) bytes in $out"

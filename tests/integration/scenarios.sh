@@ -608,36 +608,65 @@ reject 'iomon-efi: error'
 
 # ---- Debian's stock Linux as the root (README "Linux as the root") ----------------------
 # tests/linux/init lists the PCI functions, checks a virtio-blk disk's sha256 (its DMA
-# through the default domain) and writes the exit port. Any kernel BUG, WARNING,
-# unchecked MSR access or call trace fails the scenario.
+# through the default domain), loads the client module tests/linux/iomon_abi (iomon's
+# device-domain and direct-attach calls through Linux's own hypercall code, TAP on the
+# console) and writes the exit port. Any kernel BUG, WARNING, unchecked MSR access or
+# call trace fails the scenario. The root runs on CPUs 0-1 (Linux starts its AP with
+# INIT-SIPI-SIPI, emulated by the monitor); the test guest is child c1 on CPU 2, which
+# the root's MADT shows disabled, and takes edu when the module direct-attaches it.
 linux_checks() {
 	expect '^I/part: root stopped: exit port written: 0x10 \(success\)'
 	expect '^\[root\] .*Hypervisor detected: Microsoft Hyper-V'
+	expect '^\[root\] .*smp: Brought up 1 node, 2 CPUs'
 	expect '^\[root\] .*Run /init as init process'
+	expect '^\[root\] iomon-linux: /init reached, .* 2 CPUs'
 	expect '^\[root\] .*ok 1 - PCI devices listed'
 	expect '^\[root\] .*ok 2 - /dev/vda checksum'
 	reject '^\[root\] .*not ok'
 	reject '^\[root\] .*(BUG|WARNING|unchecked MSR access|Call Trace|Kernel panic)'
+	reject '^W/part: root: IPI dropped'
+	expect '^I/part: root: 1 CPU\(s\) of other partitions disabled in its MADT'
+	local t
+	for t in 'Linux.s hypercall page enabled \(GET_PARTITION_ID through it: partition 1\)' \
+		'edu enabled \(memory space, bus master\), BAR0 mapped' \
+		'edu.s device id as Linux forms it = iomon.s layout \((0x40000000000000[0-9a-f]{2}), include/hv.s \1\)' \
+		'default domain: DMA lands at bus address = physical' \
+		'CREATE_DEVICE_DOMAIN \(S2, id 0x11: SUCCESS\)' \
+		'MAP_DEVICE_GPA_PAGES, 507-PFN batches, deposit-and-retry \(1100 pages: [3-9][0-9]* calls, [1-9][0-9]* INSUFFICIENT_MEMORY, [0-9]+ restarts, [1-9][0-9]* deposits\)' \
+		'ATTACH_DEVICE_DOMAIN edu by its PCI device id \(device id 0x40000000000000[0-9a-f]{2}: SUCCESS\)' \
+		'DMA lands at the mapped page \(IOVA 0x1003e8000 -> 0x100003000 = physical' \
+		'UNMAP_DEVICE_GPA_PAGES of the whole buffer \(1100 pages: SUCCESS, 1100 reps completed\)' \
+		'after unmap the same DMA is blocked \(physical 0x[0-9a-f]+ unchanged\)' \
+		'DETACH_DEVICE_DOMAIN \(SUCCESS\)' 'DELETE_DEVICE_DOMAIN \(SUCCESS\)' \
+		'default domain again: DMA lands at bus address = physical' \
+		'ATTACH_DEVICE edu to the child \(partition 2, logical id 0x[0-9a-f]+: SUCCESS' \
+		'UNMAP_GPA_PAGES of the child.s DMA page \(GPA 0x2000000 of partition 2, after [0-9]+ ms: SUCCESS\)' \
+		'DETACH_DEVICE: edu back to the root \(logical id 0x[0-9a-f]+, after [0-9]+ ms: SUCCESS\)' \
+		'edu back: bus master on, DMA lands at bus address = physical'; do
+		expect "^\\[root\\] .*ok [0-9]+ - iomon_abi: $t"
+	done
+	expect '^\[root\] .*# iomon_abi: [0-9]+ hypercalls, [3-9][0-9]* MAP_DEVICE_GPA_PAGES, [1-9][0-9]* INSUFFICIENT_MEMORY, [0-9]+ restarts, [1-9][0-9]* deposits'
+	expect '^\[root\] .*# iomon_abi: 0 of 17 tests failed'
+	# The monitor's own counters agree: the map ran out of pool pages and went on after deposits.
+	expect '^I/hvcall: root: MAP_DEVICE_GPA_PAGES calls=[0-9]+ reps=1100 continuations=[0-9]+ flushes=[0-9]+ table_pages=[1-9][0-9]* SUCCESS=[1-9][0-9]* INSUFFICIENT_MEMORY=[1-9]'
+	expect '^I/hvcall: root: UNMAP_DEVICE_GPA_PAGES calls=[0-9]+ reps=1100 '
+	# The child: edu appears once attached, its DMA lands through its stage-2, then the unmap blocks it.
+	part_ok c1
+	expect '^\[c1\] ok [0-9]+ - edu-child: edu appears in config space'
+	expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2 \(GPA 0x2001000 -> GPA 0x2000000\)'
+	expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
 }
-scenario linux-root-intel 33 "FW=bios IOMMU=intel ROOT=linux" "exit=qemu" 300
-linux_root "console=ttyS0"
+linux_child="c1:mem=64M cpus=1 role=child partid=2 marker=c1 edu-child"
+scenario linux-root-intel 33 "FW=bios IOMMU=intel SMP=3 ROOT=linux" "exit=qemu" 400
+linux_root "console=ttyS0 iomon_abi.child=2"
+child "$linux_child"
 boot_ok; linux_checks
 expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root'
 
-scenario linux-root-amd 33 "FW=uefi IOMMU=amd ROOT=linux" "exit=qemu" 300
-linux_root "console=ttyS0"
+scenario linux-root-amd 33 "FW=uefi IOMMU=amd SMP=3 ROOT=linux" "exit=qemu" 400
+linux_root "console=ttyS0 iomon_abi.child=2"
+child "$linux_child"
 boot_ok; linux_checks
-
-# The root on CPUs 0-1 (Linux starts its AP with INIT-SIPI-SIPI, emulated by the monitor)
-# and the test guest as child c1 on CPU 2, which the root's MADT shows disabled.
-scenario linux-root-child 33 "FW=bios IOMMU=intel SMP=3 ROOT=linux" "exit=qemu" 300
-linux_root "console=ttyS0"
-child "c1:mem=64M cpus=1 role=child partid=2 marker=c1 memcheck ram=64M"
-boot_ok; linux_checks; part_ok c1
-expect '^\[root\] .*smp: Brought up 1 node, 2 CPUs'
-expect '^\[root\] iomon-linux: /init reached, .* 2 CPUs'
-reject '^W/part: root: IPI dropped'
-expect '^I/part: root: 1 CPU\(s\) of other partitions disabled in its MADT'
 
 # Issue 10 in-guest: the root drives QEMU's edu through a device domain with
 # Linux's calling sequence (tests/guest/ddomain.c, option ddomain), on every

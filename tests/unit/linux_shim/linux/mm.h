@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Host stand-in (see linux/types.h here). */
+#include <linux/gfp.h>
