@@ -18,6 +18,7 @@
 #define MAP_RANGES_MAX 64          /* coalesced ranges `map` prints */
 #define MAP_STEPS_MAX  (1u << 16)  /* walks `map` may take over one range */
 #define FAULTS_MAX     16
+#define HVCALL_CODES_MAX 48        /* hypercall codes `partitions` lists per partition */
 #define SHELL_POLL_BYTES 64        /* bytes taken per poll: a paste cannot hold a CPU long */
 
 static struct {
@@ -36,7 +37,7 @@ static struct {
 static void out(const char *fmt, ...) __printf(1, 2);
 static void out(const char *fmt, ...)
 {
-	char buf[256];
+	char buf[384];
 	va_list ap;
 	int n;
 
@@ -463,6 +464,27 @@ static int cmd_faults(unsigned argc, char **argv)
 	return 0;
 }
 
+/* One line per hypercall code the partition used: counts, then each status returned. */
+static void partition_hvcalls(const struct view_partition *p)
+{
+	struct view_hvcall h;
+
+	for (unsigned i = 0; i < HVCALL_CODES_MAX && view_hvcall(p->id, i, &h); i++) {
+		char code[8] = "other", st[160] = "";
+		int m = 0;
+
+		if (h.known)
+			snprintf(code, sizeof(code), "0x%04x", h.code);
+		for (unsigned s = 0; s < h.nr_status && s < VIEW_HV_STATUS_MAX && m < (int)sizeof(st); s++)
+			m += snprintf(st + m, sizeof(st) - m, " %s %llu", h.status_name[s],
+				      (unsigned long long)h.status_count[s]);
+		out("partition %u %s hv %s %s calls %llu reps %llu cont %llu flushes %llu table-pages %llu%s",
+		    p->id, p->name, code, h.name, (unsigned long long)h.calls, (unsigned long long)h.reps,
+		    (unsigned long long)h.continuations, (unsigned long long)h.flushes,
+		    (unsigned long long)h.table_pages, st);
+	}
+}
+
 static int cmd_partitions(unsigned argc, char **argv)
 {
 	struct view_partition p;
@@ -470,7 +492,7 @@ static int cmd_partitions(unsigned argc, char **argv)
 
 	(void)argc; (void)argv;
 	for (i = 0; view_partition(i, &p); i++) {
-		char cpus[48] = "", exits[160] = "";
+		char cpus[48] = "", exits[300] = "";
 		int n = 0, m = 0;
 		uint64_t total = 0;
 
@@ -489,6 +511,7 @@ static int cmd_partitions(unsigned argc, char **argv)
 		out("partition %u %s hypercalls %llu, ipis dropped %llu, console lines %llu (%llu dropped)",
 		    p.id, p.name, (unsigned long long)p.hypercalls, (unsigned long long)p.ipis_dropped,
 		    (unsigned long long)p.console_lines, (unsigned long long)p.console_dropped);
+		partition_hvcalls(&p);
 	}
 	out("partitions: %u", i);
 	return 0;
@@ -646,7 +669,7 @@ static const struct shell_cmd commands[] = {
 	{ "walk", "DOMAIN IOVA", "the table walk for one IOVA, level by level", cmd_walk },
 	{ "s2", "PARTITION GPA", "the stage-2 walk for one guest-physical address", cmd_s2 },
 	{ "faults", "", "the most recent DMA faults, newest first", cmd_faults },
-	{ "partitions", "", "partitions: CPUs, memory, state, exits, hypercalls", cmd_partitions },
+	{ "partitions", "", "partitions: CPUs, memory, state, exits, hypercalls by code", cmd_partitions },
 	{ "counters", "[reset]", "every counter, one per line (or reset them)", cmd_counters },
 	{ "loglevel", "LEVEL", "err, warn, info or debug (0-3)", cmd_loglevel },
 	{ "stop", "PARTITION", "stop a partition, its devices blocked (asks to confirm)", cmd_stop },

@@ -15,6 +15,7 @@
 #include "kernel/log.h"
 #include "kernel/partition/partition.h"
 #include "kernel/partition/exits.h"
+#include "kernel/hvcall/hvcall.h"
 #include "iommu/iommu.h"
 #include "iommu/pt/fmt.h"
 #include "pci/dev.h"
@@ -184,6 +185,23 @@ bool view_partition(unsigned i, struct view_partition *out)
 	return true;
 }
 
+bool view_hvcall(unsigned partition_id, unsigned i, struct view_hvcall *out)
+{
+	struct hvcall_code_stats st;
+
+	if (!hvcall_code_stats(partition_id, i, &st))
+		return false;
+	*out = (struct view_hvcall){ .code = st.code, .known = st.known, .name = st.name, .calls = st.c.calls,
+				     .reps = st.c.reps, .continuations = st.c.continuations,
+				     .flushes = st.c.iotlb_flushes, .table_pages = st.c.table_pages };
+	for (unsigned s = 0; s < HVCALL_STATUS_SLOTS && out->nr_status < VIEW_HV_STATUS_MAX; s++)
+		if (st.c.status[s]) {
+			out->status_name[out->nr_status] = hvcall_slot_name(s);
+			out->status_count[out->nr_status++] = st.c.status[s];
+		}
+	return true;
+}
+
 bool view_fault(unsigned i, struct view_fault *out)
 {
 	struct iommu_fault f;
@@ -268,6 +286,7 @@ void view_counters_reset(void)
 			__atomic_store_n(&p->exits[k], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->hypercalls, 0, __ATOMIC_RELAXED);
 	}
+	hvcall_counters_reset();
 	iommu_counters_reset();
 }
 

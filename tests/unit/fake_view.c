@@ -96,6 +96,29 @@ bool view_partition(unsigned i, struct view_partition *out)
 	return true;
 }
 
+/* The root made three kinds of call (one of them unknown), c1 none (or 100 with hv_flood). */
+bool view_hvcall(unsigned partition_id, unsigned i, struct view_hvcall *out)
+{
+	static const struct view_hvcall root[] = {
+		{ 0x0046, true, "GET_PARTITION_ID", 1, 0, 0, 0, 0, 1, { "SUCCESS" }, { 1 } },
+		{ 0x00b3, true, "MAP_DEVICE_GPA_PAGES", 7, 1100, 2, 5, 3, 2, { "SUCCESS", "INSUFFICIENT_MEMORY" },
+		  { 5, 2 } },
+		{ 0, false, "unknown", 1, 0, 0, 0, 0, 1, { "INVALID_HYPERCALL_CODE" }, { 1 } },
+	};
+
+	if (fv.counters_reset)
+		return false;
+	if (partition_id == 2 && fv.hv_flood && i < 100) {
+		*out = (struct view_hvcall){ (uint16_t)(0x100 + i), true, "FLOOD", 1, 0, 0, 0, 0, 1, { "SUCCESS" },
+					     { 1 } };
+		return true;
+	}
+	if (partition_id != 1 || i >= sizeof(root) / sizeof(root[0]))
+		return false;
+	*out = root[i];
+	return true;
+}
+
 bool view_fault(unsigned i, struct view_fault *out)
 {
 	if (i >= 2)

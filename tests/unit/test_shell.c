@@ -226,6 +226,36 @@ static void test_faults_and_partitions(void **state)
 	assert_true(printed("partitions: 2\n"));
 }
 
+static unsigned count(const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = fv.out; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_partitions_hypercalls(void **state)
+{
+	(void)state;
+	run("partitions");
+	assert_true(printed("partition 1 root hv 0x0046 GET_PARTITION_ID calls 1 reps 0 cont 0 flushes 0 table-pages 0 SUCCESS 1\n"));
+	assert_true(printed("partition 1 root hv 0x00b3 MAP_DEVICE_GPA_PAGES calls 7 reps 1100 cont 2 flushes 5 table-pages 3 SUCCESS 5 INSUFFICIENT_MEMORY 2\n"));
+	assert_true(printed("partition 1 root hv other unknown calls 1 reps 0 cont 0 flushes 0 table-pages 0 INVALID_HYPERCALL_CODE 1\n"));
+	assert_int_equal(count(" hv "), 3);
+	/* Each partition's lines stay together, after its totals. */
+	assert_true(strstr(fv.out, "partition 1 root hypercalls") < strstr(fv.out, "partition 1 root hv 0x0046"));
+	assert_true(strstr(fv.out, "partition 1 root hv other") < strstr(fv.out, "partition 2 c1 "));
+	/* A partition that used a hundred codes: bounded, and the other partition still shown. */
+	fv.hv_flood = true;
+	run("partitions");
+	assert_int_equal(count("partition 2 c1 hv 0x"), 48);
+	assert_true(printed("partitions: 2\n"));
+	run("counters reset");
+	run("partitions");
+	assert_int_equal(count(" hv "), 0);
+}
+
 static void test_counters_and_loglevel(void **state)
 {
 	(void)state;
@@ -350,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup(test_s2, setup),
 		cmocka_unit_test_setup(test_map_coalesces, setup),
 		cmocka_unit_test_setup(test_faults_and_partitions, setup),
+		cmocka_unit_test_setup(test_partitions_hypercalls, setup),
 		cmocka_unit_test_setup(test_counters_and_loglevel, setup),
 		cmocka_unit_test_setup(test_stop_asks_first, setup),
 		cmocka_unit_test_setup(test_quarantine_asks_first, setup),
