@@ -71,7 +71,7 @@ static int copy_nth(struct pci_dev *d, void *ctx)
 	snprintf(o->owner, sizeof(o->owner), "%s", device_owner(d));
 	o->has_domain = iommu_present();
 	if (o->has_domain)
-		o->domain = iommu_domain_of(d)->id;
+		o->domain = iommu_domain_id_of(d);
 	o->faults = __atomic_load_n(&d->dma_faults, __ATOMIC_RELAXED);
 	o->bus_master = pci_cfg_read(d->seg, d->bus, d->devfn, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER;
 	return 1;
@@ -98,51 +98,44 @@ bool view_unit(unsigned i, struct view_unit *out)
 
 static const char *kind_name(enum iommu_domain_kind k)
 {
-	return k == IOMMU_DOMAIN_IDENTITY ? "identity" : k == IOMMU_DOMAIN_BLOCKED ? "blocked" : "paging";
+	return k == IOMMU_DOMAIN_IDENTITY ? "identity" : k == IOMMU_DOMAIN_BLOCKED ? "blocked" :
+	       k == IOMMU_DOMAIN_SHARED ? "shared" : "paging";
 }
 
-/* The i-th domain in use. */
-static const struct iommu_domain *nth_domain(unsigned i)
+/*
+ * Domains are read as copies made under the domain lock (iommu_domain_info):
+ * one destroyed by DELETE_DEVICE_DOMAIN on another CPU is simply gone from
+ * the next copy, never freed underneath the shell.
+ */
+static bool nth_domain(unsigned i, struct iommu_domain_info *out)
 {
-	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++) {
-		const struct iommu_domain *d = iommu_domain_at(slot);
-
-		if (d && !i--)
-			return d;
-	}
-	return NULL;
+	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++)
+		if (iommu_domain_info(slot, out) && !i--)
+			return true;
+	return false;
 }
 
-static const struct iommu_domain *domain_by_id(uint32_t id)
+static bool domain_by_id(uint32_t id, struct iommu_domain_info *out)
 {
-	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++) {
-		const struct iommu_domain *d = iommu_domain_at(slot);
-
-		if (d && d->id == id)
-			return d;
-	}
-	return NULL;
-}
-
-static bool has_table(const struct iommu_domain *d)
-{
-	return d->kind != IOMMU_DOMAIN_BLOCKED && d->pt.root && d->pt.fmt;
+	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++)
+		if (iommu_domain_info(slot, out) && out->id == id)
+			return true;
+	return false;
 }
 
 bool view_domain(unsigned i, struct view_domain *out)
 {
-	const struct iommu_domain *d = nth_domain(i);
+	struct iommu_domain_info d;
 
-	if (!d)
+	if (!nth_domain(i, &d))
 		return false;
 	*out = (struct view_domain){
-		.id = d->id, .kind = kind_name(d->kind), .format = has_table(d) ? d->pt.fmt->name : NULL,
-		.devices = d->devices, .table_pages = d->pt.stats.tables + d->pt_alt.stats.tables,
-		.mappings = d->pt.stats.entries_written, .flushes = d->flushes,
-		.iova_limit = has_table(d) ? d->pt.iova_limit : 0, .pinned = d->pinned,
+		.id = d.id, .kind = kind_name(d.kind), .format = d.format, .devices = d.devices,
+		.table_pages = d.table_pages, .mappings = d.entries_written, .flushes = d.flushes,
+		.iova_limit = d.iova_limit, .pinned = d.pinned,
 	};
 	/* The default domain is the root's; paging domains belong to the root until the hypercall layer says otherwise. */
-	snprintf(out->owner, sizeof(out->owner), "%s", d->kind == IOMMU_DOMAIN_BLOCKED ? "-" : root_name());
+	snprintf(out->owner, sizeof(out->owner), "%s", d.kind == IOMMU_DOMAIN_BLOCKED ? "-" : root_name());
 	return true;
 }
 
@@ -215,7 +208,7 @@ bool view_fault(unsigned i, struct view_fault *out)
 	d = pci_dev_find(f.seg, f.dev_rid >> 8, f.dev_rid & 0xff);
 	if (d) {
 		out->has_domain = true;
-		out->domain = iommu_domain_of(d)->id;
+		out->domain = iommu_domain_id_of(d);
 		pci_dev_put(d);
 	}
 	return true;
@@ -239,25 +232,49 @@ static void adapt_step(void *ctx, const struct pt_walk_step *s)
 	a->fn(a->ctx, &v);
 }
 
-int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
+/* Steps copied under the owner's lock, shown (printed) after it is released. */
+struct step_copy {
+	struct pt_walk_step s[PT_MAX_LEVELS];
+	unsigned n;
+};
+
+static void copy_step(void *ctx, const struct pt_walk_step *s)
 {
-	const struct iommu_domain *d = domain_by_id(id);
+	struct step_copy *c = ctx;
+
+	if (c->n < PT_MAX_LEVELS)
+		c->s[c->n++] = *s;
+}
+
+static int show_steps(const struct step_copy *c, int rc, view_walk_fn fn, void *ctx)
+{
 	struct walk_adapter a = { fn, ctx };
 
-	if (!d)
-		return -ENOENT;
-	if (!has_table(d))
-		return -ENODATA;
-	return pt_walk(&d->pt, iova, adapt_step, &a);
+	for (unsigned i = 0; rc > 0 && i < c->n; i++)
+		adapt_step(&a, &c->s[i]);
+	return rc;
+}
+
+int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
+{
+	struct step_copy c = { .n = 0 };
+
+	return show_steps(&c, iommu_domain_walk(id, iova, copy_step, &c), fn, ctx);
 }
 
 uint64_t view_domain_space(uint32_t id)
 {
-	const struct iommu_domain *d = domain_by_id(id);
+	struct iommu_domain_info d;
 
-	return d && has_table(d) ? d->pt.iova_limit : 0;
+	return domain_by_id(id, &d) ? d.iova_limit : 0;
 }
 
+/*
+ * A stage-2 is walked without a lock: partitions live in a static table and
+ * their stage-2 pages are never freed (a stopped partition keeps its tables;
+ * pt_unmap_range frees no table page), and pt_walk reads each entry once,
+ * atomically. A walk racing a map or unmap shows one side of it.
+ */
 int view_s2_walk(unsigned partition_id, uint64_t gpa, view_walk_fn fn, void *ctx)
 {
 	const struct partition *p = partition_by_id(partition_id);
