@@ -34,6 +34,7 @@
 #include "kernel/partition/assign.h"
 #include "kernel/partition/selftest_attach.h"
 #include "arch/x86/acpi_hide.h"
+#include "kernel/shell/shell.h"
 
 struct partition partitions[PART_MAX];
 unsigned partition_count;
@@ -438,7 +439,8 @@ void partitions_start(const struct boot_info *bi)
 		monitor_exit(false);
 	}
 	pr_info("vcpu backend: %s", vops->name);
-	vuart_set_input(uart_getc, uart_set_ier);
+	/* The console's keys reach the root through the shell's router (kernel/shell/shell.h). */
+	vuart_set_input(shell_console_getc, uart_set_ier);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
 	/* Children first: the root's kernel may load over their boot modules (see boot.c). */

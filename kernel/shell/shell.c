@@ -13,6 +13,7 @@
 
 #include "kernel/shell/shell.h"
 #include "kernel/shell/view.h"
+#include "kernel/spinlock.h"
 
 #define SHELL_ARGS_MAX 4
 #define MAP_RANGES_MAX 64          /* coalesced ranges `map` prints */
@@ -23,7 +24,6 @@
 
 static struct {
 	bool open;
-	unsigned escapes;              /* Ctrl-X seen in a row */
 	char line[SHELL_LINE_MAX + 1];
 	unsigned len;
 	unsigned lines_out, lines_cut; /* this command's output budget */
@@ -740,7 +740,83 @@ void shell_exec(const char *text)
 
 bool shell_is_open(void) { return sh.open; }
 
-void shell_reset(void) { memset(&sh, 0, sizeof(sh)); }
+/*
+ * The console's input. The physical UART is read in one place, under
+ * in_lock, by whichever comes first: the shell's poll or the root's virtual
+ * UART wanting a byte (shell_console_getc). Each byte is routed at once: the
+ * escape sequence toggles where bytes go; the others go to the root's queue
+ * while the shell is closed and to the shell's queue while it is open. The
+ * shell's queue is worked off (commands run, output printed) under `busy`
+ * by one CPU's poll, so the root never waits behind a command.
+ */
+#define INPUT_QUEUE 256
+#define TOKEN_OPEN  0x100
+#define TOKEN_CLOSE 0x101
+
+struct queue {
+	uint16_t q[INPUT_QUEUE];
+	unsigned head, tail;           /* head - tail bytes waiting */
+};
+
+static spinlock_t in_lock = SPINLOCK_INIT;
+static struct {
+	unsigned escapes;              /* Ctrl-X held back, in a row */
+	bool to_shell;
+	struct queue shell, root;
+	uint64_t root_dropped;         /* the root did not read its console fast enough */
+} rd;
+
+static void put(struct queue *q, uint16_t v)
+{
+	if (q->head - q->tail == INPUT_QUEUE) {
+		if (q == &rd.root)
+			rd.root_dropped++;
+		return;
+	}
+	q->q[q->head++ % INPUT_QUEUE] = v;
+}
+
+static int take(struct queue *q)
+{
+	return q->head == q->tail ? -1 : q->q[q->tail++ % INPUT_QUEUE];
+}
+
+static void deliver(uint8_t c)
+{
+	put(rd.to_shell ? &rd.shell : &rd.root, c);
+}
+
+/* in_lock held. */
+static void route(uint8_t c)
+{
+	if (c == SHELL_ESCAPE_KEY) {
+		if (++rd.escapes < SHELL_ESCAPE_COUNT)
+			return;
+		rd.escapes = 0;
+		rd.to_shell = !rd.to_shell;
+		put(&rd.shell, rd.to_shell ? TOKEN_OPEN : TOKEN_CLOSE);
+		return;
+	}
+	/* One or two Ctrl-X and then another key: they were meant for whoever has the line (readline's Ctrl-X Ctrl-E). */
+	for (; rd.escapes; rd.escapes--)
+		deliver(SHELL_ESCAPE_KEY);
+	deliver(c);
+}
+
+/* in_lock held: what the line holds now, at most SHELL_POLL_BYTES. */
+static void read_line(void)
+{
+	int c;
+
+	for (unsigned n = 0; n < SHELL_POLL_BYTES && (c = view_read_byte()) >= 0; n++)
+		route((uint8_t)c);
+}
+
+void shell_reset(void)
+{
+	memset(&sh, 0, sizeof(sh));
+	memset(&rd, 0, sizeof(rd));
+}
 
 static void open_shell(void)
 {
@@ -762,23 +838,18 @@ static void close_shell(void)
 	view_console_hold(false);
 }
 
-void shell_input(uint8_t c)
+/* `exit` typed: the line goes back to the root. */
+static void route_to_root(void)
 {
-	if (c == SHELL_ESCAPE_KEY) {
-		if (++sh.escapes < SHELL_ESCAPE_COUNT)
-			return;
-		sh.escapes = 0;
-		if (sh.open) {
-			view_write("\n", 1);
-			close_shell();
-		} else {
-			open_shell();
-		}
-		return;
-	}
-	sh.escapes = 0;
-	if (!sh.open)
-		return;   /* console input for partitions is not routed yet */
+	spin_lock(&in_lock);
+	rd.to_shell = false;
+	rd.escapes = 0;
+	spin_unlock(&in_lock);
+}
+
+/* One byte at the open prompt: line editing, and the command on Enter. */
+static void edit(uint8_t c)
+{
 	switch (c) {
 	case '\r':
 	case '\n':
@@ -787,6 +858,7 @@ void shell_input(uint8_t c)
 		sh.len = 0;
 		shell_exec(sh.line);
 		if (!sh.open) {
+			route_to_root();
 			close_shell();
 			return;
 		}
@@ -812,15 +884,71 @@ void shell_input(uint8_t c)
 	}
 }
 
+/* Work off the shell's queue (`busy` held). */
+static void run_queue(void)
+{
+	for (;;) {
+		int v;
+
+		spin_lock(&in_lock);
+		v = take(&rd.shell);
+		spin_unlock(&in_lock);
+		if (v < 0)
+			return;
+		if (v == TOKEN_OPEN && !sh.open) {
+			open_shell();
+		} else if (v == TOKEN_CLOSE && sh.open) {
+			view_write("\n", 1);
+			close_shell();
+		} else if (v < 0x100 && sh.open) {
+			edit((uint8_t)v);
+		}
+	}
+}
+
+static bool busy;
+
+static bool shell_trylock(void) { return !__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE); }
+static void shell_unlock(void) { __atomic_store_n(&busy, false, __ATOMIC_RELEASE); }
+
+void shell_input(uint8_t c)
+{
+	spin_lock(&in_lock);
+	route(c);
+	spin_unlock(&in_lock);
+	if (shell_trylock()) {
+		run_queue();
+		shell_unlock();
+	}
+}
+
 void shell_poll(void)
 {
-	static bool busy;
-	int c;
-
-	/* One reader at a time; a CPU that finds it busy goes back to its guest at once. */
-	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE))
+	/* One shell at a time; a CPU that finds it busy goes back to its guest at once. */
+	if (!shell_trylock())
 		return;
-	for (unsigned n = 0; n < SHELL_POLL_BYTES && (c = view_read_byte()) >= 0; n++)
-		shell_input((uint8_t)c);
-	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+	spin_lock(&in_lock);
+	read_line();
+	spin_unlock(&in_lock);
+	run_queue();
+	shell_unlock();
+}
+
+int shell_console_getc(void)
+{
+	int v;
+
+	spin_lock(&in_lock);
+	v = take(&rd.root);
+	if (v < 0 && !rd.to_shell) {
+		read_line();
+		v = take(&rd.root);
+	}
+	spin_unlock(&in_lock);
+	return v;
+}
+
+uint64_t shell_console_dropped(void)
+{
+	return __atomic_load_n(&rd.root_dropped, __ATOMIC_RELAXED);
 }

@@ -93,6 +93,79 @@ static void test_poll_reads_the_line(void **state)
 	assert_true(printed("unit 0 VT-d 0x00000000fed90000"));
 }
 
+static void feed(const char *s)
+{
+	memcpy(fv.in + fv.in_len, s, strlen(s));
+	fv.in_len += strlen(s);
+}
+
+/* While the shell is closed every byte but the escape goes to the root, in order. */
+static void test_keys_reach_the_root(void **state)
+{
+	(void)state;
+	type("ab\x18\x18" "c");
+	assert_false(shell_is_open());
+	assert_int_equal(shell_console_getc(), 'a');
+	assert_int_equal(shell_console_getc(), 'b');
+	assert_int_equal(shell_console_getc(), 0x18);   /* two Ctrl-X and a key: all the root's */
+	assert_int_equal(shell_console_getc(), 0x18);
+	assert_int_equal(shell_console_getc(), 'c');
+	assert_int_equal(shell_console_getc(), -1);
+	/* The root's read takes what the line holds itself, no poll needed. */
+	feed("k");
+	assert_int_equal(shell_console_getc(), 'k');
+	assert_int_equal(fv.in_pos, fv.in_len);
+	/* The escape and what is typed at the prompt never reach the root; after `exit` it has the line again. */
+	type("\x18\x18\x18" "help\r");
+	assert_true(printed("help devices"));
+	assert_int_equal(shell_console_getc(), -1);
+	type("exit\r");
+	assert_false(shell_is_open());
+	type("z");
+	assert_int_equal(shell_console_getc(), 'z');
+	assert_int_equal(shell_console_getc(), -1);
+}
+
+/* The poll routes too: the root's bytes wait for it, the shell's run at once. */
+static void test_poll_splits_the_line(void **state)
+{
+	(void)state;
+	feed("xy\x18\x18\x18" "units\r" "q");
+	shell_poll();
+	assert_true(shell_is_open());
+	assert_true(printed("unit 0 VT-d 0x00000000fed90000"));
+	assert_true(printed("units: 1"));
+	assert_int_equal(shell_console_getc(), 'x');
+	assert_int_equal(shell_console_getc(), 'y');
+	assert_int_equal(shell_console_getc(), -1);     /* 'q' was typed at the prompt */
+	/* While the shell is open the root's read leaves the line alone. */
+	feed("v");
+	assert_int_equal(shell_console_getc(), -1);
+	assert_int_equal(fv.in_pos, fv.in_len - 1);
+	shell_poll();
+	assert_true(printed("qv"));
+	/* Three Ctrl-X close it: the next key is the root's again. */
+	feed("\x18\x18\x18" "w");
+	shell_poll();
+	assert_false(shell_is_open());
+	assert_true(printed("iomon shell closed"));
+	assert_int_equal(shell_console_getc(), 'w');
+}
+
+/* A root that never reads: its queue is bounded, the overflow counted, the shell still opens. */
+static void test_root_queue_is_bounded(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 300; i++)
+		type("r");
+	assert_int_equal(shell_console_dropped(), 300 - 256);
+	type("\x18\x18\x18");
+	assert_true(shell_is_open());
+	for (unsigned i = 0; i < 256; i++)
+		assert_int_equal(shell_console_getc(), 'r');
+	assert_int_equal(shell_console_getc(), -1);
+}
+
 static void test_help_lists_every_command(void **state)
 {
 	static const char *const names[] = { "devices", "units", "domains", "map", "walk", "s2", "faults",
@@ -380,6 +453,9 @@ int main(void)
 		cmocka_unit_test_setup(test_s2, setup),
 		cmocka_unit_test_setup(test_map_coalesces, setup),
 		cmocka_unit_test_setup(test_faults_and_partitions, setup),
+		cmocka_unit_test_setup(test_keys_reach_the_root, setup),
+		cmocka_unit_test_setup(test_poll_splits_the_line, setup),
+		cmocka_unit_test_setup(test_root_queue_is_bounded, setup),
 		cmocka_unit_test_setup(test_partitions_hypercalls, setup),
 		cmocka_unit_test_setup(test_counters_and_loglevel, setup),
 		cmocka_unit_test_setup(test_stop_asks_first, setup),
