@@ -667,6 +667,24 @@ expect '^\[root\] iomon-linux: /init reached, .* 2 CPUs'
 reject '^W/part: root: IPI dropped'
 expect '^I/part: root: 1 CPU\(s\) of other partitions disabled in its MADT'
 
+# The console's keys: typed commands reach Linux's shell on the root's COM1; the escape
+# opens the monitor shell instead (nothing of it reaches the root), `exit` gives the line back.
+scenario linux-root-keys 33 "FW=bios IOMMU=intel SMP=2 ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0 iomon.shell"
+input '^\[root\] iomon-linux: shell on the console' 'echo keys-$((6*7))\r'
+input '^\[root\] keys-42' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'partitions\rexit\r'
+input '^iomon shell closed' 'echo back-$((6*7))\r'
+input '^\[root\] back-42' "printf '\\\\020' | dd of=/dev/port bs=1 seek=244 count=1\r"
+boot_ok
+expect '^I/part: CPU 1 kept by the monitor'
+expect '^\[root\] keys-42'
+expect '^partition 1 root root running cpus 0 '
+expect '^\[root\] back-42'
+expect '^I/part: root stopped: exit port written: 0x10 \(success\)'
+reject '^\[root\] .*(partitions|exit): not found'
+reject '^\[root\] .*(BUG|WARNING|Call Trace|Kernel panic)'
+
 # Issue 10 in-guest: the root drives QEMU's edu through a device domain with
 # Linux's calling sequence (tests/guest/ddomain.c, option ddomain), on every
 # IOMMU flavour and both firmwares.
