@@ -504,9 +504,10 @@ static int cmd_partitions(unsigned argc, char **argv)
 				m += snprintf(exits + m, sizeof(exits) - m, " %s %llu", p.exit_names[k],
 					      (unsigned long long)p.exits[k]);
 		}
-		out("partition %u %s %s %s cpus %s mem %lluM deposit %llu pages", p.id, p.name,
+		out("partition %u %s %s %s cpus %s mem %lluM deposit %llu pages (%llu in use)", p.id, p.name,
 		    p.is_root ? "root" : "child", p.state, cpus[0] ? cpus : "-",
-		    (unsigned long long)(p.ram_bytes >> 20), (unsigned long long)p.deposit_pages);
+		    (unsigned long long)(p.ram_bytes >> 20), (unsigned long long)p.deposit_pages,
+		    (unsigned long long)p.deposit_in_use);
 		out("partition %u %s exits %llu:%s", p.id, p.name, (unsigned long long)total, m ? exits : " none");
 		out("partition %u %s hypercalls %llu, ipis dropped %llu, console lines %llu (%llu dropped)",
 		    p.id, p.name, (unsigned long long)p.hypercalls, (unsigned long long)p.ipis_dropped,

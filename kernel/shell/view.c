@@ -175,7 +175,8 @@ bool view_partition(unsigned i, struct view_partition *out)
 	out->ipis_dropped = p->ipis_dropped;
 	out->console_lines = p->uart.lines;
 	out->console_dropped = p->uart.dropped;
-	out->deposit_pages = 0;   /* no deposit pool until HvCallDepositMemory exists */
+	out->deposit_pages = hv_pool_pages(p);
+	out->deposit_in_use = hv_pool_in_use(p);
 	out->s2_format = p->s2.root && p->s2.fmt ? p->s2.fmt->name : NULL;
 	return true;
 }

@@ -101,7 +101,7 @@ struct view_partition {
 	uint64_t exits[VIEW_EXIT_KINDS_MAX];
 	uint64_t hypercalls;             /* every call (per code and status: view_hvcall) */
 	uint64_t ipis_dropped, console_lines, console_dropped;
-	uint64_t deposit_pages;
+	uint64_t deposit_pages, deposit_in_use;   /* its deposit pool: pages, of those the monitor's tables */
 	const char *s2_format;
 };
 

@@ -92,6 +92,8 @@ bool view_partition(unsigned i, struct view_partition *out)
 		out->exits[k] = fv.counters_reset ? 0 : 10 * (k + 1) + i;
 	}
 	out->hypercalls = fv.counters_reset ? 0 : 2;
+	out->deposit_pages = i ? 0 : 12;
+	out->deposit_in_use = i ? 0 : 5;
 	out->s2_format = "npt";
 	return true;
 }

@@ -292,7 +292,7 @@ static void test_faults_and_partitions(void **state)
 	assert_true(printed("faults: 2 shown (newest first)\n"));
 	assert_true(strstr(fv.out, "fault #2") < strstr(fv.out, "fault #1"));
 	run("partitions");
-	assert_true(printed("partition 1 root root running cpus 0 mem 447M deposit 0 pages\n"));
+	assert_true(printed("partition 1 root root running cpus 0 mem 447M deposit 12 pages (5 in use)\n"));
 	assert_true(printed("partition 2 c1 child running cpus 1 mem 64M"));
 	assert_true(printed("partition 2 c1 exits 63: cpuid 11 io 21 hypercall 31\n"));
 	assert_true(printed("partition 1 root hypercalls 2,"));
