@@ -324,6 +324,10 @@ static int cmd_walk(unsigned argc, char **argv)
 	}
 	out("walk domain 0x%x iova 0x%llx (%s)", id, (unsigned long long)iova, d.format);
 	rc = view_domain_walk(id, iova, walk_step, &w);
+	if (rc == -ENOENT) {
+		out("error: domain 0x%x was destroyed meanwhile", id);
+		return rc;
+	}
 	return walk_end("iova", iova, rc, &w, view_domain_space(id));
 }
 
@@ -417,8 +421,15 @@ static int cmd_map(unsigned argc, char **argv)
 		struct walk_ctx w = { 0 };
 		uint64_t next;
 
-		if (view_domain_walk(id, at, walk_step, &w) <= 0)
+		int rc = view_domain_walk(id, at, walk_step, &w);
+
+		if (rc <= 0) {
+			if (rc == -ENOENT)
+				out("error: domain 0x%x was destroyed meanwhile", id);
+			else
+				out("error: map 0x%llx: walk failed (%d)", (unsigned long long)at, rc);
 			break;
+		}
 		next = (at & ~(w.last.span - 1)) + w.last.span;
 		if (w.last.present && w.last.leaf) {
 			paddr_t pa = w.last.addr + (at & (w.last.span - 1));

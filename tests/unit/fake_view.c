@@ -163,7 +163,7 @@ int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
 {
 	if (id == 0xffffffff)
 		return -ENODATA;
-	if (id != 0)
+	if (id != 0 || fv.domain_gone)
 		return -ENOENT;
 	return fake_walk(iova, 1ull << 48, fn, ctx);
 }

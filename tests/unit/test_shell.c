@@ -283,6 +283,19 @@ static void test_map_coalesces(void **state)
 	assert_true(printed("error: no domain 0x3\n"));
 }
 
+/* A domain DELETE_DEVICE_DOMAIN destroys between the listing and the walk: one error line. */
+static void test_walk_of_a_domain_gone(void **state)
+{
+	(void)state;
+	fv.domain_gone = true;
+	run("walk 0 0x1000000");
+	assert_true(printed("error: domain 0x0 was destroyed meanwhile\n"));
+	assert_false(printed("result:"));
+	run("map 0 0x0-0x400000");
+	assert_true(printed("error: domain 0x0 was destroyed meanwhile\n"));
+	assert_true(printed("map: 0 ranges\n"));
+}
+
 static void test_faults_and_partitions(void **state)
 {
 	(void)state;
@@ -457,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup(test_poll_splits_the_line, setup),
 		cmocka_unit_test_setup(test_root_queue_is_bounded, setup),
 		cmocka_unit_test_setup(test_partitions_hypercalls, setup),
+		cmocka_unit_test_setup(test_walk_of_a_domain_gone, setup),
 		cmocka_unit_test_setup(test_counters_and_loglevel, setup),
 		cmocka_unit_test_setup(test_stop_asks_first, setup),
 		cmocka_unit_test_setup(test_quarantine_asks_first, setup),
