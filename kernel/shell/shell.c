@@ -395,6 +395,7 @@ static int cmd_map(unsigned argc, char **argv)
 	struct view_domain d;
 	uint64_t start = 0, end, at, space;
 	unsigned steps = 0;
+	bool failed = false;
 	uint32_t id;
 
 	if (argc < 2 || argc > 3 || parse_domain(argv[1], &id))
@@ -428,6 +429,7 @@ static int cmd_map(unsigned argc, char **argv)
 				out("error: domain 0x%x was destroyed meanwhile", id);
 			else
 				out("error: map 0x%llx: walk failed (%d)", (unsigned long long)at, rc);
+			failed = true;
 			break;
 		}
 		next = (at & ~(w.last.span - 1)) + w.last.span;
@@ -448,7 +450,7 @@ static int cmd_map(unsigned argc, char **argv)
 		at = next;
 	}
 	map_flush(&run);
-	if (at < end)
+	if (at < end && !failed)
 		out("map: stopped at 0x%llx (output bounded); give a range to see more", (unsigned long long)at);
 	out("map: %u ranges", run.printed);
 	return 0;

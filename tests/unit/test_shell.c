@@ -294,6 +294,7 @@ static void test_walk_of_a_domain_gone(void **state)
 	run("map 0 0x0-0x400000");
 	assert_true(printed("error: domain 0x0 was destroyed meanwhile\n"));
 	assert_true(printed("map: 0 ranges\n"));
+	assert_false(printed("output bounded"));
 }
 
 static void test_faults_and_partitions(void **state)
