@@ -563,6 +563,7 @@ static int cmd_counters(unsigned argc, char **argv)
 	for (unsigned i = 0; view_device(i, &dev); i++)
 		faults += dev.faults;
 	out("counter devices.faults %llu", (unsigned long long)faults);
+	out("counter console.root-input-dropped %llu", (unsigned long long)shell_console_dropped());
 	return 0;
 }
 

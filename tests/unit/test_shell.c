@@ -159,6 +159,8 @@ static void test_root_queue_is_bounded(void **state)
 	for (unsigned i = 0; i < 300; i++)
 		type("r");
 	assert_int_equal(shell_console_dropped(), 300 - 256);
+	run("counters");
+	assert_true(printed("counter console.root-input-dropped 44\n"));
 	type("\x18\x18\x18");
 	assert_true(shell_is_open());
 	for (unsigned i = 0; i < 256; i++)
