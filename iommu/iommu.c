@@ -1076,6 +1076,57 @@ const struct iommu_domain *iommu_domain_at(unsigned i)
 	return &domains[i];
 }
 
+static bool has_own_table(const struct iommu_domain *d)
+{
+	return d->kind != IOMMU_DOMAIN_BLOCKED && !d->s2 && d->pt.root && d->pt.fmt;
+}
+
+uint32_t iommu_domain_id_of(const struct pci_dev *dev)
+{
+	uint32_t id;
+
+	spin_lock(&iommu_lock);
+	id = iommu_domain_of(dev)->id;
+	spin_unlock(&iommu_lock);
+	return id;
+}
+
+bool iommu_domain_info(unsigned i, struct iommu_domain_info *out)
+{
+	const struct iommu_domain *d;
+	bool used;
+
+	if (!ops || i >= IOMMU_MAX_DOMAINS)
+		return false;
+	d = &domains[i];
+	spin_lock(&iommu_lock);
+	used = d->in_use;
+	if (used)
+		*out = (struct iommu_domain_info){
+			.id = d->id, .kind = d->kind, .format = has_own_table(d) ? d->pt.fmt->name : NULL,
+			.devices = d->devices, .owner = d->owner,
+			.table_pages = d->pt.stats.tables + d->pt_alt.stats.tables,
+			.entries_written = d->pt.stats.entries_written, .flushes = d->flushes,
+			.iova_limit = has_own_table(d) ? d->pt.iova_limit : 0, .pinned = d->pinned,
+		};
+	spin_unlock(&iommu_lock);
+	return used;
+}
+
+int iommu_domain_walk(uint32_t id, uint64_t iova, pt_walk_fn fn, void *ctx)
+{
+	const struct iommu_domain *d;
+	int rc;
+
+	if (!ops)
+		return -ENOENT;
+	spin_lock(&iommu_lock);
+	d = find_locked(id);
+	rc = !d ? -ENOENT : !has_own_table(d) ? -ENODATA : pt_walk(&d->pt, iova, fn, ctx);
+	spin_unlock(&iommu_lock);
+	return rc;
+}
+
 bool iommu_unit_info(unsigned i, struct iommu_unit_info *out)
 {
 	return ops && ops->unit_info && ops->unit_info(i, out);

@@ -377,6 +377,34 @@ bool iommu_last_fault(struct iommu_fault *out);
  */
 /* The domain in slot i (in use), NULL for a free slot; i < IOMMU_MAX_DOMAINS. */
 const struct iommu_domain *iommu_domain_at(unsigned i);
+/*
+ * A domain as the shell shows it, copied under the domain lock, so nothing
+ * in it can be freed or reused underneath (iommu_domain_at's pointer can:
+ * DELETE_DEVICE_DOMAIN on another CPU frees the slot and its tables).
+ */
+struct iommu_domain_info {
+	uint32_t id;
+	enum iommu_domain_kind kind;
+	const char *format;          /* table format name; NULL when it has no table of its own */
+	unsigned devices;
+	unsigned owner;
+	uint64_t table_pages, entries_written, flushes;
+	uint64_t iova_limit;         /* 0 when it has no table */
+	bool pinned;
+};
+/* The ABI id of dev's domain, read under the domain lock (a move cannot tear it). */
+uint32_t iommu_domain_id_of(const struct pci_dev *dev);
+/* Slot i's domain (i < IOMMU_MAX_DOMAINS); false for a free slot. */
+bool iommu_domain_info(unsigned i, struct iommu_domain_info *out);
+/*
+ * pt_walk of domain `id`'s own table for one IOVA, under the domain lock: a
+ * destroy on another CPU waits until the walk is done, so fn never sees a
+ * freed table. fn runs with that lock held: it must copy what it needs and
+ * neither print nor call back into this layer. pt_walk's result (steps),
+ * -ENOENT no such domain, -ENODATA it has no table (null domain, a shared
+ * domain walking a stage-2).
+ */
+int iommu_domain_walk(uint32_t id, uint64_t iova, pt_walk_fn fn, void *ctx);
 bool iommu_unit_info(unsigned i, struct iommu_unit_info *out);
 /* The i-th most recent DMA fault attributed (0: the newest), with its arrival number. */
 bool iommu_fault_recent(unsigned i, struct iommu_fault *out, uint64_t *seq);

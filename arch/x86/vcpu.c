@@ -7,6 +7,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/io.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
 
 static void hw_cpuid(void *ctx, uint32_t leaf, uint32_t r[4])
 {
@@ -44,4 +45,15 @@ const struct vcpu_ops *vcpu_backend_probe(void)
 	}
 	pr_err("no partition can run: this CPU lacks %s", caps.missing);
 	return NULL;
+}
+
+bool vcpu_backend_has_periodic_exit(void)
+{
+	const struct vcpu_caps_hw hw = { hw_cpuid, hw_rdmsr, NULL };
+	struct vcpu_caps caps;
+
+	vcpu_caps_decide(&hw, &caps);
+	/* vmx.c turns the timer on whenever the CPU can (selftest=kick runs without it). */
+	return caps.kind == VCPU_BACKEND_VMX && boot_options.selftest != SELFTEST_KICK &&
+	       (VMX_CTL_MAY1(rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS)) & PIN_PREEMPTION_TIMER);
 }

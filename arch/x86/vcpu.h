@@ -158,5 +158,12 @@ extern const struct vcpu_ops vmx_vcpu_ops;
  * with one error line naming what is missing, when neither is usable.
  */
 const struct vcpu_ops *vcpu_backend_probe(void);
+/*
+ * Whether the backend this CPU runs gives every partition CPU an exit at
+ * least every millisecond whatever its guest does (VMX: the preemption
+ * timer). SVM has no such timer. From CPUID and MSRs only, with no log
+ * line, so the partition plan can ask before the backend is chosen.
+ */
+bool vcpu_backend_has_periodic_exit(void);
 
 #endif

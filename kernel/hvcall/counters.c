@@ -99,3 +99,34 @@ void hvcall_report(const struct partition *p)
 			(unsigned long long)c->table_pages, line);
 	}
 }
+
+const char *hvcall_slot_name(unsigned slot)
+{
+	return slot < ARRAY_SIZE(slots) ? slots[slot].name : "other";
+}
+
+static uint64_t load(const uint64_t *v) { return __atomic_load_n(v, __ATOMIC_RELAXED); }
+
+bool hvcall_code_stats(unsigned part_id, unsigned i, struct hvcall_code_stats *out)
+{
+	if (part_id < 1 || part_id > PART_MAX)
+		return false;
+	for (unsigned t = 0; t <= HVCALL_TABLE_MAX; t++) {
+		const struct hvcall_counters *c = &counters[part_id - 1][t];
+		const struct hvcall_desc *d = t < HVCALL_TABLE_MAX ? hvcall_desc_at(t) : NULL;
+
+		if (!load(&c->calls) || i--)
+			continue;
+		*out = (struct hvcall_code_stats){ .code = d ? d->code : 0, .known = d != NULL,
+						   .name = d ? d->name : "unknown" };
+		out->c.calls = load(&c->calls);
+		out->c.reps = load(&c->reps);
+		out->c.continuations = load(&c->continuations);
+		out->c.iotlb_flushes = load(&c->iotlb_flushes);
+		out->c.table_pages = load(&c->table_pages);
+		for (unsigned s = 0; s < HVCALL_STATUS_SLOTS; s++)
+			out->c.status[s] = load(&c->status[s]);
+		return true;
+	}
+	return false;
+}

@@ -104,6 +104,21 @@ uint16_t hvcall_slot_status(unsigned slot);
 void hvcall_counters_reset(void);
 /* One line per call code a partition used, to the log (on its exit). */
 void hvcall_report(const struct partition *p);
+/*
+ * The debug shell's view (read-only): the i-th call code partition part_id
+ * used (calls > 0), in table order, codes not in the table last as one
+ * "unknown" entry (known false). A snapshot read without a lock: each count
+ * is exact, the set of them may straddle a call in progress.
+ */
+struct hvcall_code_stats {
+	uint16_t code;
+	bool known;
+	const char *name;
+	struct hvcall_counters c;
+};
+bool hvcall_code_stats(unsigned part_id, unsigned i, struct hvcall_code_stats *out);
+/* The HV_STATUS name of a status slot ("other" for the last). */
+const char *hvcall_slot_name(unsigned slot);
 
 /* ---- Errors --------------------------------------------------------------- */
 /* The one errno -> HV_STATUS table (kernel/hvcall/status.c). 0 -> SUCCESS. */

@@ -17,6 +17,7 @@
 #include "arch/x86/io.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/madt.h"
+#include "arch/x86/vcpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/smp_boot.h"
 #include "kernel/frames.h"
@@ -33,6 +34,7 @@
 #include "kernel/partition/assign.h"
 #include "kernel/partition/selftest_attach.h"
 #include "arch/x86/acpi_hide.h"
+#include "kernel/shell/shell.h"
 
 struct partition partitions[PART_MAX];
 unsigned partition_count;
@@ -137,7 +139,8 @@ static void plan_one(const struct boot_info *bi, unsigned module, unsigned *next
 		return;
 	}
 	p->mem_request = w.mem ? w.mem : PART_CHILD_MEM_DEFAULT;
-	p->cpus_request = w.cpus ? w.cpus : 1;
+	/* The root's cpus= is a cap on what it takes (0: not given, see root_cpu_count). */
+	p->cpus_request = w.cpus ? w.cpus : p->is_root ? 0 : 1;
 	if (!p->is_root) {
 		if (p->cpus_request > *next_cpu) {
 			pr_err("%s: asks for %u CPU(s) but only %u are left after the root's", p->name,
@@ -156,6 +159,37 @@ static void plan_one(const struct boot_info *bi, unsigned module, unsigned *next
 	p->uart.input = p->is_root;   /* the console's keys go to the root (README "Linux as the root") */
 	p->state = PART_PLANNED;
 	partition_count++;
+}
+
+/*
+ * How many of the `left` CPUs nobody took go to the root. Without a periodic
+ * exit (SVM has no preemption timer) the monitor runs on a partition CPU
+ * only when its guest exits, and a guest spinning with interrupts off on
+ * every CPU would starve the serial shell and the DMA-fault drain for good.
+ * So the monitor keeps the last CPU for itself when the root still has one
+ * after that, unless the root's line says cpus=N; when no CPU is left for
+ * it, one loud line says so.
+ */
+static unsigned root_cpu_count(const struct partition *root, unsigned left)
+{
+	bool periodic = vcpu_backend_has_periodic_exit();
+	unsigned take = left;
+
+	if (root->cpus_request) {
+		if (root->cpus_request > left)
+			pr_warn("%s: asks for %u CPU(s), %u are left after the children's", root->name,
+				root->cpus_request, left);
+		take = MIN(root->cpus_request, left);
+	} else if (left > 1 && !periodic) {
+		take = left - 1;
+		pr_info("CPU %u kept by the monitor: this CPU has no preemption timer (SVM), so the serial shell "
+			"and the DMA-fault drain run there whatever the guests do", take);
+	}
+	if (take == left && !periodic)
+		log_printf(LOG_WARN, "shell", "every CPU runs a partition and none has a preemption timer (SVM): "
+			   "guests spinning with interrupts off on all of them would starve this shell; "
+			   "give the machine one CPU more than the partitions use");
+	return take;
 }
 
 unsigned partitions_plan(const struct boot_info *bi)
@@ -178,8 +212,9 @@ unsigned partitions_plan(const struct boot_info *bi)
 	/* The root takes every CPU no child took. */
 	if (partition_count && partitions[0].is_root) {
 		struct partition *root = &partitions[0];
+		unsigned take = root_cpu_count(root, next_cpu + 1);
 
-		for (unsigned c = 0; c <= next_cpu; c++)
+		for (unsigned c = 0; c < take; c++)
 			root->cpus[root->ncpus++] = c;
 	}
 	/* Boot modules are copied into their partitions; then their memory is the root's. */
@@ -404,7 +439,8 @@ void partitions_start(const struct boot_info *bi)
 		monitor_exit(false);
 	}
 	pr_info("vcpu backend: %s", vops->name);
-	vuart_set_input(uart_getc, uart_set_ier);
+	/* The console's keys reach the root through the shell's router (kernel/shell/shell.h). */
+	vuart_set_input(shell_console_getc, uart_set_ier);
 	if (partition_count && partitions[0].is_root && partitions[0].state == PART_PLANNED)
 		prepare_root(bi, &partitions[0]);
 	/* Children first: the root's kernel may load over their boot modules (see boot.c). */

@@ -13,16 +13,17 @@
 
 #include "kernel/shell/shell.h"
 #include "kernel/shell/view.h"
+#include "kernel/spinlock.h"
 
 #define SHELL_ARGS_MAX 4
 #define MAP_RANGES_MAX 64          /* coalesced ranges `map` prints */
 #define MAP_STEPS_MAX  (1u << 16)  /* walks `map` may take over one range */
 #define FAULTS_MAX     16
+#define HVCALL_CODES_MAX 48        /* hypercall codes `partitions` lists per partition */
 #define SHELL_POLL_BYTES 64        /* bytes taken per poll: a paste cannot hold a CPU long */
 
 static struct {
 	bool open;
-	unsigned escapes;              /* Ctrl-X seen in a row */
 	char line[SHELL_LINE_MAX + 1];
 	unsigned len;
 	unsigned lines_out, lines_cut; /* this command's output budget */
@@ -36,7 +37,7 @@ static struct {
 static void out(const char *fmt, ...) __printf(1, 2);
 static void out(const char *fmt, ...)
 {
-	char buf[256];
+	char buf[384];
 	va_list ap;
 	int n;
 
@@ -323,6 +324,10 @@ static int cmd_walk(unsigned argc, char **argv)
 	}
 	out("walk domain 0x%x iova 0x%llx (%s)", id, (unsigned long long)iova, d.format);
 	rc = view_domain_walk(id, iova, walk_step, &w);
+	if (rc == -ENOENT) {
+		out("error: domain 0x%x was destroyed meanwhile", id);
+		return rc;
+	}
 	return walk_end("iova", iova, rc, &w, view_domain_space(id));
 }
 
@@ -390,6 +395,7 @@ static int cmd_map(unsigned argc, char **argv)
 	struct view_domain d;
 	uint64_t start = 0, end, at, space;
 	unsigned steps = 0;
+	bool failed = false;
 	uint32_t id;
 
 	if (argc < 2 || argc > 3 || parse_domain(argv[1], &id))
@@ -416,8 +422,16 @@ static int cmd_map(unsigned argc, char **argv)
 		struct walk_ctx w = { 0 };
 		uint64_t next;
 
-		if (view_domain_walk(id, at, walk_step, &w) <= 0)
+		int rc = view_domain_walk(id, at, walk_step, &w);
+
+		if (rc <= 0) {
+			if (rc == -ENOENT)
+				out("error: domain 0x%x was destroyed meanwhile", id);
+			else
+				out("error: map 0x%llx: walk failed (%d)", (unsigned long long)at, rc);
+			failed = true;
 			break;
+		}
 		next = (at & ~(w.last.span - 1)) + w.last.span;
 		if (w.last.present && w.last.leaf) {
 			paddr_t pa = w.last.addr + (at & (w.last.span - 1));
@@ -436,7 +450,7 @@ static int cmd_map(unsigned argc, char **argv)
 		at = next;
 	}
 	map_flush(&run);
-	if (at < end)
+	if (at < end && !failed)
 		out("map: stopped at 0x%llx (output bounded); give a range to see more", (unsigned long long)at);
 	out("map: %u ranges", run.printed);
 	return 0;
@@ -463,6 +477,27 @@ static int cmd_faults(unsigned argc, char **argv)
 	return 0;
 }
 
+/* One line per hypercall code the partition used: counts, then each status returned. */
+static void partition_hvcalls(const struct view_partition *p)
+{
+	struct view_hvcall h;
+
+	for (unsigned i = 0; i < HVCALL_CODES_MAX && view_hvcall(p->id, i, &h); i++) {
+		char code[8] = "other", st[160] = "";
+		int m = 0;
+
+		if (h.known)
+			snprintf(code, sizeof(code), "0x%04x", h.code);
+		for (unsigned s = 0; s < h.nr_status && s < VIEW_HV_STATUS_MAX && m < (int)sizeof(st); s++)
+			m += snprintf(st + m, sizeof(st) - m, " %s %llu", h.status_name[s],
+				      (unsigned long long)h.status_count[s]);
+		out("partition %u %s hv %s %s calls %llu reps %llu cont %llu flushes %llu table-pages %llu%s",
+		    p->id, p->name, code, h.name, (unsigned long long)h.calls, (unsigned long long)h.reps,
+		    (unsigned long long)h.continuations, (unsigned long long)h.flushes,
+		    (unsigned long long)h.table_pages, st);
+	}
+}
+
 static int cmd_partitions(unsigned argc, char **argv)
 {
 	struct view_partition p;
@@ -470,7 +505,7 @@ static int cmd_partitions(unsigned argc, char **argv)
 
 	(void)argc; (void)argv;
 	for (i = 0; view_partition(i, &p); i++) {
-		char cpus[48] = "", exits[160] = "";
+		char cpus[48] = "", exits[300] = "";
 		int n = 0, m = 0;
 		uint64_t total = 0;
 
@@ -482,13 +517,15 @@ static int cmd_partitions(unsigned argc, char **argv)
 				m += snprintf(exits + m, sizeof(exits) - m, " %s %llu", p.exit_names[k],
 					      (unsigned long long)p.exits[k]);
 		}
-		out("partition %u %s %s %s cpus %s mem %lluM deposit %llu pages", p.id, p.name,
+		out("partition %u %s %s %s cpus %s mem %lluM deposit %llu pages (%llu in use)", p.id, p.name,
 		    p.is_root ? "root" : "child", p.state, cpus[0] ? cpus : "-",
-		    (unsigned long long)(p.ram_bytes >> 20), (unsigned long long)p.deposit_pages);
+		    (unsigned long long)(p.ram_bytes >> 20), (unsigned long long)p.deposit_pages,
+		    (unsigned long long)p.deposit_in_use);
 		out("partition %u %s exits %llu:%s", p.id, p.name, (unsigned long long)total, m ? exits : " none");
 		out("partition %u %s hypercalls %llu, ipis dropped %llu, console lines %llu (%llu dropped)",
 		    p.id, p.name, (unsigned long long)p.hypercalls, (unsigned long long)p.ipis_dropped,
 		    (unsigned long long)p.console_lines, (unsigned long long)p.console_dropped);
+		partition_hvcalls(&p);
 	}
 	out("partitions: %u", i);
 	return 0;
@@ -526,6 +563,7 @@ static int cmd_counters(unsigned argc, char **argv)
 	for (unsigned i = 0; view_device(i, &dev); i++)
 		faults += dev.faults;
 	out("counter devices.faults %llu", (unsigned long long)faults);
+	out("counter console.root-input-dropped %llu", (unsigned long long)shell_console_dropped());
 	return 0;
 }
 
@@ -646,7 +684,7 @@ static const struct shell_cmd commands[] = {
 	{ "walk", "DOMAIN IOVA", "the table walk for one IOVA, level by level", cmd_walk },
 	{ "s2", "PARTITION GPA", "the stage-2 walk for one guest-physical address", cmd_s2 },
 	{ "faults", "", "the most recent DMA faults, newest first", cmd_faults },
-	{ "partitions", "", "partitions: CPUs, memory, state, exits, hypercalls", cmd_partitions },
+	{ "partitions", "", "partitions: CPUs, memory, state, exits, hypercalls by code", cmd_partitions },
 	{ "counters", "[reset]", "every counter, one per line (or reset them)", cmd_counters },
 	{ "loglevel", "LEVEL", "err, warn, info or debug (0-3)", cmd_loglevel },
 	{ "stop", "PARTITION", "stop a partition, its devices blocked (asks to confirm)", cmd_stop },
@@ -717,7 +755,83 @@ void shell_exec(const char *text)
 
 bool shell_is_open(void) { return sh.open; }
 
-void shell_reset(void) { memset(&sh, 0, sizeof(sh)); }
+/*
+ * The console's input. The physical UART is read in one place, under
+ * in_lock, by whichever comes first: the shell's poll or the root's virtual
+ * UART wanting a byte (shell_console_getc). Each byte is routed at once: the
+ * escape sequence toggles where bytes go; the others go to the root's queue
+ * while the shell is closed and to the shell's queue while it is open. The
+ * shell's queue is worked off (commands run, output printed) under `busy`
+ * by one CPU's poll, so the root never waits behind a command.
+ */
+#define INPUT_QUEUE 256
+#define TOKEN_OPEN  0x100
+#define TOKEN_CLOSE 0x101
+
+struct queue {
+	uint16_t q[INPUT_QUEUE];
+	unsigned head, tail;           /* head - tail bytes waiting */
+};
+
+static spinlock_t in_lock = SPINLOCK_INIT;
+static struct {
+	unsigned escapes;              /* Ctrl-X held back, in a row */
+	bool to_shell;
+	struct queue shell, root;
+	uint64_t root_dropped;         /* the root did not read its console fast enough */
+} rd;
+
+static void put(struct queue *q, uint16_t v)
+{
+	if (q->head - q->tail == INPUT_QUEUE) {
+		if (q == &rd.root)
+			rd.root_dropped++;
+		return;
+	}
+	q->q[q->head++ % INPUT_QUEUE] = v;
+}
+
+static int take(struct queue *q)
+{
+	return q->head == q->tail ? -1 : q->q[q->tail++ % INPUT_QUEUE];
+}
+
+static void deliver(uint8_t c)
+{
+	put(rd.to_shell ? &rd.shell : &rd.root, c);
+}
+
+/* in_lock held. */
+static void route(uint8_t c)
+{
+	if (c == SHELL_ESCAPE_KEY) {
+		if (++rd.escapes < SHELL_ESCAPE_COUNT)
+			return;
+		rd.escapes = 0;
+		rd.to_shell = !rd.to_shell;
+		put(&rd.shell, rd.to_shell ? TOKEN_OPEN : TOKEN_CLOSE);
+		return;
+	}
+	/* One or two Ctrl-X and then another key: they were meant for whoever has the line (readline's Ctrl-X Ctrl-E). */
+	for (; rd.escapes; rd.escapes--)
+		deliver(SHELL_ESCAPE_KEY);
+	deliver(c);
+}
+
+/* in_lock held: what the line holds now, at most SHELL_POLL_BYTES. */
+static void read_line(void)
+{
+	int c;
+
+	for (unsigned n = 0; n < SHELL_POLL_BYTES && (c = view_read_byte()) >= 0; n++)
+		route((uint8_t)c);
+}
+
+void shell_reset(void)
+{
+	memset(&sh, 0, sizeof(sh));
+	memset(&rd, 0, sizeof(rd));
+}
 
 static void open_shell(void)
 {
@@ -739,23 +853,18 @@ static void close_shell(void)
 	view_console_hold(false);
 }
 
-void shell_input(uint8_t c)
+/* `exit` typed: the line goes back to the root. */
+static void route_to_root(void)
 {
-	if (c == SHELL_ESCAPE_KEY) {
-		if (++sh.escapes < SHELL_ESCAPE_COUNT)
-			return;
-		sh.escapes = 0;
-		if (sh.open) {
-			view_write("\n", 1);
-			close_shell();
-		} else {
-			open_shell();
-		}
-		return;
-	}
-	sh.escapes = 0;
-	if (!sh.open)
-		return;   /* console input for partitions is not routed yet */
+	spin_lock(&in_lock);
+	rd.to_shell = false;
+	rd.escapes = 0;
+	spin_unlock(&in_lock);
+}
+
+/* One byte at the open prompt: line editing, and the command on Enter. */
+static void edit(uint8_t c)
+{
 	switch (c) {
 	case '\r':
 	case '\n':
@@ -764,6 +873,7 @@ void shell_input(uint8_t c)
 		sh.len = 0;
 		shell_exec(sh.line);
 		if (!sh.open) {
+			route_to_root();
 			close_shell();
 			return;
 		}
@@ -789,15 +899,71 @@ void shell_input(uint8_t c)
 	}
 }
 
+/* Work off the shell's queue (`busy` held). */
+static void run_queue(void)
+{
+	for (;;) {
+		int v;
+
+		spin_lock(&in_lock);
+		v = take(&rd.shell);
+		spin_unlock(&in_lock);
+		if (v < 0)
+			return;
+		if (v == TOKEN_OPEN && !sh.open) {
+			open_shell();
+		} else if (v == TOKEN_CLOSE && sh.open) {
+			view_write("\n", 1);
+			close_shell();
+		} else if (v < 0x100 && sh.open) {
+			edit((uint8_t)v);
+		}
+	}
+}
+
+static bool busy;
+
+static bool shell_trylock(void) { return !__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE); }
+static void shell_unlock(void) { __atomic_store_n(&busy, false, __ATOMIC_RELEASE); }
+
+void shell_input(uint8_t c)
+{
+	spin_lock(&in_lock);
+	route(c);
+	spin_unlock(&in_lock);
+	if (shell_trylock()) {
+		run_queue();
+		shell_unlock();
+	}
+}
+
 void shell_poll(void)
 {
-	static bool busy;
-	int c;
-
-	/* One reader at a time; a CPU that finds it busy goes back to its guest at once. */
-	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE))
+	/* One shell at a time; a CPU that finds it busy goes back to its guest at once. */
+	if (!shell_trylock())
 		return;
-	for (unsigned n = 0; n < SHELL_POLL_BYTES && (c = view_read_byte()) >= 0; n++)
-		shell_input((uint8_t)c);
-	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+	spin_lock(&in_lock);
+	read_line();
+	spin_unlock(&in_lock);
+	run_queue();
+	shell_unlock();
+}
+
+int shell_console_getc(void)
+{
+	int v;
+
+	spin_lock(&in_lock);
+	v = take(&rd.root);
+	if (v < 0 && !rd.to_shell) {
+		read_line();
+		v = take(&rd.root);
+	}
+	spin_unlock(&in_lock);
+	return v;
+}
+
+uint64_t shell_console_dropped(void)
+{
+	return __atomic_load_n(&rd.root_dropped, __ATOMIC_RELAXED);
 }

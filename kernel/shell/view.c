@@ -15,6 +15,7 @@
 #include "kernel/log.h"
 #include "kernel/partition/partition.h"
 #include "kernel/partition/exits.h"
+#include "kernel/hvcall/hvcall.h"
 #include "iommu/iommu.h"
 #include "iommu/pt/fmt.h"
 #include "pci/dev.h"
@@ -22,6 +23,8 @@
 #include "pci/pci.h"
 #include "pci/regs.h"
 #include "arch/x86/uart.h"
+#include "arch/x86/kick.h"
+#include "kernel/smp.h"
 
 void view_write(const char *s, size_t n) { log_write_direct(s, n); }
 int view_read_byte(void) { return uart_read_byte(); }
@@ -70,7 +73,7 @@ static int copy_nth(struct pci_dev *d, void *ctx)
 	snprintf(o->owner, sizeof(o->owner), "%s", device_owner(d));
 	o->has_domain = iommu_present();
 	if (o->has_domain)
-		o->domain = iommu_domain_of(d)->id;
+		o->domain = iommu_domain_id_of(d);
 	o->faults = __atomic_load_n(&d->dma_faults, __ATOMIC_RELAXED);
 	o->bus_master = pci_cfg_read(d->seg, d->bus, d->devfn, PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER;
 	return 1;
@@ -97,51 +100,44 @@ bool view_unit(unsigned i, struct view_unit *out)
 
 static const char *kind_name(enum iommu_domain_kind k)
 {
-	return k == IOMMU_DOMAIN_IDENTITY ? "identity" : k == IOMMU_DOMAIN_BLOCKED ? "blocked" : "paging";
+	return k == IOMMU_DOMAIN_IDENTITY ? "identity" : k == IOMMU_DOMAIN_BLOCKED ? "blocked" :
+	       k == IOMMU_DOMAIN_SHARED ? "shared" : "paging";
 }
 
-/* The i-th domain in use. */
-static const struct iommu_domain *nth_domain(unsigned i)
+/*
+ * Domains are read as copies made under the domain lock (iommu_domain_info):
+ * one destroyed by DELETE_DEVICE_DOMAIN on another CPU is simply gone from
+ * the next copy, never freed underneath the shell.
+ */
+static bool nth_domain(unsigned i, struct iommu_domain_info *out)
 {
-	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++) {
-		const struct iommu_domain *d = iommu_domain_at(slot);
-
-		if (d && !i--)
-			return d;
-	}
-	return NULL;
+	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++)
+		if (iommu_domain_info(slot, out) && !i--)
+			return true;
+	return false;
 }
 
-static const struct iommu_domain *domain_by_id(uint32_t id)
+static bool domain_by_id(uint32_t id, struct iommu_domain_info *out)
 {
-	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++) {
-		const struct iommu_domain *d = iommu_domain_at(slot);
-
-		if (d && d->id == id)
-			return d;
-	}
-	return NULL;
-}
-
-static bool has_table(const struct iommu_domain *d)
-{
-	return d->kind != IOMMU_DOMAIN_BLOCKED && d->pt.root && d->pt.fmt;
+	for (unsigned slot = 0; slot < IOMMU_MAX_DOMAINS; slot++)
+		if (iommu_domain_info(slot, out) && out->id == id)
+			return true;
+	return false;
 }
 
 bool view_domain(unsigned i, struct view_domain *out)
 {
-	const struct iommu_domain *d = nth_domain(i);
+	struct iommu_domain_info d;
 
-	if (!d)
+	if (!nth_domain(i, &d))
 		return false;
 	*out = (struct view_domain){
-		.id = d->id, .kind = kind_name(d->kind), .format = has_table(d) ? d->pt.fmt->name : NULL,
-		.devices = d->devices, .table_pages = d->pt.stats.tables + d->pt_alt.stats.tables,
-		.mappings = d->pt.stats.entries_written, .flushes = d->flushes,
-		.iova_limit = has_table(d) ? d->pt.iova_limit : 0, .pinned = d->pinned,
+		.id = d.id, .kind = kind_name(d.kind), .format = d.format, .devices = d.devices,
+		.table_pages = d.table_pages, .mappings = d.entries_written, .flushes = d.flushes,
+		.iova_limit = d.iova_limit, .pinned = d.pinned,
 	};
 	/* The default domain is the root's; paging domains belong to the root until the hypercall layer says otherwise. */
-	snprintf(out->owner, sizeof(out->owner), "%s", d->kind == IOMMU_DOMAIN_BLOCKED ? "-" : root_name());
+	snprintf(out->owner, sizeof(out->owner), "%s", d.kind == IOMMU_DOMAIN_BLOCKED ? "-" : root_name());
 	return true;
 }
 
@@ -179,8 +175,26 @@ bool view_partition(unsigned i, struct view_partition *out)
 	out->ipis_dropped = p->ipis_dropped;
 	out->console_lines = p->uart.lines;
 	out->console_dropped = p->uart.dropped;
-	out->deposit_pages = 0;   /* no deposit pool until HvCallDepositMemory exists */
+	out->deposit_pages = hv_pool_pages(p);
+	out->deposit_in_use = hv_pool_in_use(p);
 	out->s2_format = p->s2.root && p->s2.fmt ? p->s2.fmt->name : NULL;
+	return true;
+}
+
+bool view_hvcall(unsigned partition_id, unsigned i, struct view_hvcall *out)
+{
+	struct hvcall_code_stats st;
+
+	if (!hvcall_code_stats(partition_id, i, &st))
+		return false;
+	*out = (struct view_hvcall){ .code = st.code, .known = st.known, .name = st.name, .calls = st.c.calls,
+				     .reps = st.c.reps, .continuations = st.c.continuations,
+				     .flushes = st.c.iotlb_flushes, .table_pages = st.c.table_pages };
+	for (unsigned s = 0; s < HVCALL_STATUS_SLOTS && out->nr_status < VIEW_HV_STATUS_MAX; s++)
+		if (st.c.status[s]) {
+			out->status_name[out->nr_status] = hvcall_slot_name(s);
+			out->status_count[out->nr_status++] = st.c.status[s];
+		}
 	return true;
 }
 
@@ -197,7 +211,7 @@ bool view_fault(unsigned i, struct view_fault *out)
 	d = pci_dev_find(f.seg, f.dev_rid >> 8, f.dev_rid & 0xff);
 	if (d) {
 		out->has_domain = true;
-		out->domain = iommu_domain_of(d)->id;
+		out->domain = iommu_domain_id_of(d);
 		pci_dev_put(d);
 	}
 	return true;
@@ -221,25 +235,49 @@ static void adapt_step(void *ctx, const struct pt_walk_step *s)
 	a->fn(a->ctx, &v);
 }
 
-int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
+/* Steps copied under the owner's lock, shown (printed) after it is released. */
+struct step_copy {
+	struct pt_walk_step s[PT_MAX_LEVELS];
+	unsigned n;
+};
+
+static void copy_step(void *ctx, const struct pt_walk_step *s)
 {
-	const struct iommu_domain *d = domain_by_id(id);
+	struct step_copy *c = ctx;
+
+	if (c->n < PT_MAX_LEVELS)
+		c->s[c->n++] = *s;
+}
+
+static int show_steps(const struct step_copy *c, int rc, view_walk_fn fn, void *ctx)
+{
 	struct walk_adapter a = { fn, ctx };
 
-	if (!d)
-		return -ENOENT;
-	if (!has_table(d))
-		return -ENODATA;
-	return pt_walk(&d->pt, iova, adapt_step, &a);
+	for (unsigned i = 0; rc > 0 && i < c->n; i++)
+		adapt_step(&a, &c->s[i]);
+	return rc;
+}
+
+int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
+{
+	struct step_copy c = { .n = 0 };
+
+	return show_steps(&c, iommu_domain_walk(id, iova, copy_step, &c), fn, ctx);
 }
 
 uint64_t view_domain_space(uint32_t id)
 {
-	const struct iommu_domain *d = domain_by_id(id);
+	struct iommu_domain_info d;
 
-	return d && has_table(d) ? d->pt.iova_limit : 0;
+	return domain_by_id(id, &d) ? d.iova_limit : 0;
 }
 
+/*
+ * A stage-2 is walked without a lock: partitions live in a static table and
+ * their stage-2 pages are never freed (a stopped partition keeps its tables;
+ * pt_unmap_range frees no table page), and pt_walk reads each entry once,
+ * atomically. A walk racing a map or unmap shows one side of it.
+ */
 int view_s2_walk(unsigned partition_id, uint64_t gpa, view_walk_fn fn, void *ctx)
 {
 	const struct partition *p = partition_by_id(partition_id);
@@ -268,6 +306,7 @@ void view_counters_reset(void)
 			__atomic_store_n(&p->exits[k], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->hypercalls, 0, __ATOMIC_RELAXED);
 	}
+	hvcall_counters_reset();
 	iommu_counters_reset();
 }
 
@@ -322,6 +361,10 @@ int view_stop_partition(unsigned partition_id)
 		}
 	}
 	part_stop(p, "stopped by the operator (shell)");
+	/* Its CPUs leave their guest now, not at an exit a spinning guest may never make (SVM). */
+	for (unsigned i = 0; i < p->ncpus && i < SMP_MAX_CPUS; i++)
+		if (p->cpus[i] != smp_this_cpu())
+			cpu_kick(p->cpus[i]);
 	return rc;
 }
 

@@ -99,16 +99,30 @@ struct view_partition {
 	unsigned exit_kinds;
 	const char *exit_names[VIEW_EXIT_KINDS_MAX];
 	uint64_t exits[VIEW_EXIT_KINDS_MAX];
-	uint64_t hypercalls;             /* every call (per code and status: once the dispatcher counts them) */
+	uint64_t hypercalls;             /* every call (per code and status: view_hvcall) */
 	uint64_t ipis_dropped, console_lines, console_dropped;
-	uint64_t deposit_pages;
+	uint64_t deposit_pages, deposit_in_use;   /* its deposit pool: pages, of those the monitor's tables */
 	const char *s2_format;
+};
+
+/* One hypercall code a partition used: its counts and the statuses it returned. */
+#define VIEW_HV_STATUS_MAX 20
+struct view_hvcall {
+	uint16_t code;
+	bool known;                      /* false: the codes the dispatcher does not know, together */
+	const char *name;
+	uint64_t calls, reps, continuations, flushes, table_pages;
+	unsigned nr_status;              /* statuses returned at least once */
+	const char *status_name[VIEW_HV_STATUS_MAX];
+	uint64_t status_count[VIEW_HV_STATUS_MAX];
 };
 
 bool view_device(unsigned i, struct view_device *out);
 bool view_unit(unsigned i, struct view_unit *out);
 bool view_domain(unsigned i, struct view_domain *out);
 bool view_partition(unsigned i, struct view_partition *out);
+/* The i-th hypercall code partition `partition_id` used (in the dispatcher's table order). */
+bool view_hvcall(unsigned partition_id, unsigned i, struct view_hvcall *out);
 /* Most recent first; i = 0 is the newest. */
 bool view_fault(unsigned i, struct view_fault *out);
 

@@ -9,6 +9,8 @@
  */
 #include "tests/guest/guest.h"
 #include "tests/guest/fmt.h"
+#include "tests/guest/acpi.h"
+#include "arch/x86/madt.h"
 
 #define FAIL(...) do { gsnprintf(why, n, __VA_ARGS__); return false; } while (0)
 
@@ -87,4 +89,85 @@ bool apic_test_irr(const struct guest_ctx *c, char *why, size_t n)
 	if (irr & BIT(IPI_VECTOR % 32))
 		FAIL("vector 0x%x is pending in this CPU's IRR", IPI_VECTOR);
 	return true;
+}
+
+/*
+ * `starve`: every CPU of this partition spins with interrupts off and never
+ * exits (no port I/O, no HLT, no PAUSE), so the monitor gets no exit from
+ * this partition again. The APs its MADT lists enabled are started with
+ * INIT-STARTUP-STARTUP (SDM Vol. 3A §9.4.4) into a real-mode page holding
+ * `cli; jmp $`; the boot CPU then does the same in long mode. Never returns.
+ */
+#define STARVE_CODE_MAX 0xa0000ULL   /* a STARTUP vector names a page below 640 KiB */
+
+static const void *starve_phys(uint64_t pa, uint32_t len)
+{
+	if (pa + len < pa || pa + len > paging_limit())
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+/* A free page of available RAM below 640 KiB for the APs' code, clear of the info block; 0: none. */
+static uint64_t starve_page(const struct guest_ctx *c)
+{
+	uint64_t info = (uintptr_t)c->info, info_end = info + c->view.total_size;
+
+	for (unsigned i = 0; i < c->view.nmap; i++) {
+		const struct mem_range *r = &c->view.map[i];
+
+		if (r->type != MEM_AVAILABLE)
+			continue;
+		for (uint64_t pg = ALIGN_UP(MAX(r->base, 0x1000ULL), 0x1000); pg + 0x1000 <= r->base + r->len &&
+		     pg + 0x1000 <= STARVE_CODE_MAX; pg += 0x1000)
+			if (pg + 0x1000 <= info || pg >= info_end)
+				return pg;
+	}
+	return 0;
+}
+
+static unsigned starve_start_aps(const struct guest_ctx *c, uint64_t page)
+{
+	uint32_t self = apic_read(APIC_ID) >> ICR_DEST_SHIFT;
+	const struct acpi_header *madt;
+	struct guest_acpi a;
+	char why[8];
+	unsigned started = 0;
+
+	if (!page || guest_acpi_init(&a, c->view.rsdp, c->view.rsdp_len, starve_phys, why, sizeof(why)))
+		return 0;
+	madt = guest_acpi_find(&a, "APIC");
+	if (!madt || madt->length < sizeof(struct acpi_madt))
+		return 0;
+	for (uint32_t off = sizeof(struct acpi_madt); off + sizeof(struct madt_entry_header) <= madt->length;) {
+		const struct madt_lapic *e = (const void *)((const uint8_t *)madt + off);
+
+		if (e->h.length < sizeof(e->h) || off + e->h.length > madt->length)
+			break;
+		off += e->h.length;
+		if (e->h.type != MADT_TYPE_LAPIC || e->h.length < sizeof(*e) ||
+		    !(e->flags & MADT_LAPIC_ENABLED) || e->apic_id == self)
+			continue;
+		send(e->apic_id, ICR_INIT | ICR_ASSERT);
+		send(e->apic_id, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
+		send(e->apic_id, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
+		started++;
+	}
+	return started;
+}
+
+bool apic_starve(const struct guest_ctx *c, char *why, size_t n)
+{
+	static const uint8_t spin16[] = { 0xfa, 0xeb, 0xfe };   /* cli; jmp $ */
+	uint64_t page = starve_page(c);
+	unsigned aps;
+
+	if (page)
+		for (unsigned i = 0; i < sizeof(spin16); i++)
+			((volatile uint8_t *)(uintptr_t)page)[i] = spin16[i];
+	aps = starve_start_aps(c, page);
+	diag("starve: %u AP(s) started at 0x%llx, every CPU of this partition now spins with interrupts off",
+	     aps, (unsigned long long)page);
+	__asm__ volatile("cli\n1:\tjmp 1b" ::: "memory");
+	gsnprintf(why, n, "the spin ended");
+	return false;
 }

@@ -175,6 +175,7 @@ void pci_cf8_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off, uint32_t 
 /* apic.c: IPIs from this partition, and the stray-vector check. */
 bool apic_test_ipi(const struct guest_ctx *c, char *why, size_t n);
 bool apic_test_irr(const struct guest_ctx *c, char *why, size_t n);
+bool apic_starve(const struct guest_ctx *c, char *why, size_t n);
 /* Software-enable the local APIC (before a hold with irr-check). */
 void apic_enable(void);
 

@@ -201,6 +201,7 @@ static unsigned build_tests(struct guest_test t[TESTS_MAX], const struct guest_o
 	TEST(o->hold, t_hold, "hold: still running");
 	TEST(o->irr_check, apic_test_irr, "irr-check: no stray IPI vector pending");
 	TEST(o->crash != CRASH_NONE, t_crash, "crash: the monitor stops this partition");
+	TEST(o->starve, apic_starve, "starve: every CPU spins with interrupts off (never returns)");
 #undef TEST
 	return n;
 }

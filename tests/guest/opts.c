@@ -171,6 +171,8 @@ static int parse_word(const char *w, size_t len, struct guest_opts *o)
 			o->deny = true;
 		else if (NAME("edu-child"))
 			o->edu_child = true;
+		else if (NAME("starve"))
+			o->starve = true;
 		else
 			return -1;
 		return 0;

@@ -42,6 +42,7 @@ struct guest_opts {
 	bool irr_check;
 	bool deposit;           /* DEPOSIT_MEMORY / WITHDRAW_MEMORY round trip */
 	uint64_t hold;          /* millions of pause iterations */
+	bool starve;            /* finally spin with interrupts off on every CPU, forever */
 	bool ddomain;           /* root: the device-domain flow with edu */
 	bool deny;              /* child: root-only calls get ACCESS_DENIED */
 	bool has_attach;        /* root: direct-attach edu to partition `attach` */

@@ -344,8 +344,8 @@ expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CP
 expect '^# kick self-test: 2 of 2 passed'
 
 # The monitor shell on the serial line while a root and a child run: every command, hostile
-# arguments, a confirmed quarantine and a cancelled stop; then both TAPs still complete. The
-# root's second CPU waits in the monitor and reads the serial line whatever the guests do.
+# arguments, a confirmed quarantine and a cancelled stop; then both TAPs still complete. On
+# SVM the monitor keeps CPU 1 and reads the serial line there whatever the guests do.
 scenario shell-part 33 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 300
 root "role=root partid=1 marker=r1 hold=40"
 child "c1:mem=64M role=child partid=2 marker=c1 hold=40"
@@ -362,12 +362,14 @@ expect '^dev   0000:01:00\.0 1b36:0010 device rids 01:00\.0 group [0-9]+ owner r
 expect '^unit 0 VT-d 0x00000000fed90000 seg 0 VT-d 1\.0, 4-level tables, MGAW 48, 2M 1G 1 fault records, CM=0 C=0; translating; QI head [0-9]+ tail [0-9]+; [1-9][0-9]* invalidations, 0 faults'
 expect '^domain 0x0 identity owner root devices [1-9][0-9]* format vtd-sl table-pages [1-9]'
 expect '^domain 0xffffffff blocked owner - devices 0'
-expect '^partition 1 root root running cpus [0-9],[0-9] mem [0-9]+M'
+expect '^partition 1 root root running cpus 0 mem [0-9]+M'
 expect '^partition 2 c1 child running cpus [0-9] mem 64M'
 expect '^partition 2 c1 exits [1-9][0-9]*: .*io [1-9]'
 expect '^partition 1 root hypercalls [1-9]'
+expect '^partition 1 root hv 0x0046 GET_PARTITION_ID calls [1-9][0-9]* reps 0 cont 0 flushes 0 table-pages 0 SUCCESS [1-9]'
 expect '^faults: 0 shown'
 expect '^counter unit\.0\.invalidations [1-9]'
+expect '^counter console\.root-input-dropped 0$'
 expect '^walk domain 0x0 iova 0x1000000 \(vtd-sl\)'
 expect '^  L4 table 0x[0-9a-f]+ \[0\] 0x[0-9a-f]{16} next table 0x[0-9a-f]+ RW$'
 expect '^result: iova 0x1000000 -> 0x1000000 \(2M page, RW\)'
@@ -405,6 +407,28 @@ expect '^partition 2 c1 child stopped cpus [0-9] mem 64M'
 expect '^partition 1 root root running'
 expect '^I/part: every partition has stopped: not all succeeded'
 reject '^\[c1\] # success'
+reject '^E/'
+
+# A guest cannot starve the shell on SVM (no preemption timer): every partition CPU spins with
+# interrupts off for good (the root starts its APs into `cli; jmp $`), and the shell still
+# answers on the CPU the monitor kept (3 CPUs: root 1, c1 1, the monitor 1), then stops both.
+scenario shell-starve 35 "FW=bios IOMMU=intel SMP=3" "exit=qemu" 150
+root "role=root partid=1 marker=r1 starve"
+child "c1:mem=64M role=child partid=2 marker=c1 starve"
+input '^\[root\] # starve: ' ''
+input '^\[c1\] # starve: ' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'help\rpartitions\rstop c1\ryes\r'
+input '^stop: c1 stopped' 'stop root\ryes\r'
+expect '^I/part: CPU 1 kept by the monitor'
+expect '^\[root\] # starve: 0 AP\(s\) started'
+expect '^iomon> help'
+expect '^help walk +DOMAIN IOVA'
+expect '^partition 1 root root running cpus 0 mem'
+expect '^partition 1 root hv 0x0046 GET_PARTITION_ID calls 1 reps 0 cont 0 flushes 0 table-pages 0 SUCCESS 1$'
+expect '^partition 2 c1 hv other unknown calls 1 .* INVALID_HYPERCALL_CODE 1$'
+expect '^W/part: root stopped: stopped by the operator \(shell\)'
+expect '^I/part: every partition has stopped: not all succeeded'
+reject '^W/shell: '
 reject '^E/'
 
 # Containment: each forbidden access stops that partition with one line; the other runs on.
@@ -519,7 +543,9 @@ efi_module() {
 scenario efi-usb 33 "FW=uefi BOOT=usb IOMMU=intel AW=48" "exit=qemu" 240
 efi_module
 boot_ok; vtd_ok
-reject '^W/'
+# One CPU, SVM: the only warning is that no CPU is left for the shell (README "The monitor shell").
+expect '^W/shell: every CPU runs a partition'
+reject '^W/([^s]|s[^h])'
 expect "^iomon-efi: iomon's UEFI loader"
 expect '^iomon-efi: .EFI.BOOT.iomon\.cfg: monitor /iomon/iomon\.elf, 1 module\(s\)'
 expect '^iomon-efi: /iomon/iomon\.elf: [0-9]+ bytes, loaded at 0x100000-0x[0-9A-F]+, entry 0x[0-9A-F]+'
@@ -539,7 +565,9 @@ same_as uefi-usb '^I/pci: '
 scenario efi-usb-bios 33 "FW=bios BOOT=usb IOMMU=intel AW=48" "exit=qemu"
 efi_module
 boot_ok; vtd_ok
-reject '^W/'
+# One CPU, SVM: the only warning is that no CPU is left for the shell (README "The monitor shell").
+expect '^W/shell: every CPU runs a partition'
+reject '^W/([^s]|s[^h])'
 expect "^I/iomon: loader 'GRUB 2\\.[0-9]+.*', command line 'exit=qemu'"
 expect '^I/iomon: firmware: legacy BIOS'
 reject '^iomon-efi:'
@@ -658,15 +686,33 @@ linux_checks() {
 }
 linux_child="c1:mem=64M cpus=1 role=child partid=2 marker=c1 edu-child"
 scenario linux-root-intel 33 "FW=bios IOMMU=intel SMP=3 ROOT=linux" "exit=qemu" 400
-linux_root "console=ttyS0 iomon_abi.child=2"
+linux_root "cpus=2 console=ttyS0 iomon_abi.child=2"
 child "$linux_child"
 boot_ok; linux_checks
 expect '^I/acpi: DMAR at 0x[0-9a-f]+ hidden from the root'
 
 scenario linux-root-amd 33 "FW=uefi IOMMU=amd SMP=3 ROOT=linux" "exit=qemu" 400
-linux_root "console=ttyS0 iomon_abi.child=2"
+linux_root "cpus=2 console=ttyS0 iomon_abi.child=2"
 child "$linux_child"
 boot_ok; linux_checks
+
+# The console's keys: typed commands reach Linux's shell on the root's COM1; the escape
+# opens the monitor shell instead (nothing of it reaches the root), `exit` gives the line back.
+scenario linux-root-keys 33 "FW=bios IOMMU=intel SMP=2 ROOT=linux" "exit=qemu" 300
+linux_root "console=ttyS0 iomon.shell"
+input '^\[root\] iomon-linux: shell on the console' 'echo keys-$((6*7))\r'
+input '^\[root\] keys-42' '\x18\x18\x18'
+input '^iomon shell: partitions keep running' 'partitions\rexit\r'
+input '^iomon shell closed' 'echo back-$((6*7))\r'
+input '^\[root\] back-42' "printf '\\\\020' | dd of=/dev/port bs=1 seek=244 count=1\r"
+boot_ok
+expect '^I/part: CPU 1 kept by the monitor'
+expect '^\[root\] keys-42'
+expect '^partition 1 root root running cpus 0 '
+expect '^\[root\] back-42'
+expect '^I/part: root stopped: exit port written: 0x10 \(success\)'
+reject '^\[root\] .*(partitions|exit): not found'
+reject '^\[root\] .*(BUG|WARNING|Call Trace|Kernel panic)'
 
 # Issue 10 in-guest: the root drives QEMU's edu through a device domain with
 # Linux's calling sequence (tests/guest/ddomain.c, option ddomain), on every

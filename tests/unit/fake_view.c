@@ -92,7 +92,32 @@ bool view_partition(unsigned i, struct view_partition *out)
 		out->exits[k] = fv.counters_reset ? 0 : 10 * (k + 1) + i;
 	}
 	out->hypercalls = fv.counters_reset ? 0 : 2;
+	out->deposit_pages = i ? 0 : 12;
+	out->deposit_in_use = i ? 0 : 5;
 	out->s2_format = "npt";
+	return true;
+}
+
+/* The root made three kinds of call (one of them unknown), c1 none (or 100 with hv_flood). */
+bool view_hvcall(unsigned partition_id, unsigned i, struct view_hvcall *out)
+{
+	static const struct view_hvcall root[] = {
+		{ 0x0046, true, "GET_PARTITION_ID", 1, 0, 0, 0, 0, 1, { "SUCCESS" }, { 1 } },
+		{ 0x00b3, true, "MAP_DEVICE_GPA_PAGES", 7, 1100, 2, 5, 3, 2, { "SUCCESS", "INSUFFICIENT_MEMORY" },
+		  { 5, 2 } },
+		{ 0, false, "unknown", 1, 0, 0, 0, 0, 1, { "INVALID_HYPERCALL_CODE" }, { 1 } },
+	};
+
+	if (fv.counters_reset)
+		return false;
+	if (partition_id == 2 && fv.hv_flood && i < 100) {
+		*out = (struct view_hvcall){ (uint16_t)(0x100 + i), true, "FLOOD", 1, 0, 0, 0, 0, 1, { "SUCCESS" },
+					     { 1 } };
+		return true;
+	}
+	if (partition_id != 1 || i >= sizeof(root) / sizeof(root[0]))
+		return false;
+	*out = root[i];
 	return true;
 }
 
@@ -138,7 +163,7 @@ int view_domain_walk(uint32_t id, uint64_t iova, view_walk_fn fn, void *ctx)
 {
 	if (id == 0xffffffff)
 		return -ENODATA;
-	if (id != 0)
+	if (id != 0 || fv.domain_gone)
 		return -ENOENT;
 	return fake_walk(iova, 1ull << 48, fn, ctx);
 }

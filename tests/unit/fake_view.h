@@ -14,6 +14,8 @@ struct fake_view {
 	unsigned devices_shown;     /* how many of the fake functions exist */
 	unsigned walks;
 	bool counters_reset;
+	bool hv_flood;              /* c1 claims 100 hypercall codes */
+	bool domain_gone;           /* domain 0 is listed but destroyed before the walk */
 	unsigned loglevel;
 	bool stopped[2];
 	unsigned quarantined;

@@ -81,7 +81,7 @@ static void test_opts_every_option(void **state)
 	(void)state;
 	assert_int_equal(guest_opts_parse("role=child partid=3 vp=1 ram=64M marker=XYZ "
 					  "exclude=0x100000-0x200000 exclude=0xfed80000-0xfed81000 "
-					  "ecam-hidden=00:03.0 acpi-hidden memcheck ipi=1 hold=20 irr-check "
+					  "ecam-hidden=00:03.0 acpi-hidden memcheck ipi=1 hold=20 irr-check starve "
 					  "crash=write:0x1000", &o), 0);
 	assert_int_equal(o.role, ROLE_CHILD);
 	assert_true(o.has_partid);
@@ -104,6 +104,7 @@ static void test_opts_every_option(void **state)
 	assert_int_equal(o.ipi_apic, 1);
 	assert_int_equal(o.hold, 20);
 	assert_true(o.irr_check);
+	assert_true(o.starve);
 	assert_int_equal(o.crash, CRASH_WRITE);
 	assert_int_equal(o.crash_addr, 0x1000);
 }
@@ -146,7 +147,7 @@ static void test_opts_rejects(void **state)
 		"role=guest", "partid=", "partid=12x", "vp=0x100000000", "ram=0", "ram=12Q",
 		"exclude=0x2000-0x1000", "exclude=0x1000", "exclude=0x1000-", "ecam-hidden=0:3.0",
 		"ecam-hidden=00:20.0", "ecam-hidden=00:03.8", "crash=write:", "crash=boom",
-		"ipi=abc", "hold=99999999", "marker=", "nosuch", "memcheck=1", "partid=0x",
+		"ipi=abc", "hold=99999999", "marker=", "nosuch", "memcheck=1", "starve=1", "partid=0x",
 		"vp=18446744073709551616",
 	};
 	unsigned i;

@@ -535,6 +535,36 @@ static void test_report(void **state)
 	assert_false(log_captured("child:"));
 }
 
+/* The shell's accessor: codes used, in table order, unknown codes last; nothing for others. */
+static void test_code_stats(void **state)
+{
+	struct hvcall_code_stats st;
+
+	(void)state;
+	assert_false(hvcall_code_stats(1, 0, &st));
+	expect(fake_call(root, 0x0001, 0, 0, NULL), HV_STATUS_INVALID_HYPERCALL_CODE, 0);
+	expect(fake_call(root, HVCALL_GET_PARTITION_ID, 0, out_gpa, NULL), HV_STATUS_SUCCESS, 0);
+	expect(fake_call(root, HVCALL_GET_PARTITION_ID, 0, out_gpa + 1, NULL), HV_STATUS_INVALID_ALIGNMENT, 0);
+	assert_true(hvcall_code_stats(1, 0, &st));
+	assert_true(st.known);
+	assert_int_equal(st.code, HVCALL_GET_PARTITION_ID);
+	assert_string_equal(st.name, "GET_PARTITION_ID");
+	assert_int_equal(st.c.calls, 2);
+	assert_int_equal(st.c.status[hvcall_status_slot(HV_STATUS_SUCCESS)], 1);
+	assert_int_equal(st.c.status[hvcall_status_slot(HV_STATUS_INVALID_ALIGNMENT)], 1);
+	assert_string_equal(hvcall_slot_name(hvcall_status_slot(HV_STATUS_INVALID_ALIGNMENT)), "INVALID_ALIGNMENT");
+	assert_string_equal(hvcall_slot_name(HVCALL_STATUS_SLOTS - 1), "other");
+	assert_true(hvcall_code_stats(1, 1, &st));
+	assert_false(st.known);
+	assert_string_equal(st.name, "unknown");
+	assert_int_equal(st.c.calls, 1);
+	assert_false(hvcall_code_stats(1, 2, &st));
+	assert_false(hvcall_code_stats(2, 0, &st));           /* the child called nothing */
+	assert_false(hvcall_code_stats(0, 0, &st));           /* no partition 0 */
+	assert_false(hvcall_code_stats(PART_MAX + 1, 0, &st));
+	hvcall_counters_reset();
+	assert_false(hvcall_code_stats(1, 0, &st));
+}
 
 /* ---- The dispatcher core against a test table ------------------------------------------ */
 
@@ -677,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup(test_property, setup),
 		cmocka_unit_test_setup(test_status_table, setup),
 		cmocka_unit_test_setup(test_report, setup),
+		cmocka_unit_test_setup(test_code_stats, setup),
 		cmocka_unit_test_setup_teardown(test_root_only, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_fast_input, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_rep_reports, setup_table, teardown_table),

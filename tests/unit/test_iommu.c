@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/harness.h"
 #include "tests/unit/fake_pci.h"
@@ -939,6 +940,84 @@ static void test_mirror_follows_the_stage2(void **state)
 	pt_destroy(&s2);
 }
 
+/*
+ * The debug shell reads domains while DELETE_DEVICE_DOMAIN may run on another
+ * CPU: the walk holds the domain lock, so the destroy waits until the walk is
+ * done and no step ever reads a freed table page.
+ */
+static struct iommu_domain *walk_dom;
+static pthread_t destroyer;
+static int destroy_rc = 1;
+static bool destroyed, destroyed_mid_walk;
+static unsigned walk_steps;
+static struct pt_walk_step last_step;
+
+static void *destroy_walked(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&destroy_rc, iommu_domain_destroy(walk_dom), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&destroyed, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void step_racing_a_destroy(void *ctx, const struct pt_walk_step *s)
+{
+	(void)ctx;
+	if (walk_steps++ == 0) {
+		pthread_create(&destroyer, NULL, destroy_walked, NULL);
+		/* Unserialised, the destroy would be done in microseconds: give it 200 ms. */
+		for (unsigned i = 0; i < 200 && !__atomic_load_n(&destroyed, __ATOMIC_SEQ_CST); i++)
+			usleep(1000);
+		destroyed_mid_walk = __atomic_load_n(&destroyed, __ATOMIC_SEQ_CST);
+	}
+	last_step = *s;
+}
+
+static bool info_of(uint32_t id, struct iommu_domain_info *out)
+{
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++)
+		if (iommu_domain_info(i, out) && out->id == id)
+			return true;
+	return false;
+}
+
+static void test_shell_walk_excludes_destroy(void **state)
+{
+	struct iommu_domain_info info;
+	uint64_t done;
+	int err, rc;
+
+	(void)state;
+	walk_dom = iommu_domain_create(0x10b, NULL, &err);
+	assert_non_null(walk_dom);
+	assert_int_equal(iommu_map_range(walk_dom, 0x40000000, 0x5000000, PAGE_SIZE, PT_READ | PT_WRITE, &done), 0);
+	assert_true(info_of(0x10b, &info));
+	assert_int_equal(info.kind, IOMMU_DOMAIN_PAGING);
+	assert_non_null(info.format);
+	assert_int_equal(info.iova_limit, 1ull << 48);
+	assert_true(info.table_pages >= 4);
+
+	rc = iommu_domain_walk(0x10b, 0x40000000, step_racing_a_destroy, NULL);
+	pthread_join(destroyer, NULL);
+	assert_false(destroyed_mid_walk);
+	assert_int_equal(rc, 4);
+	assert_int_equal(walk_steps, 4);
+	assert_true(last_step.present && last_step.leaf);
+	assert_int_equal(last_step.addr, 0x5000000);
+	/* Then the destroy went through, and the domain is gone for the shell. */
+	assert_int_equal(destroy_rc, 0);
+	assert_int_equal(iommu_domain_walk(0x10b, 0x40000000, step_racing_a_destroy, NULL), -ENOENT);
+	assert_false(info_of(0x10b, &info));
+	/* The null domain has no table; an IOVA past the space is refused by the walker. */
+	assert_int_equal(iommu_domain_walk(IOMMU_DOMAIN_NULL_ID, 0, step_racing_a_destroy, NULL), -ENODATA);
+	assert_int_equal(iommu_domain_walk(IOMMU_DOMAIN_DEFAULT_ID, 1ull << 48, step_racing_a_destroy, NULL), -ERANGE);
+	assert_true(info_of(IOMMU_DOMAIN_NULL_ID, &info));
+	assert_null(info.format);
+	assert_int_equal(info.iova_limit, 0);
+	assert_false(iommu_domain_info(IOMMU_MAX_DOMAINS, &info));
+	assert_int_equal(iommu_domain_id_of(edu), IOMMU_DOMAIN_DEFAULT_ID);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TP(fn, p) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(p))
 
@@ -971,6 +1050,7 @@ int main(void)
 		TP(test_domain_ids_bounded_by_the_units, &ids16),
 		T(test_concurrent_create_of_one_id),
 		T(test_concurrent_moves_keep_counts),
+		T(test_shell_walk_excludes_destroy),
 		T(test_shared_domain_walks_the_stage2),
 		T(test_shared_domain_refuses_firmware_unity_devices),
 		TP(test_mirror_follows_the_stage2, &three_levels),

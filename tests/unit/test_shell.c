@@ -93,6 +93,81 @@ static void test_poll_reads_the_line(void **state)
 	assert_true(printed("unit 0 VT-d 0x00000000fed90000"));
 }
 
+static void feed(const char *s)
+{
+	memcpy(fv.in + fv.in_len, s, strlen(s));
+	fv.in_len += strlen(s);
+}
+
+/* While the shell is closed every byte but the escape goes to the root, in order. */
+static void test_keys_reach_the_root(void **state)
+{
+	(void)state;
+	type("ab\x18\x18" "c");
+	assert_false(shell_is_open());
+	assert_int_equal(shell_console_getc(), 'a');
+	assert_int_equal(shell_console_getc(), 'b');
+	assert_int_equal(shell_console_getc(), 0x18);   /* two Ctrl-X and a key: all the root's */
+	assert_int_equal(shell_console_getc(), 0x18);
+	assert_int_equal(shell_console_getc(), 'c');
+	assert_int_equal(shell_console_getc(), -1);
+	/* The root's read takes what the line holds itself, no poll needed. */
+	feed("k");
+	assert_int_equal(shell_console_getc(), 'k');
+	assert_int_equal(fv.in_pos, fv.in_len);
+	/* The escape and what is typed at the prompt never reach the root; after `exit` it has the line again. */
+	type("\x18\x18\x18" "help\r");
+	assert_true(printed("help devices"));
+	assert_int_equal(shell_console_getc(), -1);
+	type("exit\r");
+	assert_false(shell_is_open());
+	type("z");
+	assert_int_equal(shell_console_getc(), 'z');
+	assert_int_equal(shell_console_getc(), -1);
+}
+
+/* The poll routes too: the root's bytes wait for it, the shell's run at once. */
+static void test_poll_splits_the_line(void **state)
+{
+	(void)state;
+	feed("xy\x18\x18\x18" "units\r" "q");
+	shell_poll();
+	assert_true(shell_is_open());
+	assert_true(printed("unit 0 VT-d 0x00000000fed90000"));
+	assert_true(printed("units: 1"));
+	assert_int_equal(shell_console_getc(), 'x');
+	assert_int_equal(shell_console_getc(), 'y');
+	assert_int_equal(shell_console_getc(), -1);     /* 'q' was typed at the prompt */
+	/* While the shell is open the root's read leaves the line alone. */
+	feed("v");
+	assert_int_equal(shell_console_getc(), -1);
+	assert_int_equal(fv.in_pos, fv.in_len - 1);
+	shell_poll();
+	assert_true(printed("qv"));
+	/* Three Ctrl-X close it: the next key is the root's again. */
+	feed("\x18\x18\x18" "w");
+	shell_poll();
+	assert_false(shell_is_open());
+	assert_true(printed("iomon shell closed"));
+	assert_int_equal(shell_console_getc(), 'w');
+}
+
+/* A root that never reads: its queue is bounded, the overflow counted, the shell still opens. */
+static void test_root_queue_is_bounded(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 300; i++)
+		type("r");
+	assert_int_equal(shell_console_dropped(), 300 - 256);
+	run("counters");
+	assert_true(printed("counter console.root-input-dropped 44\n"));
+	type("\x18\x18\x18");
+	assert_true(shell_is_open());
+	for (unsigned i = 0; i < 256; i++)
+		assert_int_equal(shell_console_getc(), 'r');
+	assert_int_equal(shell_console_getc(), -1);
+}
+
 static void test_help_lists_every_command(void **state)
 {
 	static const char *const names[] = { "devices", "units", "domains", "map", "walk", "s2", "faults",
@@ -210,6 +285,20 @@ static void test_map_coalesces(void **state)
 	assert_true(printed("error: no domain 0x3\n"));
 }
 
+/* A domain DELETE_DEVICE_DOMAIN destroys between the listing and the walk: one error line. */
+static void test_walk_of_a_domain_gone(void **state)
+{
+	(void)state;
+	fv.domain_gone = true;
+	run("walk 0 0x1000000");
+	assert_true(printed("error: domain 0x0 was destroyed meanwhile\n"));
+	assert_false(printed("result:"));
+	run("map 0 0x0-0x400000");
+	assert_true(printed("error: domain 0x0 was destroyed meanwhile\n"));
+	assert_true(printed("map: 0 ranges\n"));
+	assert_false(printed("output bounded"));
+}
+
 static void test_faults_and_partitions(void **state)
 {
 	(void)state;
@@ -219,11 +308,41 @@ static void test_faults_and_partitions(void **state)
 	assert_true(printed("faults: 2 shown (newest first)\n"));
 	assert_true(strstr(fv.out, "fault #2") < strstr(fv.out, "fault #1"));
 	run("partitions");
-	assert_true(printed("partition 1 root root running cpus 0 mem 447M deposit 0 pages\n"));
+	assert_true(printed("partition 1 root root running cpus 0 mem 447M deposit 12 pages (5 in use)\n"));
 	assert_true(printed("partition 2 c1 child running cpus 1 mem 64M"));
 	assert_true(printed("partition 2 c1 exits 63: cpuid 11 io 21 hypercall 31\n"));
 	assert_true(printed("partition 1 root hypercalls 2,"));
 	assert_true(printed("partitions: 2\n"));
+}
+
+static unsigned count(const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = fv.out; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_partitions_hypercalls(void **state)
+{
+	(void)state;
+	run("partitions");
+	assert_true(printed("partition 1 root hv 0x0046 GET_PARTITION_ID calls 1 reps 0 cont 0 flushes 0 table-pages 0 SUCCESS 1\n"));
+	assert_true(printed("partition 1 root hv 0x00b3 MAP_DEVICE_GPA_PAGES calls 7 reps 1100 cont 2 flushes 5 table-pages 3 SUCCESS 5 INSUFFICIENT_MEMORY 2\n"));
+	assert_true(printed("partition 1 root hv other unknown calls 1 reps 0 cont 0 flushes 0 table-pages 0 INVALID_HYPERCALL_CODE 1\n"));
+	assert_int_equal(count(" hv "), 3);
+	/* Each partition's lines stay together, after its totals. */
+	assert_true(strstr(fv.out, "partition 1 root hypercalls") < strstr(fv.out, "partition 1 root hv 0x0046"));
+	assert_true(strstr(fv.out, "partition 1 root hv other") < strstr(fv.out, "partition 2 c1 "));
+	/* A partition that used a hundred codes: bounded, and the other partition still shown. */
+	fv.hv_flood = true;
+	run("partitions");
+	assert_int_equal(count("partition 2 c1 hv 0x"), 48);
+	assert_true(printed("partitions: 2\n"));
+	run("counters reset");
+	run("partitions");
+	assert_int_equal(count(" hv "), 0);
 }
 
 static void test_counters_and_loglevel(void **state)
@@ -350,6 +469,11 @@ int main(void)
 		cmocka_unit_test_setup(test_s2, setup),
 		cmocka_unit_test_setup(test_map_coalesces, setup),
 		cmocka_unit_test_setup(test_faults_and_partitions, setup),
+		cmocka_unit_test_setup(test_keys_reach_the_root, setup),
+		cmocka_unit_test_setup(test_poll_splits_the_line, setup),
+		cmocka_unit_test_setup(test_root_queue_is_bounded, setup),
+		cmocka_unit_test_setup(test_partitions_hypercalls, setup),
+		cmocka_unit_test_setup(test_walk_of_a_domain_gone, setup),
 		cmocka_unit_test_setup(test_counters_and_loglevel, setup),
 		cmocka_unit_test_setup(test_stop_asks_first, setup),
 		cmocka_unit_test_setup(test_quarantine_asks_first, setup),
