@@ -172,6 +172,13 @@ bool hvcall_page_dma_mapped(paddr_t hpa);
  */
 struct pci_dev;
 struct partition *hvcall_device_owner(const struct pci_dev *dev);
+/*
+ * Before pages change hands (DEPOSIT, WITHDRAW, MAP/UNMAP_GPA_PAGES): every
+ * IOTLB flush a continued map or unmap call left pending (iommu/flush.c),
+ * counted against c's call. SUCCESS, or the status of a flush not confirmed
+ * (then nothing may change hands).
+ */
+uint16_t hvcall_commit_pending_flushes(const struct hvcall_ctx *c);
 /* True when hpa's page is in some partition's pool (for invariant checks). */
 bool hv_pool_holds_hpa(paddr_t hpa);
 void hv_pool_reset(void);

@@ -161,6 +161,8 @@ int part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t siz
 /* ---- iommu seams ----------------------------------------------------------------------- */
 
 bool iommu_present(void) { return fake.iommu; }
+/* No device domain here, so nothing is ever pending. */
+int iommu_flush_pending_all(void) { return 0; }
 const struct iommu_limits *iommu_get_limits(void) { return fake.iommu ? &fake_limits : NULL; }
 
 bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)
@@ -248,6 +250,16 @@ int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 {
 	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
 	return -EEXIST;
+}
+int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
+	return -EEXIST;
+}
+int part_s2_commit(struct partition *p)
+{
+	(void)p;
+	return 0;
 }
 int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 {
