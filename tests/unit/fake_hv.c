@@ -77,6 +77,14 @@ void *fake_gpa_ptr(struct partition *p, uint64_t gpa)
 
 /* ---- kernel/partition seams ------------------------------------------------------------ */
 
+/* The deposit pool's bookkeeping (kernel/hvcall/pool.c): one byte per RAM page. */
+void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
+{
+	static uint8_t maps[2][FAKE_PAGES];
+
+	return p->id >= 1 && p->id <= 2 && bytes <= FAKE_PAGES ? maps[p->id - 1] : NULL;
+}
+
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	return page_of(p, gpa) < 0 ? 0 : p->ram[0].hpa + (gpa - p->ram[0].gpa);

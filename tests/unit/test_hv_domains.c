@@ -55,6 +55,14 @@ static uint64_t clock_step;      /* ns each reading advances: drives the time bu
 unsigned smp_this_cpu(void) { return 0; }
 uint64_t hvcall_clock_ns(void) { return fake_now += clock_step; }
 
+/* The deposit pool's bookkeeping: one byte per RAM page (kernel/hvcall/pool.c). */
+void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
+{
+	static uint8_t maps[2][(ROOT_END - ROOT_BASE) >> PAGE_SHIFT];
+
+	return p->id >= 1 && p->id <= 2 && bytes <= sizeof(maps[0]) ? maps[p->id - 1] : NULL;
+}
+
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	for (unsigned i = 0; i < p->ram_chunks; i++)
@@ -941,6 +949,61 @@ static void test_moves_and_other_calls_commit_a_pending_flush(void **state)
 	assert_int_equal(flushes, 3);   /* nothing pending: the move needs no extra flush */
 }
 
+/* ---- the deposit pool: no cap but the RAM ---- */
+
+#define BIG_POOL 5000   /* more than the 4096 pages the pool once held */
+
+static void test_pool_holds_more_than_4096_pages(void **state)
+{
+	struct hv_deposit_memory *in = in_page(root());
+	unsigned used, returned = 0, still = 0;
+
+	(void)state;
+	for (unsigned first = 0; first < BIG_POOL; first += 500) {
+		memset(in, 0, PAGE_SIZE);
+		in->partition_id = HV_PARTITION_ID_SELF;
+		for (unsigned i = 0; i < 500; i++)
+			in->gpa_page_list[i] = (0x800000 >> PAGE_SHIFT) + first + i;
+		assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 500, 0), HV_STATUS_SUCCESS, 500);
+	}
+	assert_int_equal(hv_pool_pages(root()), BIG_POOL);
+	assert_int_equal(hv_pool_in_use(root()), 0);
+	/* Tables for pages 2 MiB apart: a table page each. */
+	assert_result(create(root(), 5), HV_STATUS_SUCCESS, 0);
+	pfns[0] = DATA_GPA >> PAGE_SHIFT;
+	for (unsigned i = 0; i < 64; i++)
+		assert_result(map(5, IOVA + (uint64_t)i * 2 * MiB, pfns, 1, 0, RW), HV_STATUS_SUCCESS, 1);
+	used = hv_pool_in_use(root());
+	assert_true(used > 64);
+	assert_int_equal(ctr(HVCALL_MAP_DEVICE_GPA_PAGES)->table_pages + 1, used);
+	/* WITHDRAW gives back exactly the free pages, each back where it came from. */
+	for (;;) {
+		uint64_t r = withdraw(500);
+
+		returned += REPS(r);
+		if (STATUS(r) == HV_STATUS_NO_RESOURCES)
+			break;
+		assert_result(r, HV_STATUS_SUCCESS, 500);
+	}
+	assert_int_equal(returned, BIG_POOL - used);
+	assert_int_equal(hv_pool_pages(root()), used);
+	assert_int_equal(hv_pool_in_use(root()), used);
+	for (unsigned i = 0; i < BIG_POOL; i++) {
+		uint64_t gpa = 0x800000 + (uint64_t)i * PAGE_SIZE;
+		bool pooled = hv_pool_holds_gpa(root(), gpa);
+
+		assert_true(pooled != (part_gpa_to_hpa(root(), gpa) != 0));   /* one or the other */
+		still += pooled;
+	}
+	assert_int_equal(still, used);
+	/* Its tables come back once the domain is gone. */
+	for (unsigned i = 0; i < 64; i++)
+		assert_result(unmap(5, IOVA + (uint64_t)i * 2 * MiB, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_result(domain_call(HVCALL_DELETE_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_result(withdraw(500), HV_STATUS_NO_RESOURCES, used);
+	assert_int_equal(hv_pool_pages(root()), 0);
+}
+
 /* ---- flush ---- */
 
 static void test_flush_calls(void **state)
@@ -1006,6 +1069,7 @@ int main(void)
 		T(test_withdraw_commits_and_never_returns_table_pages),
 		T(test_delete_commits_a_pending_flush_first),
 		T(test_moves_and_other_calls_commit_a_pending_flush),
+		T(test_pool_holds_more_than_4096_pages),
 		T(test_flush_calls),
 	};
 
