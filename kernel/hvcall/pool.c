@@ -42,6 +42,7 @@ struct frame_map {
 	uint8_t *state;              /* NULL until the partition's first deposit */
 	uint64_t frames;
 	uint64_t cursor;             /* where the last search ended */
+	bool failed;                 /* no memory for it: said once, never asked again */
 };
 
 struct hv_pool {
@@ -111,12 +112,13 @@ static struct frame_map *map_of(const struct partition *p, bool create)
 {
 	struct frame_map *m = &maps[index_of(p)];
 
-	if (!m->state && create) {
+	if (!m->state && !m->failed && create) {
 		m->frames = ram_frames(p);
 		m->state = m->frames ? hv_pool_map_alloc(p, m->frames) : NULL;
+		m->failed = !m->state;
 		if (m->state)
 			memset(m->state, 0, m->frames);
-		else
+		else   /* once: a guest retrying its deposits must not fill the log */
 			pr_err("%s: no monitor memory for its deposit bookkeeping (%llu bytes)", p->name,
 			       (unsigned long long)m->frames);
 	}

@@ -15,7 +15,7 @@ void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
 	void *va;
 
 	(void)p;
-	pa = pages ? frames_alloc_contig(pages, 1) : 0;
+	pa = pages ? frames_alloc_contig(pages, PAGE_SIZE) : 0;
 	if (!pa)
 		return NULL;
 	va = phys_map(pa, pages << PAGE_SHIFT, PHYS_WB);

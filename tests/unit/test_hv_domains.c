@@ -56,10 +56,14 @@ unsigned smp_this_cpu(void) { return 0; }
 uint64_t hvcall_clock_ns(void) { return fake_now += clock_step; }
 
 /* The deposit pool's bookkeeping: one byte per RAM page (kernel/hvcall/pool.c). */
+static bool no_map_memory;   /* the monitor is out of memory for it */
+
 void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
 {
 	static uint8_t maps[2][(ROOT_END - ROOT_BASE) >> PAGE_SHIFT];
 
+	if (no_map_memory)
+		return NULL;
 	return p->id >= 1 && p->id <= 2 && bytes <= sizeof(maps[0]) ? maps[p->id - 1] : NULL;
 }
 
@@ -222,6 +226,7 @@ static int setup(void **state)
 	hvcall_counters_reset();
 	fake_now = 0;
 	clock_step = 0;
+	no_map_memory = false;
 	next_deposit = DEP_GPA;
 	fake_pci_reset();
 	pci_dev_registry_reset();
@@ -1004,6 +1009,19 @@ static void test_pool_holds_more_than_4096_pages(void **state)
 	assert_int_equal(hv_pool_pages(root()), 0);
 }
 
+/* No monitor memory for the bookkeeping: deposits refused, nothing moved, one error line however often retried. */
+static void test_pool_without_bookkeeping_memory(void **state)
+{
+	(void)state;
+	no_map_memory = true;
+	for (unsigned i = 0; i < 3; i++)
+		assert_result(deposit(1), HV_STATUS_INSUFFICIENT_BUFFERS, 0);
+	assert_int_equal(log_captured_count(LOG_ERR), 1);
+	assert_int_equal(hv_pool_pages(root()), 0);
+	assert_true(part_gpa_to_hpa(root(), DEP_GPA) != 0);   /* back in its stage-2 */
+	assert_true(iommu_ram_is_dma_able(DEP_GPA, PAGE_SIZE));
+}
+
 /* ---- flush ---- */
 
 static void test_flush_calls(void **state)
@@ -1070,6 +1088,7 @@ int main(void)
 		T(test_delete_commits_a_pending_flush_first),
 		T(test_moves_and_other_calls_commit_a_pending_flush),
 		T(test_pool_holds_more_than_4096_pages),
+		T(test_pool_without_bookkeeping_memory),
 		T(test_flush_calls),
 	};
 
