@@ -22,10 +22,10 @@
  *   UNMAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base, flags);
  *     OPERATION_FAILED when a CPU of the child could not be made to flush.
  *
- * Flushes: MAP_GPA_PAGES maps every page of an invocation, then issues one
- * IOTLB flush for the devices that share or mirror the child's stage-2
- * (when a unit caches not-present entries; a grant only widens), before it
- * returns or continues. UNMAP_GPA_PAGES narrows the whole range in one
+ * Flushes: MAP_GPA_PAGES maps every page, then issues one IOTLB flush for
+ * the devices that share or mirror the child's stage-2 (when a unit caches
+ * not-present entries; a grant only widens) when the call ends, however
+ * often it was continued. UNMAP_GPA_PAGES narrows the whole range in one
  * invocation, then one IOTLB flush and one flush of the child's CPUs before
  * it returns. Both first commit any flush a continued device-domain call
  * left pending (iommu/flush.c), since pages change hands here.
@@ -167,10 +167,18 @@ uint16_t hvcall_map_gpa_pages(struct hvcall_ctx *c)
 	if (st != HV_STATUS_SUCCESS)
 		return st;
 	st = grant_pages(c, child, in);
-	/* Whatever was granted, the child's devices see it before the guest runs again. */
-	flushed = part_s2_commit(child);
-	count_flushes(c, flushed);
-	return st == HV_STATUS_SUCCESS && flushed < 0 ? hvcall_status(flushed) : st;
+	/*
+	 * Whatever the call granted, the child's devices see it when the call ends. A grant only
+	 * widens, so a continued call leaves its flush pending (the child is told of the pages
+	 * only after the call); an abandoned one leaves at worst a not-present entry cached.
+	 */
+	if (st != HV_STATUS_SUCCESS || c->reps_done == c->rep_count || c->reps_done == c->rep_start) {
+		flushed = part_s2_commit(child);
+		count_flushes(c, flushed);
+		if (st == HV_STATUS_SUCCESS && flushed < 0)
+			st = hvcall_status(flushed);
+	}
+	return st;
 }
 
 uint16_t hvcall_unmap_gpa_pages(struct hvcall_ctx *c)

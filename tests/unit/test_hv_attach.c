@@ -302,7 +302,13 @@ static void test_map_gpa_pages_budget_continues(void **state)
 	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_SUCCESS);
 	assert_int_equal(ctx.reps_done, 1);
 	assert_int_equal(grant_calls, 1);
-	assert_int_equal(commits, 1);   /* a grant's flush never waits for the next invocation */
+	assert_int_equal(commits, 0);   /* a widening: the flush waits for the invocation that ends the call */
+	ctx.rep_start = 1;
+	budget_expired = false;
+	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_SUCCESS);
+	assert_int_equal(ctx.reps_done, 5);
+	assert_int_equal(commits, 1);
+	assert_int_equal(ctr.iotlb_flushes, 1);   /* one for the call */
 }
 
 static void test_unmap_gpa_pages_one_revoke_for_the_range(void **state)
