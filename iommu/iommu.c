@@ -110,6 +110,8 @@ int iommu_dom_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t si
 
 		pt_unmap_range(&d->pt_alt, iova, alt_done, &ignored);
 		pt_unmap_range(&d->pt, iova, *mapped, &ignored);
+		/* Present for a moment, so a walker may have cached it: a narrowing like any unmap. */
+		iommu_pending_add_locked(d, iova, *mapped);
 		*mapped = 0;
 		return rc < 0 ? rc : -ENOMEM;
 	}
@@ -910,6 +912,7 @@ static int dom_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *p
 	if (iova < d->pt_alt.iova_limit)
 		pt_unmap_range(&d->pt_alt, iova, MIN(span, d->pt_alt.iova_limit - iova), &ignored);
 	pt_unmap_range(&d->pt, iova, span, &ignored);
+	iommu_pending_add_locked(d, iova, span);   /* present for a moment: see iommu_dom_map */
 	*p = (struct pt_progress){ 0, 0 };
 	return -ENOMEM;
 }
