@@ -98,8 +98,17 @@ static int grant_locked(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t
 
 	if (rc == 0 && d)
 		rc = iommu_shared_map(d, gpa, hpa, size, perms);
-	if (rc < 0)
-		pt_unmap_range(&p->s2, gpa, done, &undone);   /* never reached by a CPU or device yet */
+	if (rc < 0 && done) {
+		/*
+		 * Present for a moment: p's running CPUs, and devices walking its stage-2, may have
+		 * cached it. Taken back as any narrowing is (the IOTLB with the caller's commit).
+		 */
+		pt_unmap_range(&p->s2, gpa, done, &undone);
+		if (d && iommu_shared_unmap(d, gpa, done) < 0)
+			rc = -EIO;
+		if (part_s2_flush_cpus(p) < 0)
+			rc = -ETIMEDOUT;
+	}
 	return rc;
 }
 

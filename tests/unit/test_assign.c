@@ -314,6 +314,14 @@ static void test_child_stage2_changes_reach_devices_and_cpus(void **state)
 	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, PAGE_SIZE, PT_READ), 0);
 	assert_int_equal(part_s2_revoke(c1, 0x8000000, PAGE_SIZE), -ETIMEDOUT);
 	flush_rc = 0;
+	/* A grant that fails halfway takes back what it mapped, from the CPUs and the devices too. */
+	assert_int_equal(part_s2_grant(c1, 0x8001000, 0x30001000, PAGE_SIZE, PT_READ), 0);
+	cpu_flushes[1] = 0;
+	shared_unmaps = 0;
+	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, 2 * PAGE_SIZE, PT_READ), -EEXIST);
+	assert_false(maps(c1, 0x8000000));
+	assert_int_equal(cpu_flushes[1], 1);
+	assert_int_equal(shared_unmaps, 1);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
