@@ -954,6 +954,34 @@ static void test_moves_and_other_calls_commit_a_pending_flush(void **state)
 	assert_int_equal(flushes, 3);   /* nothing pending: the move needs no extra flush */
 }
 
+/* FLUSH_DEVICE_DOMAIN(_LIST) fold what is pending into their one flush. */
+static void test_flush_calls_fold_a_pending_flush(void **state)
+{
+	struct hv_input_flush_device_domain_list *in = in_page(root());
+	struct iommu_domain *d;
+
+	(void)state;
+	d = unmap_left_pending();
+	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(flush_size, 0);   /* the whole domain covers the pending span */
+	assert_false(iommu_flush_pending(d));
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_int_equal(flushes, 2);
+	/* Pending again; a list of one page far away: one flush over both. */
+	clock_step = 30000;
+	assert_result(unmap(5, IOVA, 1100, 0), HV_STATUS_SUCCESS, 1024);
+	clock_step = 0;
+	memset(in, 0, PAGE_SIZE);
+	in->device_domain = dd(5);
+	in->iova_list[0] = IOVA + 4096 * PAGE_SIZE;
+	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(flushes, 3);
+	assert_int_equal(flush_iova, IOVA);
+	assert_int_equal(flush_size, 4097 * PAGE_SIZE);
+	assert_false(iommu_flush_pending(d));
+}
+
 /* ---- the deposit pool: no cap but the RAM ---- */
 
 #define BIG_POOL 5000   /* more than the 4096 pages the pool once held */
@@ -1087,6 +1115,7 @@ int main(void)
 		T(test_withdraw_commits_and_never_returns_table_pages),
 		T(test_delete_commits_a_pending_flush_first),
 		T(test_moves_and_other_calls_commit_a_pending_flush),
+		T(test_flush_calls_fold_a_pending_flush),
 		T(test_pool_holds_more_than_4096_pages),
 		T(test_pool_without_bookkeeping_memory),
 		T(test_flush_calls),
