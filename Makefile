@@ -98,6 +98,8 @@ fuzz_hvcall_src  := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcal
 fuzz_unity_src   := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c iommu/pt/pt_walk.c \
 	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
 	pci/registry.c pci/group.c pci/ids.c tests/unit/fake_mmio.c
+fuzz_iommu_src   += iommu/flush.c
+fuzz_unity_src   += iommu/flush.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000

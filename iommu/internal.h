@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Between the files of the domain layer (iommu.c, unity.c, fault.c); nobody else. */
+/* Between the files of the domain layer (iommu.c, unity.c, fault.c, flush.c); nobody else. */
 #ifndef IOMON_IOMMU_INTERNAL_H
 #define IOMON_IOMMU_INTERNAL_H
 
@@ -46,6 +46,15 @@ void iommu_mapcount_adjust(const struct pt_table *t, uint64_t iova, uint64_t siz
 int iommu_map_counted(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t size,
 		      unsigned perms, uint64_t *mapped);
 int iommu_unmap_counted(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped);
+
+/*
+ * Pending flushes (flush.c), iommu_lock held: add a span to d's, commit d's
+ * (1 issued, 0 nothing pending, or the vendor's error with the span kept),
+ * commit every domain's (how many issued, or the first error).
+ */
+void iommu_pending_add_locked(struct iommu_domain *d, uint64_t iova, uint64_t size);
+int iommu_pending_commit_locked(struct iommu_domain *d);
+int iommu_pending_commit_all_locked(void);
 
 /* How many distinct unity ranges are in use (tests, report). */
 unsigned iommu_unity_count(void);

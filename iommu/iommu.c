@@ -110,6 +110,8 @@ int iommu_dom_map(struct iommu_domain *d, uint64_t iova, paddr_t pa, uint64_t si
 
 		pt_unmap_range(&d->pt_alt, iova, alt_done, &ignored);
 		pt_unmap_range(&d->pt, iova, *mapped, &ignored);
+		/* Present for a moment, so a walker may have cached it: a narrowing like any unmap. */
+		iommu_pending_add_locked(d, iova, *mapped);
 		*mapped = 0;
 		return rc < 0 ? rc : -ENOMEM;
 	}
@@ -358,6 +360,9 @@ static int group_attach_locked(struct iommu_domain *d, struct pci_group *g)
 		return -ENOENT;
 	if (old == d)
 		return -EALREADY;
+	/* What the group could still reach through either domain's stale entries ends here. */
+	if ((rc = iommu_pending_commit_locked(old)) < 0 || (rc = iommu_pending_commit_locked(d)) < 0)
+		return rc;
 	/* Unity ranges first, so a device never loses them, not even for one request. */
 	if (d->kind != IOMMU_DOMAIN_BLOCKED && (rc = iommu_unity_get_group(d, g)) < 0)
 		return rc;
@@ -715,11 +720,11 @@ int iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t
 	/* A mirror holds RAM only: MMIO (a BAR in the stage-2) is no DMA target. */
 	if (!d->s2 && pa_range_ok(hpa, size))
 		rc = iommu_dom_map(d, gpa, hpa, size, perms & (PT_READ | PT_WRITE), &mapped);
-	spin_unlock(&iommu_lock);
-	if (rc < 0)
-		return rc;
 	/* New entries may replace cached not-present ones (VT-d caching mode). */
-	return ops->flush(d, gpa, size);
+	if (rc == 0 && limits.caches_not_present)
+		iommu_pending_add_locked(d, gpa, size);
+	spin_unlock(&iommu_lock);
+	return rc;
 }
 
 int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
@@ -732,10 +737,10 @@ int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
 	spin_lock(&iommu_lock);
 	if (!d->s2)
 		rc = iommu_dom_unmap(d, gpa, size, &unmapped);
+	/* Even a failed unmap may have cleared a prefix: invalidate the whole range. */
+	iommu_pending_add_locked(d, gpa, size);
 	spin_unlock(&iommu_lock);
-	if (rc < 0)
-		return rc;
-	return ops->flush(d, gpa, size);
+	return rc;
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)
@@ -747,6 +752,9 @@ int iommu_domain_destroy(struct iommu_domain *d)
 		rc = -EPERM;
 	else if (d->devices || d->pinned)
 		rc = -EBUSY;
+	/* Its hardware id is reused by the next domain: nothing of it may stay cached. */
+	else if ((rc = iommu_pending_commit_locked(d)) > 0)
+		rc = 0;
 	if (rc == 0) {
 		/* No requester id points at it any more and every unit was invalidated on the move. */
 		/* Only a paging domain's tables hold counted mappings (the map calls count them). */
@@ -824,26 +832,6 @@ uint64_t iommu_domain_table_pages(const struct iommu_domain *d)
 }
 
 /* ---- Batched maps and one flush per call (the hypercall layer) ------------------------ */
-
-static void acc_add(struct iommu_flush_acc *acc, uint64_t iova, uint64_t size)
-{
-	if (!size)
-		return;
-	acc->lo = MIN(acc->lo, iova);
-	acc->hi = MAX(acc->hi, iova + size);
-}
-
-int iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc)
-{
-	uint64_t lo = acc->lo, hi = acc->hi;
-	int rc;
-
-	*acc = (struct iommu_flush_acc)IOMMU_FLUSH_ACC_INIT;
-	if (!ops || lo >= hi)
-		return 0;
-	rc = iommu_flush(d, lo, hi - lo);
-	return rc < 0 ? rc : 1;
-}
 
 /* Page pa wholly DMA-able; *hint remembers the range that held the previous page. */
 static bool page_dma_able(paddr_t pa, const struct phys_range **hint)
@@ -924,12 +912,13 @@ static int dom_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *p
 	if (iova < d->pt_alt.iova_limit)
 		pt_unmap_range(&d->pt_alt, iova, MIN(span, d->pt_alt.iova_limit - iova), &ignored);
 	pt_unmap_range(&d->pt, iova, span, &ignored);
+	iommu_pending_add_locked(d, iova, span);   /* present for a moment: see iommu_dom_map */
 	*p = (struct pt_progress){ 0, 0 };
 	return -ENOMEM;
 }
 
 int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages, unsigned n,
-		    unsigned perms, struct pt_progress *progress, struct iommu_flush_acc *acc)
+		    unsigned perms, struct pt_progress *progress)
 {
 	struct pt_progress p = { 0, 0 };
 	int rc = 0, bad = 0;
@@ -951,11 +940,11 @@ int iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
 			iommu_mapcount_add(pages[k], 1);
 		if (rc == 0 && ok < n)
 			rc = bad;
+		/* Filling not-present entries needs no invalidation unless a unit caches them. */
+		if (limits.caches_not_present)
+			iommu_pending_add_locked(d, iova, (uint64_t)p.done * PAGE_SIZE);
 	}
 	spin_unlock(&iommu_lock);
-	/* Filling not-present entries needs no invalidation unless a unit caches them. */
-	if (limits.caches_not_present)
-		acc_add(acc, iova, (uint64_t)p.done * PAGE_SIZE);
 	*progress = p;
 	return rc;
 }
@@ -973,8 +962,7 @@ static uint64_t unity_free_prefix(const struct iommu_domain *d, uint64_t iova, u
 	return off;
 }
 
-int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped,
-		      struct iommu_flush_acc *acc)
+int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t *unmapped)
 {
 	uint64_t clear = 0;
 	int rc = 0;
@@ -999,9 +987,10 @@ int iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 			rc = -EPERM;
 		else if (rc == 0 && in_range < size)
 			rc = -ERANGE;
+		/* Recorded under the lock that dropped the map counts: see iommu/flush.c. */
+		iommu_pending_add_locked(d, iova, *unmapped);
 	}
 	spin_unlock(&iommu_lock);
-	acc_add(acc, iova, *unmapped);
 	return rc;
 }
 
@@ -1055,8 +1044,13 @@ int iommu_ram_remove(paddr_t base, uint64_t size)
 		return -EINVAL;
 	spin_lock(&iommu_lock);
 	before = dma_ram;
-	/* A page a paging domain maps stays the partition's: a device may still write it. */
-	rc = iommu_mapcount_any(base, size) ? -EBUSY : rangeset_remove(&dma_ram, base, base + size);
+	/*
+	 * A page a paging domain maps stays the partition's: a device may still write it. One
+	 * unmapped but still cached (a continued call's pending flush) is no better: flush first.
+	 */
+	rc = iommu_pending_commit_all_locked();
+	if (rc >= 0)
+		rc = iommu_mapcount_any(base, size) ? -EBUSY : rangeset_remove(&dma_ram, base, base + size);
 	if (rc == 0 && base < domains[0].pt.iova_limit)
 		rc = iommu_dom_unmap(&domains[0], base, MIN(size, domains[0].pt.iova_limit - base), &done);
 	if (rc < 0)

@@ -90,6 +90,12 @@ struct iommu_domain {
 	/* SHARED: the stage-2 the units walk, or NULL when pt/pt_alt mirror it. */
 	const struct pt_table *s2;
 	uint64_t flushes;            /* iommu_flush() calls (the debug shell's counter) */
+	/*
+	 * IOVA span [pending_lo, pending_hi) changed since the last IOTLB
+	 * invalidation of this domain and not invalidated yet (empty when lo >=
+	 * hi): see "Pending flushes" below. Under the domain layer's lock.
+	 */
+	uint64_t pending_lo, pending_hi;
 };
 
 /*
@@ -239,8 +245,9 @@ const struct pt_table *iommu_domain_table(const struct iommu_domain *d, unsigned
  * log). The partition layer then reports every stage-2 change:
  * iommu_shared_map() after mapping [gpa, gpa+size) -> hpa in s2 (a mirror
  * maps the DMA-able part of it), iommu_shared_unmap() after unmapping it
- * (a mirror unmaps it); both invalidate the units' IOTLB for the range before
- * returning. Destroy with iommu_domain_destroy().
+ * (a mirror unmaps it); both record the range in the domain's pending flush,
+ * and the caller issues one iommu_flush_commit() for all the changes of one
+ * operation before it returns. Destroy with iommu_domain_destroy().
  */
 struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2,
 					const struct pt_pool *pool, const char **how, int *err);
@@ -287,19 +294,27 @@ int iommu_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t size, uint
 int __must_check iommu_flush(struct iommu_domain *d, uint64_t iova, uint64_t size);
 
 /*
- * Flush accounting, so that a hypercall issues exactly one IOTLB flush
- * however many pages it maps or unmaps. iommu_map_pages / iommu_unmap_pages
- * record the IOVA span that needs invalidating (an unmap always; a map only
- * when some unit caches not-present entries: without caching mode a walker
- * never held the empty slot a map fills); iommu_flush_commit then issues one
- * invalidation of the covering span, which the vendor makes page-selective
- * when the unit can (VT-d PSI within CAP.MAMV, AMD-Vi INVALIDATE_IOMMU_PAGES
- * with S) and domain-wide otherwise.
+ * Pending flushes: one IOTLB flush per hypercall, however many pages it maps
+ * or unmaps and however often it is continued (iommu/flush.c has the
+ * reasoning). iommu_map_pages / iommu_unmap_pages, iommu_shared_map /
+ * iommu_shared_unmap record the IOVA span that needs invalidating in the
+ * domain itself, under the same lock as the table change (an unmap always;
+ * a map only when some unit caches not-present entries: without caching
+ * mode a walker never held the empty slot a map fills). iommu_flush_commit
+ * then issues one invalidation of the covering span, which the vendor makes
+ * page-selective when the unit can (VT-d PSI within CAP.MAMV, AMD-Vi
+ * INVALIDATE_IOMMU_PAGES with S) and domain-wide otherwise. Every operation
+ * that hands a page to someone else or frees table pages (the DMA-able set
+ * shrinking, a domain destroyed, a device moved) commits what is pending
+ * first, under the same lock, so a pending flush can only ever cover pages
+ * that are still the domain owner's own.
  */
 struct iommu_flush_acc {
 	uint64_t lo, hi;             /* IOVA span [lo, hi) to invalidate; empty when lo >= hi */
 };
 #define IOMMU_FLUSH_ACC_INIT { UINT64_MAX, 0 }
+/* The whole IOVA space (a domain-wide invalidation). */
+#define IOMMU_FLUSH_ACC_ALL { 0, UINT64_MAX }
 
 /*
  * Map page k of pages[] (host-physical, 4 KiB aligned) at iova + k * 4 KiB
@@ -311,22 +326,30 @@ struct iommu_flush_acc {
  * that of page `done` (the checks above, -EEXIST already mapped, -ENOMEM
  * the pool ran dry). Whole-call errors, with done = 0: -EPERM (not a
  * paging domain), -EINVAL (iova not 4 KiB aligned, n == 0 or too large,
- * perms). The span that needs a flush is added to *acc.
+ * perms). The span that needs a flush is added to d's pending flush.
  */
 int __must_check iommu_map_pages(struct iommu_domain *d, uint64_t iova, const paddr_t *pages,
-				 unsigned n, unsigned perms, struct pt_progress *progress,
-				 struct iommu_flush_acc *acc);
+				 unsigned n, unsigned perms, struct pt_progress *progress);
 /*
  * Unmap [iova, iova + size) of paging domain d; *unmapped is the exact
  * prefix now unmapped (holes included). -EPERM at the first page of a unity
  * range d holds (the prefix before it is unmapped), -ENOMEM when splitting
  * a superpage needs a table page the pool cannot give. The span is added to
- * *acc.
+ * d's pending flush.
  */
 int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64_t size,
-				   uint64_t *unmapped, struct iommu_flush_acc *acc);
-/* Issue the one flush *acc asks for (then reset it): 1 when issued, 0 when none was needed, or a negative errno. */
-int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
+				   uint64_t *unmapped);
+/*
+ * Issue one invalidation of d covering its pending flush and *also (may be
+ * NULL: nothing more), then forget both: 1 when issued, 0 when nothing was
+ * pending, or a negative errno (the pending span is kept, so the next
+ * commit tries again and no owner change goes ahead meanwhile).
+ */
+int __must_check iommu_flush_commit(struct iommu_domain *d, const struct iommu_flush_acc *also);
+/* iommu_flush_commit for every domain with a pending flush: how many flushes were issued, or a negative errno. */
+int __must_check iommu_flush_pending_all(void);
+/* Whether d has a pending flush (tests, the debug shell). */
+bool iommu_flush_pending(const struct iommu_domain *d);
 /*
  * Whether some paging domain maps pa's page (made by iommu_map_pages or
  * iommu_map_range): such a page must not become monitor memory (a deposit),

@@ -21,6 +21,14 @@
  *     memory); the child's devices see them at once.
  *   UNMAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base, flags);
  *     OPERATION_FAILED when a CPU of the child could not be made to flush.
+ *
+ * Flushes: MAP_GPA_PAGES maps every page, then issues one IOTLB flush for
+ * the devices that share or mirror the child's stage-2 (when a unit caches
+ * not-present entries; a grant only widens) when the call ends, however
+ * often it was continued. UNMAP_GPA_PAGES narrows the whole range in one
+ * invocation, then one IOTLB flush and one flush of the child's CPUs before
+ * it returns. Both first commit any flush a continued device-domain call
+ * left pending (iommu/flush.c), since pages change hands here.
  */
 #define LOG_TAG "hvcall"
 #include <errno.h>
@@ -115,18 +123,9 @@ static unsigned map_perms(uint32_t flags)
 	return perms;
 }
 
-uint16_t hvcall_map_gpa_pages(struct hvcall_ctx *c)
+/* The elements of one invocation, each granted with its devices' invalidation left for the caller. */
+static uint16_t grant_pages(struct hvcall_ctx *c, struct partition *child, const struct hv_input_map_gpa_pages *in)
 {
-	const struct hv_input_map_gpa_pages *in = c->in;
-	uint16_t st;
-	struct partition *child = child_of(in->target_partition_id, &st);
-
-	c->reps_done = c->rep_start;
-	if (!child)
-		return st;
-	if (!IS_ALIGNED(in->target_gpa_base, PAGE_SIZE) || (in->map_flags & ~MAP_FLAGS_OK) ||
-	    !(in->map_flags & HV_MAP_GPA_READABLE) || in->padding)
-		return HV_STATUS_INVALID_PARAMETER;
 	for (unsigned i = c->rep_start; i < c->rep_count; i++) {
 		uint64_t src = in->source_gpa_page_list[i];
 		paddr_t hpa = src >> (64 - PAGE_SHIFT) ? 0 : part_gpa_to_hpa(c->caller, src << PAGE_SHIFT);
@@ -134,17 +133,52 @@ uint16_t hvcall_map_gpa_pages(struct hvcall_ctx *c)
 
 		if (!hpa)
 			return HV_STATUS_INVALID_PARAMETER;   /* not the root's RAM */
-		rc = part_s2_grant(child, in->target_gpa_base + (uint64_t)i * PAGE_SIZE, hpa, PAGE_SIZE,
-				 map_perms(in->map_flags));
+		rc = part_s2_grant_deferred(child, in->target_gpa_base + (uint64_t)i * PAGE_SIZE, hpa, PAGE_SIZE,
+					    map_perms(in->map_flags));
 		if (rc < 0)
 			return hvcall_status(rc);
 		c->reps_done = i + 1;
-		if (c->ctr)
-			c->ctr->iotlb_flushes++;   /* part_s2_map invalidates the devices that see the stage-2 */
 		if (hvcall_budget_expired(c))
 			break;
 	}
 	return HV_STATUS_SUCCESS;
+}
+
+static void count_flushes(const struct hvcall_ctx *c, int flushes)
+{
+	if (c->ctr && flushes > 0)
+		c->ctr->iotlb_flushes += (unsigned)flushes;
+}
+
+uint16_t hvcall_map_gpa_pages(struct hvcall_ctx *c)
+{
+	const struct hv_input_map_gpa_pages *in = c->in;
+	uint16_t st;
+	struct partition *child = child_of(in->target_partition_id, &st);
+	int flushed;
+
+	c->reps_done = c->rep_start;
+	if (!child)
+		return st;
+	if (!IS_ALIGNED(in->target_gpa_base, PAGE_SIZE) || (in->map_flags & ~MAP_FLAGS_OK) ||
+	    !(in->map_flags & HV_MAP_GPA_READABLE) || in->padding)
+		return HV_STATUS_INVALID_PARAMETER;
+	st = hvcall_commit_pending_flushes(c);
+	if (st != HV_STATUS_SUCCESS)
+		return st;
+	st = grant_pages(c, child, in);
+	/*
+	 * Whatever the call granted, the child's devices see it when the call ends. A grant only
+	 * widens, so a continued call leaves its flush pending (the child is told of the pages
+	 * only after the call); an abandoned one leaves at worst a not-present entry cached.
+	 */
+	if (st != HV_STATUS_SUCCESS || c->reps_done == c->rep_count || c->reps_done == c->rep_start) {
+		flushed = part_s2_commit(child);
+		count_flushes(c, flushed);
+		if (st == HV_STATUS_SUCCESS && flushed < 0)
+			st = hvcall_status(flushed);
+	}
+	return st;
 }
 
 uint16_t hvcall_unmap_gpa_pages(struct hvcall_ctx *c)
@@ -159,13 +193,15 @@ uint16_t hvcall_unmap_gpa_pages(struct hvcall_ctx *c)
 		return st;
 	if (!IS_ALIGNED(in->target_gpa_base, PAGE_SIZE) || in->unmap_flags || in->padding)
 		return HV_STATUS_INVALID_PARAMETER;
-	/* One walk and one flush (devices and CPUs) for the whole range. */
+	st = hvcall_commit_pending_flushes(c);
+	if (st != HV_STATUS_SUCCESS)
+		return st;
+	/* One walk and one flush (devices and CPUs) for the whole range, never continued. */
 	rc = part_s2_revoke(child, in->target_gpa_base + (uint64_t)c->rep_start * PAGE_SIZE,
 			   (uint64_t)(c->rep_count - c->rep_start) * PAGE_SIZE);
 	if (rc < 0)
 		return hvcall_status(rc);
-	if (c->ctr)
-		c->ctr->iotlb_flushes++;
+	count_flushes(c, 1);
 	c->reps_done = c->rep_count;
 	return HV_STATUS_SUCCESS;
 }

@@ -97,6 +97,10 @@ void hvcall_report(const struct partition *p)
 			p->name, name, (unsigned long long)c->calls, (unsigned long long)c->reps,
 			(unsigned long long)c->continuations, (unsigned long long)c->iotlb_flushes,
 			(unsigned long long)c->table_pages, line);
+		/* The flush rule of rep calls, at a glance: at most one per call, continuations not counted. */
+		if (d && d->rep)
+			pr_info("%s: %s flushes per completed call: %llu/%llu", p->name, name,
+				(unsigned long long)c->iotlb_flushes, (unsigned long long)(c->calls - c->continuations));
 	}
 }
 

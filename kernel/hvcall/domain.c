@@ -96,9 +96,15 @@ uint16_t hvcall_delete_device_domain(struct hvcall_ctx *c)
 	const struct hv_input_delete_device_domain *in = c->in;
 	struct iommu_domain *d;
 	uint16_t st = devdom_resolve(c, &in->device_domain, false, &d);
+	int flushed;
 
 	if (st != HV_STATUS_SUCCESS)
 		return st;
+	/* A continued call's flush first (destroy would commit it too, uncounted): its tables go back to the pool. */
+	flushed = iommu_flush_commit(d, NULL);
+	devdom_count(c, flushed, 0, 0);
+	if (flushed < 0)
+		return hvcall_status(flushed);
 	/* -EBUSY while devices are attached: INVALID_DEVICE_STATE, nothing changed. */
 	return hvcall_status(iommu_domain_destroy(d));
 }
@@ -185,6 +191,7 @@ uint16_t hvcall_detach_device_domain(struct hvcall_ctx *c)
 
 uint16_t hvcall_flush_device_domain(struct hvcall_ctx *c)
 {
+	static const struct iommu_flush_acc whole = IOMMU_FLUSH_ACC_ALL;
 	const struct hv_input_flush_device_domain *in = c->in;
 	struct iommu_domain *d;
 	uint16_t st = devdom_resolve(c, &in->device_domain, true, &d);
@@ -196,16 +203,18 @@ uint16_t hvcall_flush_device_domain(struct hvcall_ctx *c)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (d == iommu_domain_null())
 		return HV_STATUS_SUCCESS;   /* nothing is cached for a domain that translates nothing */
-	rc = iommu_flush(d, 0, 0);   /* size 0: the whole domain */
-	devdom_count(c, rc == 0, 0, 0);
-	return hvcall_status(rc);
+	/* The whole domain, which covers whatever a continued map or unmap left pending: one flush. */
+	rc = iommu_flush_commit(d, &whole);
+	devdom_count(c, rc, 0, 0);
+	return hvcall_status(rc < 0 ? rc : 0);
 }
 
 /*
  * One hv_iommu_flush_va: 2^shift pages from a page number aligned to
  * them, inside the largest IOVA space a unit has (57 bits). The elements'
- * union is invalidated with one flush when the list is done (or at the
- * first bad element, for the ones before it).
+ * union, together with whatever is pending in the domain, is invalidated
+ * with one flush when the list is done (or at the first bad element, for
+ * the ones before it).
  */
 #define FLUSH_VA_PAGES_MAX (1ull << (57 - HV_HYP_PAGE_SHIFT))
 

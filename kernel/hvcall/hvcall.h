@@ -160,9 +160,9 @@ struct partition *hvcall_target(const struct hvcall_ctx *c, uint64_t partition_i
  * out of the DMA-able set while the monitor holds them. Page-table pages of
  * everything the partition asks for (its device domains' tables) come only
  * from here: an empty pool is -ENOMEM (INSUFFICIENT_MEMORY), never a
- * fallback to the monitor's own memory.
+ * fallback to the monitor's own memory. A pool holds as many pages as are
+ * deposited into it: no cap but the depositors' RAM.
  */
-#define HV_POOL_MAX 4096           /* pages a partition may deposit (16 MiB) */
 
 /*
  * A pt_pool whose alloc takes a free page of partition p's deposit pool
@@ -187,8 +187,21 @@ bool hvcall_page_dma_mapped(paddr_t hpa);
  */
 struct pci_dev;
 struct partition *hvcall_device_owner(const struct pci_dev *dev);
+/*
+ * Before pages change hands (DEPOSIT, WITHDRAW, MAP/UNMAP_GPA_PAGES): every
+ * IOTLB flush a continued map or unmap call left pending (iommu/flush.c),
+ * counted against c's call. SUCCESS, or the status of a flush not confirmed
+ * (then nothing may change hands).
+ */
+uint16_t hvcall_commit_pending_flushes(const struct hvcall_ctx *c);
 /* True when hpa's page is in some partition's pool (for invariant checks). */
 bool hv_pool_holds_hpa(paddr_t hpa);
 void hv_pool_reset(void);
+/*
+ * A zeroable buffer of `bytes` bytes for p's frame map (one byte per RAM
+ * frame), or NULL. The monitor takes it from its own frames (pool_map.c),
+ * once per partition; host tests and benchmarks provide their own.
+ */
+void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes);
 
 #endif

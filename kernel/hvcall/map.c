@@ -7,10 +7,16 @@
  * (part_gpa_to_hpa: not MMIO, not a hole, not a deposited page, not beyond
  * its RAM, never another partition's), and the domain layer checks the
  * resulting page against the DMA-able set again. Contiguous runs become
- * the largest pages the units support; the call issues one IOTLB flush
- * at most (iommu_flush_commit); an empty deposit pool stops it with
+ * the largest pages the units support; an empty deposit pool stops it with
  * INSUFFICIENT_MEMORY and reps completed exact, so the caller deposits and
  * re-issues from there.
+ *
+ * One IOTLB flush per call, continuations included: an invocation that runs
+ * out of its time budget leaves what it changed pending in the domain, and
+ * the invocation that ends the call (all reps done, or an element error)
+ * issues one flush for everything pending (iommu/flush.c says why the wait
+ * is safe, and which operations commit a pending flush before they go on).
+ * A map into not-present entries needs none unless a unit caches them (CM=1).
  */
 #include <errno.h>
 
@@ -70,16 +76,32 @@ static unsigned translate(const struct partition *p, const struct hv_input_map_d
 	return n;
 }
 
+/*
+ * The end of one invocation: when the call goes on (no error, reps left,
+ * progress made: the dispatcher then continues it) the flush waits for the
+ * invocation that ends it; otherwise one flush for all that is pending.
+ */
+static uint16_t end_invocation(struct hvcall_ctx *c, struct iommu_domain *d, int rc, unsigned k,
+			       uint64_t tables)
+{
+	int flushed = 0;
+
+	c->reps_done = k;
+	if (rc < 0 || k == c->rep_count || k == c->rep_start)
+		flushed = iommu_flush_commit(d, NULL);
+	devdom_count(c, flushed, tables, iommu_domain_table_pages(d));
+	return hvcall_status(rc < 0 ? rc : flushed < 0 ? flushed : 0);
+}
+
 uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 {
 	const struct hv_input_map_device_gpa_pages *in = c->in;
-	struct iommu_flush_acc acc = IOMMU_FLUSH_ACC_INIT;
 	uint64_t base = in->target_device_va_base, tables;
 	struct iommu_domain *d;
 	unsigned perms, k = c->rep_start;
 	struct s2_run runs[S2_RUNS] = { { 0, 0, 0 } };
 	uint16_t st = devdom_resolve(c, &in->device_domain, false, &d);
-	int rc = 0, flushed;
+	int rc = 0;
 
 	c->reps_done = c->rep_start;
 	if (st != HV_STATUS_SUCCESS)
@@ -94,28 +116,24 @@ uint16_t hvcall_map_device_gpa_pages(struct hvcall_ctx *c)
 		struct pt_progress p = { 0, 0 };
 
 		if (ok)
-			rc = iommu_map_pages(d, base + (uint64_t)k * HV_HYP_PAGE_SIZE, pages, ok, perms, &p, &acc);
+			rc = iommu_map_pages(d, base + (uint64_t)k * HV_HYP_PAGE_SIZE, pages, ok, perms, &p);
 		k += p.done;
 		if (rc == 0 && ok < n)
 			rc = -EACCES;   /* not the caller's RAM */
 		if (rc == 0 && k < c->rep_count && hvcall_budget_expired(c))
 			break;
 	}
-	c->reps_done = k;
-	flushed = iommu_flush_commit(d, &acc);
-	devdom_count(c, flushed, tables, iommu_domain_table_pages(d));
-	return hvcall_status(rc < 0 ? rc : flushed < 0 ? flushed : 0);
+	return end_invocation(c, d, rc, k, tables);
 }
 
 uint16_t hvcall_unmap_device_gpa_pages(struct hvcall_ctx *c)
 {
 	const struct hv_input_unmap_device_gpa_pages *in = c->in;
-	struct iommu_flush_acc acc = IOMMU_FLUSH_ACC_INIT;
 	uint64_t base = in->target_device_va_base, tables;
 	struct iommu_domain *d;
 	unsigned k = c->rep_start;
 	uint16_t st = devdom_resolve(c, &in->device_domain, false, &d);
-	int rc = 0, flushed;
+	int rc = 0;
 
 	c->reps_done = c->rep_start;
 	if (st != HV_STATUS_SUCCESS)
@@ -128,14 +146,11 @@ uint16_t hvcall_unmap_device_gpa_pages(struct hvcall_ctx *c)
 		uint64_t done = 0;
 
 		rc = iommu_unmap_pages(d, base + (uint64_t)k * HV_HYP_PAGE_SIZE, (uint64_t)n * HV_HYP_PAGE_SIZE,
-				       &done, &acc);
+				       &done);
 		k += (unsigned)(done / HV_HYP_PAGE_SIZE);
 		if (rc == 0 && k < c->rep_count && hvcall_budget_expired(c))
 			break;
 	}
-	c->reps_done = k;
-	/* The pages may be reused as soon as this returns: the flush is not optional. */
-	flushed = iommu_flush_commit(d, &acc);
-	devdom_count(c, flushed, tables, iommu_domain_table_pages(d));
-	return hvcall_status(rc < 0 ? rc : flushed < 0 ? flushed : 0);
+	/* The root may hand the pages to anyone once the call has ended: that flush is not optional. */
+	return end_invocation(c, d, rc, k, tables);
 }

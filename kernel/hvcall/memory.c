@@ -17,6 +17,10 @@
  *
  * Each element either happens whole or not at all: every step that failed
  * is undone before the status is returned with reps completed exact.
+ *
+ * Both first commit every IOTLB flush a continued map or unmap call left
+ * pending (iommu/flush.c): a page about to become the monitor's must not be
+ * reachable through a stale entry. The flush is counted against the call.
  */
 #define LOG_TAG "hvcall"
 #include "kernel/hvcall/calls.h"
@@ -79,13 +83,22 @@ static uint16_t deposit_one(struct partition *caller, struct partition *target, 
 	return mem_status(rc);
 }
 
+uint16_t hvcall_commit_pending_flushes(const struct hvcall_ctx *c)
+{
+	int rc = iommu_present() ? iommu_flush_pending_all() : 0;
+
+	if (rc > 0 && c->ctr)
+		c->ctr->iotlb_flushes += (unsigned)rc;
+	return rc < 0 ? hvcall_status(rc) : HV_STATUS_SUCCESS;
+}
+
 uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
 {
 	const struct hv_deposit_memory *in = c->in;
 	uint16_t st = HV_STATUS_SUCCESS;
 	struct partition *target = hvcall_target(c, in->partition_id, &st);
 
-	if (!target)
+	if (!target || (st = hvcall_commit_pending_flushes(c)) != HV_STATUS_SUCCESS)
 		return st;
 	for (; c->reps_done < c->rep_count; c->reps_done++) {
 		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))
@@ -133,7 +146,7 @@ uint16_t hvcall_withdraw_memory(struct hvcall_ctx *c)
 	uint16_t st = HV_STATUS_SUCCESS;
 	struct partition *target = hvcall_target(c, in->partition_id, &st);
 
-	if (!target)
+	if (!target || (st = hvcall_commit_pending_flushes(c)) != HV_STATUS_SUCCESS)
 		return st;
 	for (; c->reps_done < c->rep_count; c->reps_done++) {
 		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))

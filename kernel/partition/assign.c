@@ -98,23 +98,44 @@ static int grant_locked(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t
 
 	if (rc == 0 && d)
 		rc = iommu_shared_map(d, gpa, hpa, size, perms);
-	if (rc < 0)
-		pt_unmap_range(&p->s2, gpa, done, &undone);   /* never reached by a CPU or device yet */
+	if (rc < 0 && done) {
+		/*
+		 * Present for a moment: p's running CPUs, and devices walking its stage-2, may have
+		 * cached it. Taken back as any narrowing is (the IOTLB with the caller's commit).
+		 */
+		pt_unmap_range(&p->s2, gpa, done, &undone);
+		if (d && iommu_shared_unmap(d, gpa, done) < 0)
+			rc = -EIO;
+		if (part_s2_flush_cpus(p) < 0)
+			rc = -ETIMEDOUT;
+	}
 	return rc;
 }
 
-/* Gone from the stage-2 and from the IOTLB of the devices that see it; the CPUs are the caller's. */
+/*
+ * Gone from the stage-2; the devices that see it keep it until the caller's
+ * commit_locked() (one IOTLB flush for every change of one operation), the
+ * CPUs until its part_s2_flush_cpus().
+ */
 static int unmap_locked(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	struct iommu_domain *d = shared[p - partitions];
 	uint64_t done = 0;
 	int rc = pt_unmap_range(&p->s2, gpa, size, &done);
-	int flush_rc = d && done ? iommu_shared_unmap(d, gpa, done) : 0;
+	int dom_rc = d && done ? iommu_shared_unmap(d, gpa, done) : 0;
 
-	return rc < 0 ? rc : flush_rc;
+	return rc < 0 ? rc : dom_rc;
 }
 
-int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+/* The one IOTLB flush of an operation on p's stage-2 (iommu.h: pending flushes): 1, 0 (none needed), or an error. */
+static int commit_locked(struct partition *p)
+{
+	struct iommu_domain *d = shared[p - partitions];
+
+	return d ? iommu_flush_commit(d, NULL) : 0;
+}
+
+int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	int rc;
 
@@ -124,31 +145,59 @@ int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 	return rc;
 }
 
+int part_s2_commit(struct partition *p)
+{
+	int rc;
+
+	spin_lock(&assign_lock);
+	rc = commit_locked(p);
+	spin_unlock(&assign_lock);
+	return rc;
+}
+
+int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	int rc, flushed;
+
+	spin_lock(&assign_lock);
+	rc = grant_locked(p, gpa, hpa, size, perms);
+	flushed = commit_locked(p);
+	spin_unlock(&assign_lock);
+	return rc < 0 ? rc : flushed < 0 ? flushed : 0;
+}
+
+/* A narrowing: one IOTLB flush and one flush of the partition's CPUs before it returns, whatever the size. */
 int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 {
-	int rc, cpu_rc;
+	int rc, flushed, cpu_rc;
 
 	spin_lock(&assign_lock);
 	rc = unmap_locked(p, gpa, size);
+	flushed = commit_locked(p);
 	cpu_rc = part_s2_flush_cpus(p);
 	spin_unlock(&assign_lock);
-	return rc < 0 ? rc : cpu_rc;
+	return rc < 0 ? rc : flushed < 0 ? flushed : cpu_rc;
 }
 
 /* ---- The shared domain of a child --------------------------------------------------- */
 
 static int mirror_fill(struct partition *child, struct iommu_domain *d)
 {
+	int rc;
+
 	for (unsigned i = 0; i < child->ram_chunks; i++) {
 		const struct part_chunk *c = &child->ram[i];
-		int rc = iommu_ram_add(c->hpa, c->size, false);
+
+		rc = iommu_ram_add(c->hpa, c->size, false);
 
 		if (rc == 0)
 			rc = iommu_shared_map(d, c->gpa, c->hpa, c->size, PT_READ | PT_WRITE);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* No device walks it yet, but a unit may cache not-present entries of its id. */
+	rc = iommu_flush_commit(d, NULL);
+	return rc < 0 ? rc : 0;
 }
 
 static struct iommu_domain *shared_domain(struct partition *child, int *err)
@@ -232,7 +281,11 @@ static bool windows_isolable(const struct pci_group *g)
 	return true;
 }
 
-/* Move windows [0, n) of g from one stage-2 to another; undone on failure. */
+/*
+ * Move the windows of g from one stage-2 to another; undone on failure. One
+ * IOTLB flush per stage-2 a device shares or mirrors (all windows at once),
+ * one flush of the old owner's CPUs.
+ */
 static int move_windows(const struct pci_group *g, struct partition *from, struct partition *to)
 {
 	unsigned k;
@@ -241,17 +294,23 @@ static int move_windows(const struct pci_group *g, struct partition *from, struc
 
 	for (k = 0; window(g, k, &base, &size); k++)
 		if (size && unmap_locked(from, base, size) < 0)
-			rc = -EIO;   /* an IOTLB not confirmed: still tell the CPUs, then undo */
+			rc = -EIO;   /* still tell the devices and CPUs, then undo */
+	if (commit_locked(from) < 0)
+		rc = -EIO;   /* an IOTLB not confirmed */
 	if (part_s2_flush_cpus(from) < 0)
 		rc = -ETIMEDOUT;
 	for (k = 0; rc == 0 && window(g, k, &base, &size); k++)
 		if (size && (rc = grant_locked(to, base, base, size, PT_READ | PT_WRITE)) < 0)
 			break;
+	if (rc == 0 && (rc = commit_locked(to)) > 0)
+		rc = 0;
 	if (rc == 0)
 		return 0;
 	for (unsigned j = 0; j < k && window(g, j, &base, &size); j++)
-		if (size)
-			pt_unmap_range(&to->s2, base, size, &done);
+		if (size && unmap_locked(to, base, size) < 0)
+			pr_err("%s: MMIO 0x%llx could not be taken back", to->name, (unsigned long long)base);
+	if (commit_locked(to) < 0)
+		pr_err("%s: IOTLB flush after an undone move not confirmed", to->name);
 	for (unsigned j = 0; window(g, j, &base, &size); j++)
 		if (size && pt_map_range(&from->s2, base, base, size, PT_READ | PT_WRITE, &done) < 0)
 			pr_err("%s: MMIO 0x%llx could not be given back", from->name, (unsigned long long)base);

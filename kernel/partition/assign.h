@@ -45,5 +45,16 @@ bool part_root_ecam_hidden(uint64_t gpa);
  */
 int __must_check part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
 int __must_check part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size);
+/*
+ * Many grants, one IOTLB flush (MAP_GPA_PAGES): part_s2_grant_deferred maps
+ * like part_s2_grant but leaves the devices' invalidation pending (a device
+ * may not see the new page yet, never an old one: a grant only widens);
+ * part_s2_commit issues it: 1 when a flush was issued, 0 when none was
+ * needed (no device shares p's stage-2, or no unit caches not-present
+ * entries), or a negative errno.
+ */
+int __must_check part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
+					unsigned perms);
+int __must_check part_s2_commit(struct partition *p);
 
 #endif

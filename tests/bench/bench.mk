@@ -35,6 +35,7 @@ BENCH_HV_SRC := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/sta
 	kernel/hvcall/devid.c kernel/partition/gpa.c iommu/iommu.c iommu/share.c iommu/mapcount.c \
 	iommu/unity.c iommu/fault.c iommu/rangeset.c tests/unit/attach_stubs.c \
 	pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
+BENCH_HV_SRC += iommu/flush.c kernel/hvcall/pool.c
 BENCH_HV_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_HV_SRC)) \
 	$(BUILD)/bench/h/bench_hvmap.o $(BUILD)/bench/h/bench_stubs.o
 $(BUILD)/bench/bench_hvmap: $(BENCH_HV_OBJ)

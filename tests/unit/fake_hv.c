@@ -77,6 +77,14 @@ void *fake_gpa_ptr(struct partition *p, uint64_t gpa)
 
 /* ---- kernel/partition seams ------------------------------------------------------------ */
 
+/* The deposit pool's bookkeeping (kernel/hvcall/pool.c): one byte per RAM page. */
+void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
+{
+	static uint8_t maps[2][FAKE_PAGES];
+
+	return p->id >= 1 && p->id <= 2 && bytes <= FAKE_PAGES ? maps[p->id - 1] : NULL;
+}
+
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	return page_of(p, gpa) < 0 ? 0 : p->ram[0].hpa + (gpa - p->ram[0].gpa);
@@ -161,6 +169,8 @@ int part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t siz
 /* ---- iommu seams ----------------------------------------------------------------------- */
 
 bool iommu_present(void) { return fake.iommu; }
+/* No device domain here, so nothing is ever pending. */
+int iommu_flush_pending_all(void) { return 0; }
 const struct iommu_limits *iommu_get_limits(void) { return fake.iommu ? &fake_limits : NULL; }
 
 bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)
@@ -248,6 +258,16 @@ int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 {
 	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
 	return -EEXIST;
+}
+int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
+	return -EEXIST;
+}
+int part_s2_commit(struct partition *p)
+{
+	(void)p;
+	return 0;
 }
 int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 {

@@ -31,7 +31,7 @@ unsigned partition_count;
 /* ---- Fake IOMMU layer ------------------------------------------------------------- */
 static struct iommu_domain dom_default = { .id = 0 }, dom_null = { .id = 0xffffffff }, dom_shared;
 static struct iommu_domain *dev_dom;          /* the one group's domain */
-static unsigned share_calls, attach_calls, shared_maps, shared_unmaps, ram_adds;
+static unsigned share_calls, attach_calls, shared_maps, shared_unmaps, ram_adds, dom_commits;
 static int attach_rc;
 static bool share_mirrors;
 
@@ -60,6 +60,14 @@ int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
 	(void)d; (void)gpa; (void)size;
 	shared_unmaps++;
 	return 0;
+}
+/* One invalidation per operation on a stage-2 a device sees. */
+int iommu_flush_commit(struct iommu_domain *d, const struct iommu_flush_acc *also)
+{
+	assert_ptr_equal(d, &dom_shared);
+	assert_null(also);
+	dom_commits++;
+	return 1;
 }
 int iommu_group_attach(struct iommu_domain *d, struct pci_group *g)
 {
@@ -159,7 +167,7 @@ static int setup(void **state)
 	dev.group = &group;
 	group = (struct pci_group){ .id = 7, .nr_devs = 1, .devs = &dev };
 	dev_dom = &dom_default;
-	share_calls = attach_calls = shared_maps = shared_unmaps = ram_adds = refs = 0;
+	share_calls = attach_calls = shared_maps = shared_unmaps = ram_adds = refs = dom_commits = 0;
 	attach_rc = flush_rc = 0;
 	share_mirrors = false;
 	memset(cpu_flushes, 0, sizeof(cpu_flushes));
@@ -285,16 +293,35 @@ static void test_child_stage2_changes_reach_devices_and_cpus(void **state)
 	assert_int_equal(ram_adds, 1);          /* a mirror: the child's RAM becomes DMA-able */
 	assert_true(shared_maps >= 1);
 	shared_maps = 0;
+	dom_commits = 0;
 	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, PAGE_SIZE, PT_READ | PT_WRITE), 0);
 	assert_int_equal(shared_maps, 1);
+	assert_int_equal(dom_commits, 1);
 	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, PAGE_SIZE, PT_READ), -EEXIST);
 	assert_int_equal(part_s2_revoke(c1, 0x8000000, PAGE_SIZE), 0);
 	assert_int_equal(shared_unmaps, 1);
 	assert_int_equal(cpu_flushes[1], 1);
+	/* Many deferred grants, one commit (MAP_GPA_PAGES); a revoke of many pages, one more. */
+	dom_commits = 0;
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(part_s2_grant_deferred(c1, 0x8000000 + i * PAGE_SIZE, 0x30000000 + i * PAGE_SIZE,
+							PAGE_SIZE, PT_READ), 0);
+	assert_int_equal(dom_commits, 0);
+	assert_int_equal(part_s2_commit(c1), 1);
+	assert_int_equal(part_s2_revoke(c1, 0x8000000, 8 * PAGE_SIZE), 0);
+	assert_int_equal(dom_commits, 2);
 	flush_rc = -ETIMEDOUT;
 	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, PAGE_SIZE, PT_READ), 0);
 	assert_int_equal(part_s2_revoke(c1, 0x8000000, PAGE_SIZE), -ETIMEDOUT);
 	flush_rc = 0;
+	/* A grant that fails halfway takes back what it mapped, from the CPUs and the devices too. */
+	assert_int_equal(part_s2_grant(c1, 0x8001000, 0x30001000, PAGE_SIZE, PT_READ), 0);
+	cpu_flushes[1] = 0;
+	shared_unmaps = 0;
+	assert_int_equal(part_s2_grant(c1, 0x8000000, 0x30000000, 2 * PAGE_SIZE, PT_READ), -EEXIST);
+	assert_false(maps(c1, 0x8000000));
+	assert_int_equal(cpu_flushes[1], 1);
+	assert_int_equal(shared_unmaps, 1);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

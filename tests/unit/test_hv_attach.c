@@ -20,7 +20,7 @@ unsigned partition_count;
 
 /* ---- Fakes ---------------------------------------------------------------------- */
 static struct pci_dev fake_dev = { .seg = 0, .bus = 1, .devfn = 0x08 };
-static unsigned assign_calls, unassign_calls, grant_calls, revoke_calls, dev_puts;
+static unsigned assign_calls, unassign_calls, grant_calls, revoke_calls, dev_puts, commits, pending_commits;
 static int assign_rc, unassign_rc, grant_fail_at = -1, revoke_rc;
 static uint64_t last_logical, grant_gpa[16], revoke_gpa, revoke_size;
 static paddr_t grant_hpa[16];
@@ -48,10 +48,12 @@ bool part_dev_assigned(const struct pci_dev *d, struct partition **owner)
 	*owner = NULL;
 	return false;
 }
-int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+/* The devices' invalidation is left to part_s2_commit: one per invocation. */
+int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	assert_ptr_equal(p, &partitions[1]);
 	assert_int_equal(size, PAGE_SIZE);
+	assert_true(pending_commits > 0);   /* pending device-domain flushes before pages change hands */
 	if ((int)grant_calls == grant_fail_at)
 		return -EEXIST;
 	grant_gpa[grant_calls] = gpa;
@@ -60,9 +62,22 @@ int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 	grant_calls++;
 	return 0;
 }
+int part_s2_commit(struct partition *p)
+{
+	assert_ptr_equal(p, &partitions[1]);
+	commits++;
+	return grant_calls ? 1 : 0;   /* a flush when something was granted (caching mode) */
+}
+uint16_t hvcall_commit_pending_flushes(const struct hvcall_ctx *c)
+{
+	(void)c;
+	pending_commits++;
+	return HV_STATUS_SUCCESS;
+}
 int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	assert_ptr_equal(p, &partitions[1]);
+	assert_true(pending_commits > revoke_calls);
 	revoke_calls++;
 	revoke_gpa = gpa;
 	revoke_size = size;
@@ -106,7 +121,7 @@ static int setup(void **state)
 	partition_count = 2;
 	partitions[0] = (struct partition){ .id = 1, .is_root = true, .state = PART_RUNNING };
 	partitions[1] = (struct partition){ .id = 2, .state = PART_RUNNING };
-	assign_calls = unassign_calls = grant_calls = revoke_calls = dev_puts = 0;
+	assign_calls = unassign_calls = grant_calls = revoke_calls = dev_puts = commits = pending_commits = 0;
 	assign_rc = unassign_rc = revoke_rc = 0;
 	grant_fail_at = -1;
 	budget_expired = false;
@@ -218,6 +233,27 @@ static void test_map_gpa_pages_maps_each_root_page(void **state)
 	assert_int_equal(grant_gpa[0], 0x8001000);
 	assert_int_equal(grant_hpa[0], 0x40000000 + 0x101000);
 	assert_int_equal(grant_perms, PT_READ | PT_WRITE);
+	assert_int_equal(pending_commits, 1);
+}
+
+/* N pages, one IOTLB flush for the call (it used to be one per page). */
+static void test_map_gpa_pages_flushes_once(void **state)
+{
+	(void)state;
+	map_input(12);
+	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_SUCCESS);
+	assert_int_equal(ctx.reps_done, 12);
+	assert_int_equal(grant_calls, 12);
+	assert_int_equal(commits, 1);
+	assert_int_equal(ctr.iotlb_flushes, 1);
+	/* Stopped by a bad element: what was granted is still flushed before the call returns. */
+	map_input(4);
+	in.m.source_gpa_page_list[2] = 64 * MiB / PAGE_SIZE;
+	grant_calls = 0;
+	pending_commits = 0;
+	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_INVALID_PARAMETER);
+	assert_int_equal(commits, 2);
+	assert_int_equal(ctr.iotlb_flushes, 2);
 }
 
 static void test_map_gpa_pages_stops_at_a_bad_element(void **state)
@@ -266,6 +302,13 @@ static void test_map_gpa_pages_budget_continues(void **state)
 	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_SUCCESS);
 	assert_int_equal(ctx.reps_done, 1);
 	assert_int_equal(grant_calls, 1);
+	assert_int_equal(commits, 0);   /* a widening: the flush waits for the invocation that ends the call */
+	ctx.rep_start = 1;
+	budget_expired = false;
+	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_SUCCESS);
+	assert_int_equal(ctx.reps_done, 5);
+	assert_int_equal(commits, 1);
+	assert_int_equal(ctr.iotlb_flushes, 1);   /* one for the call */
 }
 
 static void test_unmap_gpa_pages_one_revoke_for_the_range(void **state)
@@ -297,6 +340,7 @@ int main(void)
 		cmocka_unit_test_setup(test_attach_reports_the_mechanisms_refusal, setup),
 		cmocka_unit_test_setup(test_detach_by_logical_id, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_maps_each_root_page, setup),
+		cmocka_unit_test_setup(test_map_gpa_pages_flushes_once, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_stops_at_a_bad_element, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_header_rules_change_nothing, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_budget_continues, setup),

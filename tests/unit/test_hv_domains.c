@@ -55,6 +55,18 @@ static uint64_t clock_step;      /* ns each reading advances: drives the time bu
 unsigned smp_this_cpu(void) { return 0; }
 uint64_t hvcall_clock_ns(void) { return fake_now += clock_step; }
 
+/* The deposit pool's bookkeeping: one byte per RAM page (kernel/hvcall/pool.c). */
+static bool no_map_memory;   /* the monitor is out of memory for it */
+
+void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
+{
+	static uint8_t maps[2][(ROOT_END - ROOT_BASE) >> PAGE_SHIFT];
+
+	if (no_map_memory)
+		return NULL;
+	return p->id >= 1 && p->id <= 2 && bytes <= sizeof(maps[0]) ? maps[p->id - 1] : NULL;
+}
+
 paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
 {
 	for (unsigned i = 0; i < p->ram_chunks; i++)
@@ -214,6 +226,7 @@ static int setup(void **state)
 	hvcall_counters_reset();
 	fake_now = 0;
 	clock_step = 0;
+	no_map_memory = false;
 	next_deposit = DEP_GPA;
 	fake_pci_reset();
 	pci_dev_registry_reset();
@@ -794,6 +807,249 @@ static void test_map_continues_past_its_budget(void **state)
 	assert_int_equal(ctr(HVCALL_MAP_DEVICE_GPA_PAGES)->reps, 507);
 }
 
+/* ---- one flush per call, across continuations ---- */
+
+static uint64_t withdraw(unsigned n)
+{
+	struct hv_input_withdraw_memory *in = in_page(root());
+
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	return hc(root(), HVCALL_WITHDRAW_MEMORY, n, 0);
+}
+
+/* 1100 mapped pages, then an UNMAP of them that runs out of its budget after 1024 (clock as above). */
+static struct iommu_domain *unmap_left_pending(void)
+{
+	struct iommu_domain *d;
+
+	deposit(32);
+	create(root(), 5);
+	d = iommu_domain_find(5);
+	for (unsigned first = 0; first < 1100; first += 500) {
+		unsigned n = MIN(500u, 1100 - first);
+
+		for (unsigned i = 0; i < n; i++)
+			pfns[i] = (DATA_GPA >> PAGE_SHIFT) + first + i;
+		assert_result(map(5, IOVA + (uint64_t)first * PAGE_SIZE, pfns, n, 0, RW), HV_STATUS_SUCCESS, n);
+	}
+	flushes = 0;
+	clock_step = 30000;   /* two chunks of 512 fit in the budget */
+	assert_result(unmap(5, IOVA, 1100, 0), HV_STATUS_SUCCESS, 1024);
+	assert_false(last.advance_rip);
+	clock_step = 0;
+	assert_int_equal(flushes, 0);   /* the continuation does not flush ... */
+	assert_true(iommu_flush_pending(d));   /* ... it leaves the span pending in the domain */
+	assert_iova(5, IOVA, 0);
+	return d;
+}
+
+static void test_continued_unmap_flushes_once(void **state)
+{
+	struct hvcall_counters *c = ctr(HVCALL_UNMAP_DEVICE_GPA_PAGES);
+	struct iommu_domain *d;
+
+	(void)state;
+	d = unmap_left_pending();
+	/* The guest re-executes from rep start 1024: the call ends with one flush over all of it. */
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_true(last.advance_rip);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(flush_iova, IOVA);
+	assert_int_equal(flush_size, 1100 * PAGE_SIZE);
+	assert_false(iommu_flush_pending(d));
+	assert_int_equal(c->calls, 2);
+	assert_int_equal(c->continuations, 1);
+	assert_int_equal(c->iotlb_flushes, 1);   /* one per completed call, not per entry */
+}
+
+/* A page the unmap released cannot become the monitor's while a device may still reach it. */
+static void test_deposit_commits_a_pending_flush_first(void **state)
+{
+	struct hv_deposit_memory *in = in_page(root());
+
+	(void)state;
+	unmap_left_pending();
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	in->gpa_page_list[0] = DATA_GPA >> PAGE_SHIFT;   /* unmapped by the continued call */
+	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(flush_iova, IOVA);
+	assert_int_equal(flush_size, 1024 * PAGE_SIZE);
+	assert_false(iommu_flush_pending(iommu_domain_find(5)));
+	assert_int_equal(ctr(HVCALL_DEPOSIT_MEMORY)->iotlb_flushes, 1);
+	/* The unmap then ends with its own one flush, over what it did since. */
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_int_equal(flushes, 2);
+	assert_int_equal(flush_iova, IOVA + 1024 * PAGE_SIZE);
+	assert_int_equal(flush_size, 76 * PAGE_SIZE);
+	assert_int_equal(ctr(HVCALL_UNMAP_DEVICE_GPA_PAGES)->iotlb_flushes, 1);
+}
+
+/* The unmap freed no table page: they stay in use, and WITHDRAW returns exactly the free ones. */
+static void test_withdraw_commits_and_never_returns_table_pages(void **state)
+{
+	unsigned used, pages;
+
+	(void)state;
+	unmap_left_pending();
+	used = hv_pool_in_use(root());
+	pages = hv_pool_pages(root());
+	assert_true(used > 1);
+	assert_result(withdraw(pages), HV_STATUS_NO_RESOURCES, pages - used);
+	assert_int_equal(flushes, 1);   /* committed before any page moved */
+	assert_false(iommu_flush_pending(iommu_domain_find(5)));
+	assert_int_equal(ctr(HVCALL_WITHDRAW_MEMORY)->iotlb_flushes, 1);
+	assert_int_equal(hv_pool_in_use(root()), used);
+	assert_int_equal(hv_pool_pages(root()), used);
+	/* Only deleting the domain frees its tables; then they can be withdrawn. */
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_result(domain_call(HVCALL_DELETE_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(hv_pool_in_use(root()), 0);
+	assert_result(withdraw(used), HV_STATUS_SUCCESS, used);
+	assert_int_equal(hv_pool_pages(root()), 0);
+}
+
+/* DELETE of a domain with a flush pending: flushed before its tables go back to the pool. */
+static void test_delete_commits_a_pending_flush_first(void **state)
+{
+	(void)state;
+	unmap_left_pending();
+	assert_result(domain_call(HVCALL_DELETE_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(flush_size, 1024 * PAGE_SIZE);
+	assert_int_equal(ctr(HVCALL_DELETE_DEVICE_DOMAIN)->iotlb_flushes, 1);
+	assert_int_equal(hv_pool_in_use(root()), 0);
+	/* The abandoned continuation cannot find its domain any more. */
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_INVALID_PARAMETER, 1024);
+	assert_int_equal(flushes, 1);
+}
+
+/* A device moving in or out, or another call on the domain, commits the pending flush too. */
+static void test_moves_and_other_calls_commit_a_pending_flush(void **state)
+{
+	struct iommu_domain *d;
+
+	(void)state;
+	d = unmap_left_pending();
+	assert_result(attach(5, pci_id(RID_NIC)), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(flushes, 1);
+	assert_false(iommu_flush_pending(d));
+	/* Again pending, then a second call (another vcpu's map) on the same domain ends first. */
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_int_equal(flushes, 2);
+	pfns[0] = DATA_GPA >> PAGE_SHIFT;
+	for (unsigned i = 0; i < 3; i++)
+		assert_result(map(5, IOVA + GiB + i * 2 * MiB, pfns, 1, 0, RW), HV_STATUS_SUCCESS, 1);
+	clock_step = 30000;
+	assert_result(unmap(5, IOVA + GiB, 1100, 0), HV_STATUS_SUCCESS, 1024);
+	clock_step = 0;
+	assert_int_equal(flushes, 2);
+	assert_result(unmap(5, IOVA + 2 * GiB, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(flushes, 3);   /* one flush: its own page and the other call's span */
+	assert_int_equal(flush_iova, IOVA + GiB);
+	assert_false(iommu_flush_pending(d));
+	assert_result(detach(pci_id(RID_NIC)), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(flushes, 3);   /* nothing pending: the move needs no extra flush */
+}
+
+/* FLUSH_DEVICE_DOMAIN(_LIST) fold what is pending into their one flush. */
+static void test_flush_calls_fold_a_pending_flush(void **state)
+{
+	struct hv_input_flush_device_domain_list *in = in_page(root());
+	struct iommu_domain *d;
+
+	(void)state;
+	d = unmap_left_pending();
+	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(flush_size, 0);   /* the whole domain covers the pending span */
+	assert_false(iommu_flush_pending(d));
+	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
+	assert_int_equal(flushes, 2);
+	/* Pending again; a list of one page far away: one flush over both. */
+	clock_step = 30000;
+	assert_result(unmap(5, IOVA, 1100, 0), HV_STATUS_SUCCESS, 1024);
+	clock_step = 0;
+	memset(in, 0, PAGE_SIZE);
+	in->device_domain = dd(5);
+	in->iova_list[0] = IOVA + 4096 * PAGE_SIZE;
+	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(flushes, 3);
+	assert_int_equal(flush_iova, IOVA);
+	assert_int_equal(flush_size, 4097 * PAGE_SIZE);
+	assert_false(iommu_flush_pending(d));
+}
+
+/* ---- the deposit pool: no cap but the RAM ---- */
+
+#define BIG_POOL 5000   /* more than the 4096 pages the pool once held */
+
+static void test_pool_holds_more_than_4096_pages(void **state)
+{
+	struct hv_deposit_memory *in = in_page(root());
+	unsigned used, returned = 0, still = 0;
+
+	(void)state;
+	for (unsigned first = 0; first < BIG_POOL; first += 500) {
+		memset(in, 0, PAGE_SIZE);
+		in->partition_id = HV_PARTITION_ID_SELF;
+		for (unsigned i = 0; i < 500; i++)
+			in->gpa_page_list[i] = (0x800000 >> PAGE_SHIFT) + first + i;
+		assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 500, 0), HV_STATUS_SUCCESS, 500);
+	}
+	assert_int_equal(hv_pool_pages(root()), BIG_POOL);
+	assert_int_equal(hv_pool_in_use(root()), 0);
+	/* Tables for pages 2 MiB apart: a table page each. */
+	assert_result(create(root(), 5), HV_STATUS_SUCCESS, 0);
+	pfns[0] = DATA_GPA >> PAGE_SHIFT;
+	for (unsigned i = 0; i < 64; i++)
+		assert_result(map(5, IOVA + (uint64_t)i * 2 * MiB, pfns, 1, 0, RW), HV_STATUS_SUCCESS, 1);
+	used = hv_pool_in_use(root());
+	assert_true(used > 64);
+	assert_int_equal(ctr(HVCALL_MAP_DEVICE_GPA_PAGES)->table_pages + 1, used);
+	/* WITHDRAW gives back exactly the free pages, each back where it came from. */
+	for (;;) {
+		uint64_t r = withdraw(500);
+
+		returned += REPS(r);
+		if (STATUS(r) == HV_STATUS_NO_RESOURCES)
+			break;
+		assert_result(r, HV_STATUS_SUCCESS, 500);
+	}
+	assert_int_equal(returned, BIG_POOL - used);
+	assert_int_equal(hv_pool_pages(root()), used);
+	assert_int_equal(hv_pool_in_use(root()), used);
+	for (unsigned i = 0; i < BIG_POOL; i++) {
+		uint64_t gpa = 0x800000 + (uint64_t)i * PAGE_SIZE;
+		bool pooled = hv_pool_holds_gpa(root(), gpa);
+
+		assert_true(pooled != (part_gpa_to_hpa(root(), gpa) != 0));   /* one or the other */
+		still += pooled;
+	}
+	assert_int_equal(still, used);
+	/* Its tables come back once the domain is gone. */
+	for (unsigned i = 0; i < 64; i++)
+		assert_result(unmap(5, IOVA + (uint64_t)i * 2 * MiB, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_result(domain_call(HVCALL_DELETE_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
+	assert_result(withdraw(500), HV_STATUS_NO_RESOURCES, used);
+	assert_int_equal(hv_pool_pages(root()), 0);
+}
+
+/* No monitor memory for the bookkeeping: deposits refused, nothing moved, one error line however often retried. */
+static void test_pool_without_bookkeeping_memory(void **state)
+{
+	(void)state;
+	no_map_memory = true;
+	for (unsigned i = 0; i < 3; i++)
+		assert_result(deposit(1), HV_STATUS_INSUFFICIENT_BUFFERS, 0);
+	assert_int_equal(log_captured_count(LOG_ERR), 1);
+	assert_int_equal(hv_pool_pages(root()), 0);
+	assert_true(part_gpa_to_hpa(root(), DEP_GPA) != 0);   /* back in its stage-2 */
+	assert_true(iommu_ram_is_dma_able(DEP_GPA, PAGE_SIZE));
+}
+
 /* ---- flush ---- */
 
 static void test_flush_calls(void **state)
@@ -854,6 +1110,14 @@ int main(void)
 		T(test_unmap_rules),
 		T(test_deposit_refuses_a_mapped_page),
 		T(test_map_continues_past_its_budget),
+		T(test_continued_unmap_flushes_once),
+		T(test_deposit_commits_a_pending_flush_first),
+		T(test_withdraw_commits_and_never_returns_table_pages),
+		T(test_delete_commits_a_pending_flush_first),
+		T(test_moves_and_other_calls_commit_a_pending_flush),
+		T(test_flush_calls_fold_a_pending_flush),
+		T(test_pool_holds_more_than_4096_pages),
+		T(test_pool_without_bookkeeping_memory),
 		T(test_flush_calls),
 	};
 

@@ -37,6 +37,7 @@ ut_decode_src   := arch/x86/decode.c
 ut_guest_walk_src := arch/x86/guest_walk.c arch/x86/decode.c
 ut_iommu_src := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c $(ut_pt_src:tests/unit/pt_fake.c=) \
 	kernel/frames.c pci/registry.c pci/group.c pci/ids.c tests/unit/fake_pci.c
+ut_iommu_src += iommu/flush.c
 ut_pci_group_src := pci/group.c pci/registry.c pci/ids.c pci/caps.c tests/unit/fake_pci.c
 ut_share_src    := iommu/share.c iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c
 ut_hv_attach_src := kernel/hvcall/attach.c
