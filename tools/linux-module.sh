@@ -20,16 +20,8 @@ for t in apt-cache apt-get dpkg-deb make gcc-12; do
 	command -v "$t" >/dev/null || { echo "linux-module: $t missing (run tools/deps.sh)" >&2; exit 1; }
 done
 
-fetch() {   # PACKAGE: download its .deb into debs/ unless it is there
-	local f
-	f=$(ls debs/"$1"_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$f" ]; then
-		(cd debs && apt-get download -q "$1" >/dev/null 2>&1) ||
-			{ echo "linux-module: apt-get download $1 failed" >&2; exit 1; }
-		f=$(ls debs/"$1"_*.deb | head -1)
-	fi
-	echo "$f"
-}
+. "$top/tools/deb-fetch.sh"
+fetch() { deb_fetch linux-module "$1"; }
 
 # linux-headers-VERSION-amd64 and what it depends on: the -common headers and
 # linux-kbuild-X.Y (the compiler package is only a dependency on gcc-12).
@@ -42,7 +34,7 @@ while read -r p; do pkgs+=("$p"); done < <(apt-cache depends "$hpkg" 2>/dev/null
 hdir=$out/headers/usr/src/$hpkg
 if [ "$(cat headers/stamp 2>/dev/null)" != "${pkgs[*]}" ]; then
 	rm -rf headers && mkdir headers
-	for p in "${pkgs[@]}"; do dpkg-deb -x "$(fetch "$p")" headers; done
+	for p in "${pkgs[@]}"; do deb=$(fetch "$p"); dpkg-deb -x "$deb" headers; done
 	# The headers' Makefile includes the -common tree by its installed path: point it here.
 	sed -i "s#^include /usr/src/#include $out/headers/usr/src/#" "$hdir/Makefile"
 	echo "${pkgs[*]}" >headers/stamp

@@ -26,16 +26,8 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \
 [ -n "$kpkg" ] || { echo "linux-root: apt-cache knows no linux-image-amd64 (apt-get update?)" >&2; exit 1; }
 kver=${kpkg#linux-image-}
 
-fetch() {   # PACKAGE: download its .deb into debs/ unless it is there
-	local f
-	f=$(ls debs/"$1"_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$f" ]; then
-		(cd debs && apt-get download -q "$1" >/dev/null 2>&1) ||
-			{ echo "linux-root: apt-get download $1 failed" >&2; exit 1; }
-		f=$(ls debs/"$1"_*.deb | head -1)
-	fi
-	echo "$f"
-}
+. "$top/tools/deb-fetch.sh"
+fetch() { deb_fetch linux-root "$1"; }
 
 kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)

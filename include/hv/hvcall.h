@@ -99,6 +99,31 @@ static inline unsigned hv_repcomp(uint64_t status)
 #define HV_STATUS_INSUFFICIENT_ROOT_MEMORY      0x73
 #define HV_STATUS_TIME_OUT                      0x78
 
+/*
+ * The statuses iomon returns, by their TLFS names: X(NAME) for each, so a
+ * monitor's counters and a guest's messages print the same words.
+ */
+#define HV_STATUS_RETURNED(X) \
+	X(SUCCESS) \
+	X(INVALID_HYPERCALL_CODE) \
+	X(INVALID_HYPERCALL_INPUT) \
+	X(INVALID_ALIGNMENT) \
+	X(INVALID_PARAMETER) \
+	X(ACCESS_DENIED) \
+	X(INVALID_PARTITION_STATE) \
+	X(OPERATION_DENIED) \
+	X(INSUFFICIENT_MEMORY) \
+	X(INVALID_PARTITION_ID) \
+	X(INSUFFICIENT_DEVICE_DOMAINS) \
+	X(INVALID_DEVICE_ID) \
+	X(INVALID_DEVICE_STATE) \
+	X(DEVICE_ALREADY_IN_DOMAIN) \
+	X(OPERATION_FAILED) \
+	X(INSUFFICIENT_BUFFERS) \
+	X(NO_RESOURCES) \
+	X(FEATURE_UNAVAILABLE) \
+	X(UNKNOWN_PROPERTY)
+
 /* ---- Partition ids -------------------------------------------------------- */
 #define HV_PARTITION_ID_INVALID         0ull
 #define HV_PARTITION_ID_SELF            (~0ull)
