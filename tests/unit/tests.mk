@@ -59,4 +59,5 @@ ut_shell_src    := kernel/shell/shell.c tests/unit/fake_view.c
 ut_iommu_map_src := $(ut_iommu_src)
 ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
 	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
-	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src)
+	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src) \
+	tests/unit/fake_devdom.c
