@@ -1018,6 +1018,8 @@ bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)
 	return ok;
 }
 
+static bool add_flush_warned;
+
 int iommu_ram_add(paddr_t base, uint64_t size, bool root)
 {
 	static struct rangeset before;   /* guarded by iommu_lock */
@@ -1038,8 +1040,18 @@ int iommu_ram_add(paddr_t base, uint64_t size, bool root)
 	if (rc == 0 && root && (rc = iommu_dom_map_identity_outside(&domains[0], &before, base, end)) < 0)
 		dma_ram = before;
 	spin_unlock(&iommu_lock);
-	if (rc == 0 && root)
-		rc = ops->flush(&domains[0], base, size);
+	/*
+	 * Only a unit that caches not-present entries needs this. If it does not
+	 * confirm, a device may go on seeing the pages as not present: that fails
+	 * closed, and the pages are granted all the same. Reporting an error
+	 * here would make the caller treat them as still not DMA-able (a
+	 * withdrawn page put back into a deposit pool while the identity map
+	 * reaches it).
+	 */
+	if (rc == 0 && root && ops->flush(&domains[0], base, size) < 0 &&
+	    !__atomic_exchange_n(&add_flush_warned, true, __ATOMIC_RELAXED))   /* a withdraw loop: once */
+		pr_warn("default domain: invalidation after granting 0x%llx not confirmed (said once)",
+			(unsigned long long)base);
 	return rc;
 }
 

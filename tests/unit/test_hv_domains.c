@@ -582,6 +582,34 @@ static void test_deposit_refuses_a_mapped_page(void **state)
 	assert_result(map(5, IOVA, pfns, 1, 0, RW), HV_STATUS_ACCESS_DENIED, 0);
 }
 
+/*
+ * Found by fuzz_hvcall: a withdraw whose default-domain invalidation is not
+ * confirmed put the page back into the pool while the identity map already
+ * reached it again. The grant fails closed (a stale entry says not
+ * present), so the page goes back to the root, DMA-able, out of the pool.
+ */
+static void test_withdraw_survives_an_unconfirmed_flush(void **state)
+{
+	struct hv_input_withdraw_memory *in = in_page(root());
+	uint64_t *out = fake_devdom_va(OUT_GPA);
+	paddr_t pa = 0;
+
+	(void)state;
+	assert_result(deposit(1), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(hv_pool_pages(root()), 1);
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	fdd.fail_flush = fdd.all_flushes + 1;
+	assert_result(hc(root(), HVCALL_WITHDRAW_MEMORY, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(out[0], DEP_GPA >> PAGE_SHIFT);
+	assert_int_equal(hv_pool_pages(root()), 0);
+	assert_true(part_gpa_to_hpa(root(), DEP_GPA) == DEP_GPA);
+	assert_true(iommu_ram_is_dma_able(DEP_GPA, PAGE_SIZE));
+	assert_int_equal(pt_lookup(iommu_domain_table(iommu_domain_default(), 4), DEP_GPA, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, DEP_GPA);
+	assert_true(log_captured("not confirmed"));
+}
+
 /* A call that cannot finish in its budget continues with RIP not advanced, from where it stopped. */
 static void test_map_continues_past_its_budget(void **state)
 {
@@ -665,6 +693,7 @@ int main(void)
 		T(test_deposit_refuses_a_mapped_page),
 		T(test_map_continues_past_its_budget),
 		T(test_flush_calls),
+		T(test_withdraw_survives_an_unconfirmed_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
