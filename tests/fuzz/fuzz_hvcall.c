@@ -32,7 +32,6 @@
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/fake_devdom.h"
 #include "kernel/hvcall/hvcall.h"
-#include "kernel/partition/assign.h"
 #include "iommu/iommu.h"
 #include "iommu/internal.h"
 #include "pci/dev.h"
@@ -43,36 +42,6 @@
 #define STEPS_MAX   48
 #define DEP_WINDOW  0x1000000ULL   /* root pages deposits take, 64 of them */
 #define DATA_WINDOW 0x400000ULL    /* 4 MiB of root RAM the maps name, 2 MiB aligned */
-
-/* ---- the partition layer's direct attach: not modelled here (test_hv_attach, test_assign) ---- */
-
-int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
-{
-	(void)child; (void)dev; (void)logical_id;
-	return -EBUSY;
-}
-int part_unassign_device(struct partition *child, uint64_t logical_id)
-{
-	(void)child; (void)logical_id;
-	return -ENOENT;
-}
-bool part_dev_assigned(const struct pci_dev *d, struct partition **owner)
-{
-	(void)d;
-	if (owner)
-		*owner = NULL;
-	return false;
-}
-int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
-{
-	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
-	return -EEXIST;
-}
-int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
-{
-	(void)p; (void)gpa; (void)size;
-	return 0;
-}
 
 /* ---- tests/unit/fake_pci.c asserts through cmocka: here a failed assertion aborts ---- */
 
@@ -404,8 +373,11 @@ static void check_dma(void)
 		paddr_t pa[] = { MON_BASE + k * PAGE_SIZE, CHILD_HPA + k * PAGE_SIZE, DEP_WINDOW + k * PAGE_SIZE };
 
 		for (unsigned i = 0; i < ARRAY_SIZE(pa); i++)
-			if (forbidden(pa[i]) && dma_reaches(pa[i]))
+			if (forbidden(pa[i]) && dma_reaches(pa[i])) {
+				fprintf(stderr, "page 0x%llx: mapcount %d\n", (unsigned long long)pa[i],
+					iommu_mapcount_any(pa[i], PAGE_SIZE));
 				die("a monitor, child or deposited page is reachable by DMA");
+			}
 	}
 	if (iommu_mapcount_any(MON_BASE, MON_SIZE) || iommu_mapcount_any(CHILD_HPA, CHILD_SIZE))
 		die("a monitor or child page is mapped in a device domain");

@@ -54,7 +54,7 @@ ut_efi_image_src := boot/efi/image.c
 ut_partition_hv_src := kernel/partition/hv.c kernel/partition/vapic.c
 ut_hvcall_src := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
 	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c \
-	tests/unit/devdom_stubs.c
+	tests/unit/devdom_stubs.c tests/unit/assign_stubs.c
 ut_shell_src    := kernel/shell/shell.c tests/unit/fake_view.c
 ut_iommu_map_src := $(ut_iommu_src)
 ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
