@@ -61,3 +61,6 @@ ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcal
 	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
 	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src) \
 	tests/unit/fake_devdom.c
+ut_assign_stop_src := kernel/partition/assign.c kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c \
+	kernel/hvcall/counters.c kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
+	tests/unit/devdom_stubs.c tests/unit/attach_stubs.c tests/unit/fake_devdom.c $(ut_iommu_src)
