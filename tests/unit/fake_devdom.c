@@ -11,6 +11,7 @@
 #include "kernel/frames.h"
 #include "iommu/iommu.h"
 #include "pci/dev.h"
+#include "pci/group.h"
 #include "pci/regs.h"
 
 struct fake_devdom fdd;
@@ -260,4 +261,25 @@ void fake_devdom_teardown(void)
 	for (unsigned i = 0; i < FDD_DEVICES; i++)
 		pci_dev_put(fdd.devs[i]);
 	memset(fdd.devs, 0, sizeof(fdd.devs));
+}
+
+const char *fake_devdom_domains_broken(void)
+{
+	unsigned attached = 0;
+
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++) {
+		const struct iommu_domain *d = iommu_domain_at(i);
+
+		attached += d ? d->devices : 0;
+	}
+	for (unsigned i = 0; i < FDD_DEVICES; i++) {
+		const struct iommu_domain *d = iommu_domain_of(fdd.devs[i]);
+
+		if (!d)
+			return "a device without a domain";
+		for (const struct pci_dev *m = fdd.devs[i]->group ? fdd.devs[i]->group->devs : NULL; m; m = m->group_next)
+			if (iommu_domain_of(m) != d)
+				return "a group split across domains";
+	}
+	return attached == FDD_DEVICES ? NULL : "the domains' device counts do not add up to the devices";
 }

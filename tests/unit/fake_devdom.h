@@ -63,6 +63,8 @@ int fake_devdom_setup(const struct fake_devdom_opts *o);
 void fake_devdom_teardown(void);
 /* Host pointer to physical address hpa of the fake RAM or monitor memory (NULL elsewhere). */
 void *fake_devdom_va(paddr_t hpa);
+/* Every device in exactly one domain, its group in the same one, the domains' counts adding up: NULL, or what broke. */
+const char *fake_devdom_domains_broken(void);
 struct partition *fdd_root(void);
 struct partition *fdd_child(void);
 
