@@ -719,7 +719,7 @@ int iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t
 	if (rc < 0)
 		return rc;
 	/* New entries may replace cached not-present ones (VT-d caching mode). */
-	return ops->flush(d, gpa, size);
+	return iommu_flush(d, gpa, size);
 }
 
 int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
@@ -735,7 +735,7 @@ int iommu_shared_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
 	spin_unlock(&iommu_lock);
 	if (rc < 0)
 		return rc;
-	return ops->flush(d, gpa, size);
+	return iommu_flush(d, gpa, size);
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)

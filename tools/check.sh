@@ -75,7 +75,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	[ "$name" = fuzz_iommu ] && n=$((runs / 100))   # a whole IOMMU bring-up per input: slower still
 	[ "$name" = fuzz_unity ] && n=$((runs / 10))   # a whole iommu_init per input
 	# A machine bring-up and up to 48 calls per input: fewer runs, each a long sequence.
-	[ "$name" = fuzz_hvcall ] && n=$((runs / 25)) && opts="-len_control=0 -max_len=256"
+	[ "$name" = fuzz_hvcall ] && n=$((runs / 30)) && opts="-len_control=0 -max_len=256"
 	if "$bin" -runs="$n" -seed=1 $opts > "$BUILD/$name.log" 2>&1; then
 		pass "fuzz/$name ($n runs)"
 	else

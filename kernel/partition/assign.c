@@ -334,14 +334,20 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 
 int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
 {
+	uint64_t tables = 0, flushes = 0;
 	int rc;
 
 	spin_lock(&assign_lock);
 	rc = assign_locked(child, dev, logical_id);
+	if (rc == 0) {   /* what the child's DMA translation has cost: shared, no tables; a mirror, its own */
+		tables = iommu_domain_table_pages(shared[child - partitions]);
+		flushes = shared[child - partitions]->flushes;
+	}
 	spin_unlock(&assign_lock);
-	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d", child->name,
-		PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), dev->group ? dev->group->id : 0,
-		(unsigned long long)logical_id, rc);
+	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d (DMA: %llu table pages, "
+		"%llu IOTLB flushes)", child->name, PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
+		dev->group ? dev->group->id : 0, (unsigned long long)logical_id, rc, (unsigned long long)tables,
+		(unsigned long long)flushes);
 	return rc;
 }
 

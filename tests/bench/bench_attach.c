@@ -3,7 +3,8 @@
  * What a direct attach costs, by the child's size (make bench): the
  * partition layer's part_assign_device() (kernel/partition/assign.c) over
  * the real domain layer and engine, compiled like the monitor, moving one
- * function from the root to a child whose RAM is 64 MiB or 1 GiB, for
+ * function (edu-like: a 1 MiB BAR and its config-space page move with it)
+ * from the root to a child whose RAM is 64 MiB or 1 GiB, for
  * three kinds of unit:
  *   - VT-d, 4 levels, AW48: the contract holds, the context entry points at
  *     the child's stage-2 (an NPT of 4 levels with 2 MiB and 1 GiB leaves);
@@ -31,6 +32,8 @@
 #define ROOT_BASE   (4 * GiB)
 #define ROOT_SIZE   (2 * GiB)
 #define CHILD_HPA   (8 * GiB)
+#define EDU_BAR     0xfe000000ULL   /* edu's 1 MiB BAR 0, as QEMU places it */
+#define ECAM_BASE   0xb0000000ULL
 
 /* ---- the partitions: a root and one child; CPUs and MMIO are not modelled ---- */
 
@@ -39,7 +42,11 @@ unsigned partition_count;
 
 unsigned smp_this_cpu(void) { return 0; }
 bool part_owns_dev(const struct partition *p, const struct pci_dev *d) { (void)d; return p->is_root; }
-uint64_t s2_layout_ecam_page(uint16_t seg, uint8_t bus, uint8_t devfn) { (void)seg; (void)bus; (void)devfn; return 0; }
+uint64_t s2_layout_ecam_page(uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	(void)seg;
+	return ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)devfn << 12);
+}
 int part_s2_flush_cpus(struct partition *p) { (void)p; return 0; }
 
 /* ---- the fake units: every context write and flush counted ---- */
@@ -110,7 +117,8 @@ static void must(bool ok, const char *what)
 static struct pci_dev *add_edu(void)
 {
 	struct pci_dev_desc desc = { .bus = 0, .devfn = 0x20, .vendor = 0x1234, .device = 0x11e8,
-				     .class = 0x00ff00, .rids = { 0x0020 }, .nr_rids = 1 };
+				     .class = 0x00ff00, .rids = { 0x0020 }, .nr_rids = 1,
+				     .bars = { { EDU_BAR, 1 * MiB, PCI_BAR_MEM32 } } };
 	struct pci_dev *d = NULL;
 
 	must(pci_dev_add(&desc, &d) == 0, "pci_dev_add");
@@ -156,6 +164,10 @@ static struct cost attach_once(uint64_t child_size, paddr_t child_hpa)
 	     "stage-2 map");
 	must(pt_init(&root->s2, &pt_fmt_x86, 4, 48, PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, bench_pool(), NULL) == 0,
 	     "root stage-2");
+	/* What moves with the function: its BAR and its config-space page, mapped in the root's stage-2. */
+	must(pt_map_range(&root->s2, EDU_BAR, EDU_BAR, 1 * MiB, PT_READ | PT_WRITE, &mapped) == 0, "root BAR");
+	must(pt_map_range(&root->s2, s2_layout_ecam_page(0, 0, 0x20), s2_layout_ecam_page(0, 0, 0x20), PAGE_SIZE,
+			  PT_READ | PT_WRITE, &mapped) == 0, "root ECAM page");
 	edu = add_edu();
 	must(iommu_init(&ai, &im) == 0, "iommu_init");
 	ctx_writes = flushes = 0;
