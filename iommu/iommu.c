@@ -1067,8 +1067,9 @@ int iommu_ram_remove(paddr_t base, uint64_t size)
 		return -EINVAL;
 	spin_lock(&iommu_lock);
 	before = dma_ram;
-	/* A page a paging domain maps stays the partition's: a device may still write it. */
-	rc = iommu_mapcount_any(base, size) ? -EBUSY : rangeset_remove(&dma_ram, base, base + size);
+	/* A page a paging domain or a unity range maps stays the partition's: a device may still write it. */
+	rc = iommu_mapcount_any(base, size) || iommu_unity_overlaps(base, size) ? -EBUSY :
+	     rangeset_remove(&dma_ram, base, base + size);
 	if (rc == 0 && base < domains[0].pt.iova_limit)
 		rc = iommu_dom_unmap(&domains[0], base, MIN(size, domains[0].pt.iova_limit - base), &done);
 	if (rc < 0)

@@ -329,8 +329,9 @@ int __must_check iommu_unmap_pages(struct iommu_domain *d, uint64_t iova, uint64
 int __must_check iommu_flush_commit(struct iommu_domain *d, struct iommu_flush_acc *acc);
 /*
  * Whether some paging domain maps pa's page (made by iommu_map_pages or
- * iommu_map_range): such a page must not become monitor memory (a deposit),
- * or a device could write into what the monitor then uses.
+ * iommu_map_range), or a firmware unity range holds it: such a page must
+ * not become monitor memory (a deposit), or a device could write into what
+ * the monitor then uses.
  */
 bool iommu_page_dma_mapped(paddr_t pa);
 /* Table pages d uses now (every depth), root included. */

@@ -489,8 +489,11 @@ static void check_leaves(const struct pt_table *t)
 		if (l.s.present && l.s.leaf && (l.s.addr < ROOT_BASE || l.s.addr + span > ROOT_END))
 			die("a table leaf maps a page outside the root's RAM");
 		for (paddr_t pa = l.s.addr; l.s.present && l.s.leaf && pa < l.s.addr + span; pa += PAGE_SIZE)
-			if (hv_pool_holds_hpa(pa))
+			if (hv_pool_holds_hpa(pa)) {
+				fprintf(stderr, "IOVA 0x%llx -> 0x%llx\n", (unsigned long long)(ALIGN_DOWN(iova, span) +
+					(pa - l.s.addr)), (unsigned long long)pa);
 				die("a table leaf maps a deposited page");
+			}
 		iova = ALIGN_DOWN(iova, span) + span;
 	}
 }

@@ -583,6 +583,34 @@ static void test_deposit_refuses_a_mapped_page(void **state)
 }
 
 /*
+ * Found by fuzz_hvcall: a page of edu's unity range (RMRR), mapped in
+ * edu's device domain for good and not counted as a map, could be
+ * deposited and become a page table edu's DMA reaches.
+ */
+static void test_deposit_refuses_a_unity_page(void **state)
+{
+	struct hv_deposit_memory *in = in_page(root());
+	paddr_t pa = 0;
+
+	(void)state;
+	assert_result(deposit(8), HV_STATUS_SUCCESS, 8);
+	assert_result(create(root(), 5), HV_STATUS_SUCCESS, 0);
+	assert_result(attach(5, pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	in->gpa_page_list[0] = UNITY_BASE >> PAGE_SHIFT;
+	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_INVALID_PARAMETER, 0);
+	assert_false(hv_pool_holds_hpa(UNITY_BASE));
+	assert_int_equal(part_gpa_to_hpa(root(), UNITY_BASE), UNITY_BASE);
+	/* Not through the default domain either (no device there needs it). */
+	assert_result(detach(pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
+	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_INVALID_PARAMETER, 0);
+	assert_false(hv_pool_holds_hpa(UNITY_BASE));
+	assert_int_equal(iommu_ram_remove(UNITY_BASE, PAGE_SIZE), -EBUSY);
+	assert_int_equal(pt_lookup(iommu_domain_table(iommu_domain_default(), 4), UNITY_BASE, &pa, NULL, NULL), 0);
+}
+
+/*
  * Found by fuzz_hvcall: a withdraw whose default-domain invalidation is not
  * confirmed put the page back into the pool while the identity map already
  * reached it again. The grant fails closed (a stale entry says not
@@ -694,6 +722,7 @@ int main(void)
 		T(test_map_continues_past_its_budget),
 		T(test_flush_calls),
 		T(test_withdraw_survives_an_unconfirmed_flush),
+		T(test_deposit_refuses_a_unity_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
