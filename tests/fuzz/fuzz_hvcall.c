@@ -8,9 +8,10 @@
  * fake machine of tests/unit/fake_devdom.h (the handlers of kernel/hvcall/
  * over iommu/iommu.c and the pt/ engine). After every call:
  *   - no monitor page, no page of the child and no deposited page is
- *     reachable by DMA (the map count of the paging domains, and the default
- *     domain's identity table through the pt engine); every table leaf of
- *     every domain is checked against the same rule at the end of the input;
+ *     reachable by DMA (the map count of the paging domains, the unity
+ *     ranges, and the default domain's identity table through the pt
+ *     engine); every table leaf of every device domain is checked against
+ *     the same rule at the end of the input;
  *   - pool accounting is exact: pages deposited = pages out of the stage-2s,
  *     pages in use = table pages of the domains built from the pools;
  *   - every device is in exactly one domain and a group's members in the
@@ -348,15 +349,13 @@ static void check_result(uint64_t cw, const struct hvcall_args *a)
 
 /* ---- invariants ---- */
 
+/* A paging domain maps it (the map count), a unity range holds it, or the default domain's identity does. */
 static bool dma_reaches(paddr_t pa)
 {
 	const struct pt_table *def = iommu_domain_table(iommu_domain_default(), 4);
 	paddr_t out = 0;
 
-	if (iommu_mapcount_any(pa, PAGE_SIZE))
-		return true;
-	/* The default domain is the identity over the root's DMA-able RAM. */
-	return pt_lookup(def, pa, &out, NULL, NULL) == 0;
+	return iommu_page_dma_mapped(pa) || pt_lookup(def, pa, &out, NULL, NULL) == 0;
 }
 
 /* Monitor, child, outside the root's RAM (the child lies right above it), or deposited. */
@@ -365,19 +364,28 @@ static bool forbidden(paddr_t pa)
 	return pa < ROOT_BASE || pa >= ROOT_END || hv_pool_holds_hpa(pa);
 }
 
-/* Per call: the pages most likely to be named (the windows of pick_pfn), and every pooled page. */
+static void check_pages(paddr_t base, unsigned pages)
+{
+	for (paddr_t pa = base; pa < base + (uint64_t)pages * PAGE_SIZE; pa += PAGE_SIZE)
+		if (forbidden(pa) && dma_reaches(pa)) {
+			fprintf(stderr, "page 0x%llx\n", (unsigned long long)pa);
+			die("a monitor, child or deposited page is reachable by DMA");
+		}
+}
+
+/*
+ * Per call: the windows pick_pfn names most (the data window at the end of
+ * the input: 1024 pages), and the map count over all of the monitor and
+ * the child.
+ */
 static void check_dma(void)
 {
-	for (unsigned k = 0; k < 64; k++) {
-		paddr_t pa[] = { MON_BASE + k * PAGE_SIZE, CHILD_HPA + k * PAGE_SIZE, DEP_WINDOW + k * PAGE_SIZE };
-
-		for (unsigned i = 0; i < ARRAY_SIZE(pa); i++)
-			if (forbidden(pa[i]) && dma_reaches(pa[i])) {
-				fprintf(stderr, "page 0x%llx: mapcount %d\n", (unsigned long long)pa[i],
-					iommu_mapcount_any(pa[i], PAGE_SIZE));
-				die("a monitor, child or deposited page is reachable by DMA");
-			}
-	}
+	check_pages(MON_BASE, 64);
+	check_pages(CHILD_HPA, 64);
+	check_pages(DEP_WINDOW, 64);
+	check_pages(ROOT_BASE, 16);
+	check_pages(UNITY_BASE, 8);
+	check_pages(ROOT_END - PAGE_SIZE, 2);
 	if (iommu_mapcount_any(MON_BASE, MON_SIZE) || iommu_mapcount_any(CHILD_HPA, CHILD_SIZE))
 		die("a monitor or child page is mapped in a device domain");
 }
@@ -591,6 +599,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_accounting();
 		check_devices();
 	}
+	check_pages(DATA_WINDOW, 1024);
 	check_all_leaves();
 	fake_devdom_teardown();
 	return 0;
