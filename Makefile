@@ -93,13 +93,18 @@ fuzz_iommu_src   := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c i
 	arch/x86/acpi.c kernel/frames.c kernel/poll.c pci/registry.c pci/group.c pci/caps.c pci/ids.c tests/unit/fake_mmio.c \
 	tests/unit/fake_vtd.c tests/unit/fake_amdvi.c
 fuzz_hvcall_src  := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
-	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c \
-	tests/unit/devdom_stubs.c
+	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c \
+	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/fake_devdom.c tests/unit/fake_pci.c \
+	tests/unit/assign_stubs.c \
+	iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c iommu/pt/pt_walk.c \
+	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
+	pci/registry.c pci/group.c pci/ids.c tests/unit/fake_mmio.c
 fuzz_unity_src   := iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c iommu/fault.c iommu/rangeset.c iommu/pt/pt.c iommu/pt/pt_walk.c \
 	iommu/pt/fmt_vtd.c iommu/pt/fmt_amdvi.c iommu/pt/fmt_ept.c iommu/pt/fmt_x86.c kernel/frames.c \
 	pci/registry.c pci/group.c pci/ids.c tests/unit/fake_mmio.c
 fuzz_iommu_src   += iommu/flush.c
 fuzz_unity_src   += iommu/flush.c
+fuzz_hvcall_src  += iommu/flush.c
 FUZZERS    := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out %stubs.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_RUNS  ?= 20000

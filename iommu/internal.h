@@ -31,6 +31,13 @@ int iommu_unity_get_group(struct iommu_domain *d, const struct pci_group *g);
 void iommu_unity_put_group(struct iommu_domain *d, const struct pci_group *g);
 bool iommu_unity_held(const struct iommu_domain *d, uint64_t iova, uint64_t size);
 /*
+ * Whether [base, base+size) overlaps a firmware unity range: devices reach
+ * those at their own address for good (the default domain keeps them, and
+ * every paging domain of a device that needs one maps it), so such a page
+ * must never become monitor memory.
+ */
+bool iommu_unity_overlaps(paddr_t base, uint64_t size);
+/*
  * Per-page counts of paging-domain mappings (mapcount.c), iommu_lock held:
  * prepare makes a page countable (0, -ERANGE above what is counted, -ENOMEM),
  * add counts one mapping more (delta > 0) or less, any says whether some

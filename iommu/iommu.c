@@ -1007,6 +1007,8 @@ bool iommu_ram_is_dma_able(paddr_t base, uint64_t size)
 	return ok;
 }
 
+static bool add_flush_warned;
+
 int iommu_ram_add(paddr_t base, uint64_t size, bool root)
 {
 	static struct rangeset before;   /* guarded by iommu_lock */
@@ -1027,8 +1029,18 @@ int iommu_ram_add(paddr_t base, uint64_t size, bool root)
 	if (rc == 0 && root && (rc = iommu_dom_map_identity_outside(&domains[0], &before, base, end)) < 0)
 		dma_ram = before;
 	spin_unlock(&iommu_lock);
-	if (rc == 0 && root)
-		rc = ops->flush(&domains[0], base, size);
+	/*
+	 * Only a unit that caches not-present entries needs this. If it does not
+	 * confirm, a device may go on seeing the pages as not present: that fails
+	 * closed, and the pages are granted all the same. Reporting an error
+	 * here would make the caller treat them as still not DMA-able (a
+	 * withdrawn page put back into a deposit pool while the identity map
+	 * reaches it).
+	 */
+	if (rc == 0 && root && ops->flush(&domains[0], base, size) < 0 &&
+	    !__atomic_exchange_n(&add_flush_warned, true, __ATOMIC_RELAXED))   /* a withdraw loop: once */
+		pr_warn("default domain: invalidation after granting 0x%llx not confirmed (said once)",
+			(unsigned long long)base);
 	return rc;
 }
 
@@ -1045,12 +1057,14 @@ int iommu_ram_remove(paddr_t base, uint64_t size)
 	spin_lock(&iommu_lock);
 	before = dma_ram;
 	/*
-	 * A page a paging domain maps stays the partition's: a device may still write it. One
-	 * unmapped but still cached (a continued call's pending flush) is no better: flush first.
+	 * A page a paging domain or a unity range maps stays the partition's: a device may still
+	 * write it. One unmapped but still cached (a continued call's pending flush) is no
+	 * better: flush first.
 	 */
 	rc = iommu_pending_commit_all_locked();
 	if (rc >= 0)
-		rc = iommu_mapcount_any(base, size) ? -EBUSY : rangeset_remove(&dma_ram, base, base + size);
+		rc = iommu_mapcount_any(base, size) || iommu_unity_overlaps(base, size) ? -EBUSY :
+		     rangeset_remove(&dma_ram, base, base + size);
 	if (rc == 0 && base < domains[0].pt.iova_limit)
 		rc = iommu_dom_unmap(&domains[0], base, MIN(size, domains[0].pt.iova_limit - base), &done);
 	if (rc < 0)

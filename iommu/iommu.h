@@ -352,8 +352,9 @@ int __must_check iommu_flush_pending_all(void);
 bool iommu_flush_pending(const struct iommu_domain *d);
 /*
  * Whether some paging domain maps pa's page (made by iommu_map_pages or
- * iommu_map_range): such a page must not become monitor memory (a deposit),
- * or a device could write into what the monitor then uses.
+ * iommu_map_range), or a firmware unity range holds it: such a page must
+ * not become monitor memory (a deposit), or a device could write into what
+ * the monitor then uses.
  */
 bool iommu_page_dma_mapped(paddr_t pa);
 /* Table pages d uses now (every depth), root included. */

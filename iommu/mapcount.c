@@ -207,7 +207,7 @@ bool iommu_page_dma_mapped(paddr_t pa)
 	bool mapped;
 
 	spin_lock(&iommu_lock);
-	mapped = iommu_mapcount_any(pa, PAGE_SIZE);
+	mapped = iommu_mapcount_any(pa, PAGE_SIZE) || iommu_unity_overlaps(pa, PAGE_SIZE);
 	spin_unlock(&iommu_lock);
 	return mapped;
 }

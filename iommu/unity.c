@@ -123,6 +123,14 @@ static bool entry_applies(const struct unity_entry *e, const struct pci_dev *dev
 	return false;
 }
 
+bool iommu_unity_overlaps(paddr_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < nunity; i++)
+		if (base < unity[i].end && unity[i].base < base + size)
+			return true;
+	return false;
+}
+
 bool iommu_unity_held(const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	for (unsigned i = 0; i < nunity; i++)

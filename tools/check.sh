@@ -69,11 +69,14 @@ for src in tests/fuzz/fuzz_*.c; do
 		continue
 	fi
 	n=$runs
+	opts=
 	[ "$name" = fuzz_pci ] && n=$((runs / 3))   # a whole enumeration per input: slower
 	[ "$name" = fuzz_sriov ] && n=$((runs / 10))   # enumeration plus enable/disable rounds
 	[ "$name" = fuzz_iommu ] && n=$((runs / 100))   # a whole IOMMU bring-up per input: slower still
 	[ "$name" = fuzz_unity ] && n=$((runs / 10))   # a whole iommu_init per input
-	if "$bin" -runs="$n" -seed=1 > "$BUILD/$name.log" 2>&1; then
+	# A machine bring-up and up to 48 calls per input: fewer runs, each a long sequence.
+	[ "$name" = fuzz_hvcall ] && n=$((runs / 30)) && opts="-len_control=0 -max_len=256"
+	if "$bin" -runs="$n" -seed=1 $opts > "$BUILD/$name.log" 2>&1; then
 		pass "fuzz/$name ($n runs)"
 	else
 		tail -n 30 "$BUILD/$name.log"

@@ -323,6 +323,13 @@ static int check_assignable(struct partition *child, struct pci_dev *dev, uint64
 {
 	if (child < partitions || child >= partitions + partition_count || child->is_root || !dev->group)
 		return -EINVAL;
+	/*
+	 * part_stop marks the child stopped before it quarantines under this
+	 * lock: checked here, a stop on another CPU after the caller's own check
+	 * cannot leave a live device with a child nothing will quarantine.
+	 */
+	if (__atomic_load_n(&child->state, __ATOMIC_ACQUIRE) == PART_STOPPED)
+		return -ESTALE;
 	if (find_logical(child, logical_id))
 		return -EEXIST;
 	for (struct pci_dev *m = dev->group->devs; m; m = m->group_next) {
@@ -362,12 +369,11 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 		return rc;
 	bus_master_off(dev->group);
 	rc = move_windows(dev->group, from, child);
-	if (rc < 0)
-		return rc;
-	rc = iommu_group_attach(d, dev->group);
+	if (rc == 0 && (rc = iommu_group_attach(d, dev->group)) < 0 &&
+	    move_windows(dev->group, child, from) < 0)
+		pr_err("%s: MMIO of a refused device could not be moved back", child->name);
 	if (rc < 0) {
-		if (move_windows(dev->group, child, from) < 0)
-			pr_err("%s: MMIO of a refused device could not be moved back", child->name);
+		shared_release_if_unused(child);   /* a mirror built for this attach alone */
 		return rc;
 	}
 	reused = a->in_use ? a->dev : NULL;   /* from quarantine: the entry stays published */
@@ -387,14 +393,20 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 
 int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
 {
+	uint64_t tables = 0, flushes = 0;
 	int rc;
 
 	spin_lock(&assign_lock);
 	rc = assign_locked(child, dev, logical_id);
+	if (rc == 0) {   /* what the child's DMA translation has cost: shared, no tables; a mirror, its own */
+		tables = iommu_domain_table_pages(shared[child - partitions]);
+		flushes = shared[child - partitions]->flushes;
+	}
 	spin_unlock(&assign_lock);
-	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d", child->name,
-		PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn), dev->group ? dev->group->id : 0,
-		(unsigned long long)logical_id, rc);
+	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d (DMA: %llu table pages, "
+		"%llu IOTLB flushes)", child->name, PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
+		dev->group ? dev->group->id : 0, (unsigned long long)logical_id, rc, (unsigned long long)tables,
+		(unsigned long long)flushes);
 	return rc;
 }
 
@@ -443,6 +455,8 @@ void part_quarantine_devices(struct partition *p)
 		if (!a->in_use || a->owner != p || a->quarantined)
 			continue;
 		rc = iommu_group_attach(iommu_domain_null(), a->group);
+		if (rc < 0 && rc != -EALREADY)   /* a unit did not confirm: the move was undone; once more */
+			rc = iommu_group_attach(iommu_domain_null(), a->group);
 		bus_master_off(a->group);
 		a->quarantined = true;
 		pr_info("%s: group %u (" PCI_BDF_FMT ") quarantined: null domain%s, bus mastering off",

@@ -19,7 +19,8 @@ struct pci_dev;
  * appear in the child's at the same address, configuration access follows,
  * and the group's DMA is translated by the child's stage-2 (a shared
  * domain). The child refers to it as logical_id afterwards. All or nothing.
- * 0; -EINVAL (not a child, a BAR not page aligned); -EEXIST (logical id in
+ * 0; -EINVAL (not a child, a BAR not page aligned); -ESTALE (the child
+ * has stopped); -EEXIST (logical id in
  * use in child); -EBUSY (the group is in a device domain or another
  * child's); -EPERM (firmware unity ranges, or the monitor's own function);
  * -ENOSPC; errors of the IOMMU layer.

@@ -21,9 +21,10 @@ $(BUILD)/bench/bench_pt: $(BENCH_OBJ)
 	$(CC) -no-pie -o $@ $(BENCH_OBJ)
 
 .PHONY: bench
-bench: $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_hvmap
+bench: $(BUILD)/bench/bench_pt $(BUILD)/bench/bench_hvmap $(BUILD)/bench/bench_attach
 	tests/bench/run.sh $(BUILD)/bench/bench_pt
 	tests/bench/run.sh $(BUILD)/bench/bench_hvmap
+	$(BUILD)/bench/bench_attach 2> $(BUILD)/bench/bench_attach.log
 
 -include $(wildcard $(BUILD)/bench/*/*.d $(BUILD)/bench/*/*/*.d $(BUILD)/bench/*/*/*/*.d)
 
@@ -37,6 +38,15 @@ BENCH_HV_SRC := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/sta
 	pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
 BENCH_HV_SRC += iommu/flush.c kernel/hvcall/pool.c
 BENCH_HV_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_HV_SRC)) \
-	$(BUILD)/bench/h/bench_hvmap.o $(BUILD)/bench/h/bench_stubs.o
+	$(BUILD)/bench/h/bench_hvmap.o $(BUILD)/bench/h/bench_stubs.o $(BUILD)/bench/h/bench_machine.o
 $(BUILD)/bench/bench_hvmap: $(BENCH_HV_OBJ)
 	$(CC) -no-pie -o $@ $(BENCH_HV_OBJ)
+
+# Direct attach by child size (tests/bench/bench_attach.c): the partition
+# layer's attach over the domain layer and engine, on fake units that count.
+BENCH_ATTACH_SRC := kernel/partition/assign.c iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c \
+	iommu/fault.c iommu/rangeset.c pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
+BENCH_ATTACH_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_ATTACH_SRC)) \
+	$(BUILD)/bench/h/bench_attach.o $(BUILD)/bench/h/bench_stubs.o $(BUILD)/bench/h/bench_machine.o
+$(BUILD)/bench/bench_attach: $(BENCH_ATTACH_OBJ)
+	$(CC) -no-pie -o $@ $(BENCH_ATTACH_OBJ)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The device-domain calls for tests whose fake machine has no domain layer
- * (test_hvcall, fuzz_hvcall fake the IOMMU's DMA-able set only): each
+ * (test_hvcall fakes the IOMMU's DMA-able set only): each
  * answers FEATURE_UNAVAILABLE, as on a machine without an IOMMU. The calls
  * themselves are tested in test_hv_domains against the real domain layer.
  */

@@ -235,46 +235,6 @@ struct pci_dev *pci_dev_find(uint16_t seg, uint8_t bus, uint8_t devfn)
 	return NULL;
 }
 
-/* ---- Direct attach (kernel/partition/assign.c): nothing is ever attached here ---------- */
-
-int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
-{
-	(void)child; (void)dev; (void)logical_id;
-	return -EBUSY;
-}
-int part_unassign_device(struct partition *child, uint64_t logical_id)
-{
-	(void)child; (void)logical_id;
-	return -ENOENT;
-}
-bool part_dev_assigned(const struct pci_dev *d, struct partition **owner)
-{
-	(void)d;
-	if (owner)
-		*owner = NULL;
-	return false;
-}
-int part_s2_grant(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
-{
-	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
-	return -EEXIST;
-}
-int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
-{
-	(void)p; (void)gpa; (void)hpa; (void)size; (void)perms;
-	return -EEXIST;
-}
-int part_s2_commit(struct partition *p)
-{
-	(void)p;
-	return 0;
-}
-int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
-{
-	(void)p; (void)gpa; (void)size;
-	return 0;
-}
-
 unsigned smp_this_cpu(void) { return 0; }
 
 uint64_t hvcall_clock_ns(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A fake machine for the hypercall dispatcher (host tests and the fuzzer):
+ * A fake machine for the hypercall dispatcher (test_hvcall):
  * a root (id 1, GPA = HPA from FAKE_ROOT_BASE) and a child (id 2, GPA 0 at
  * HPA FAKE_CHILD_HPA), FAKE_PAGES pages of RAM each, backed by host
  * buffers; everything else is MMIO or a hole. Monitor memory lies at

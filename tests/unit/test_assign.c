@@ -49,6 +49,7 @@ struct iommu_domain *iommu_domain_share(uint32_t id, const struct pt_table *s2, 
 	return &dom_shared;
 }
 int iommu_domain_destroy(struct iommu_domain *d) { (void)d; return 0; }
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d) { (void)d; return 0; }
 int iommu_shared_map(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
 {
 	(void)d; (void)gpa; (void)hpa; (void)size; (void)perms;

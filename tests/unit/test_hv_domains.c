@@ -2,10 +2,9 @@
 /*
  * The device-domain calls (kernel/hvcall/domain.c, map.c, devid.c) through
  * the dispatcher, against a fake partition pair and the real domain layer
- * over a fake IOMMU vendor: every call with good and bad input, the exact
- * status and reps completed, and no state changed beyond them. The root
- * (id 1) has RAM [1 MiB, 32 MiB) at GPA = HPA; the child (id 2) has 4 MiB
- * at GPA 0 = HPA 32 MiB; everything else is MMIO or monitor memory.
+ * over a fake IOMMU vendor (tests/unit/fake_devdom.h): every call with good
+ * and bad input, the exact status and reps completed, and no state changed
+ * beyond them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "tests/unit/harness.h"
 #include "tests/unit/fake_pci.h"
+#include "tests/unit/fake_devdom.h"
 #include "kernel/hvcall/hvcall.h"
 #include "kernel/hvcall/devdom.h"
 #include "kernel/hvcall/devid.h"
@@ -23,237 +23,34 @@
 #include "pci/dev.h"
 #include "pci/regs.h"
 
-#define MON_BASE    0x10000000ULL   /* the monitor's frames */
-#define MON_SIZE    (4 * MiB)
-#define ROOT_BASE   0x100000ULL
-#define ROOT_END    0x2000000ULL
-#define CHILD_HPA   0x2000000ULL
-#define CHILD_SIZE  (4 * MiB)
 #define IN_GPA      0x100000ULL     /* the root's hypercall input page */
 #define OUT_GPA     0x101000ULL
 #define DEP_GPA     0x1000000ULL    /* pages the root deposits, from 16 MiB up */
 #define DATA_GPA    0x400000ULL     /* pages it maps */
-#define UNITY_BASE  0x200000ULL
-#define UNITY_END   0x204000ULL
-#define RID_EDU     0x0008
-#define RID_NIC     0x0010
-#define RID_SEC     0x0200          /* alias of everything behind the PCIe-to-PCI bridge */
 #define IOVA        0x40000000ULL
 #define RD          HV_MAP_GPA_READABLE
 #define RW          (HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE)
 
-/* ---- the fake platform: memory, partitions, clock ---- */
+/* ---- the fake machine (tests/unit/fake_devdom.h) ---- */
 
-struct partition partitions[PART_MAX];
-unsigned partition_count;
-static uint8_t *mem, *mon;
-static uint8_t unmapped[(ROOT_END + CHILD_SIZE) >> PAGE_SHIFT];   /* stage-2 holes (deposits) */
-static uint64_t fake_now;
 static uint64_t next_deposit;    /* the next GPA deposit() gives */
-static uint64_t clock_step;      /* ns each reading advances: drives the time budget */
-
-unsigned smp_this_cpu(void) { return 0; }
-uint64_t hvcall_clock_ns(void) { return fake_now += clock_step; }
-
-/* The deposit pool's bookkeeping: one byte per RAM page (kernel/hvcall/pool.c). */
-static bool no_map_memory;   /* the monitor is out of memory for it */
-
-void *hv_pool_map_alloc(const struct partition *p, uint64_t bytes)
-{
-	static uint8_t maps[2][(ROOT_END - ROOT_BASE) >> PAGE_SHIFT];
-
-	if (no_map_memory)
-		return NULL;
-	return p->id >= 1 && p->id <= 2 && bytes <= sizeof(maps[0]) ? maps[p->id - 1] : NULL;
-}
-
-paddr_t part_chunk_hpa(const struct partition *p, uint64_t gpa)
-{
-	for (unsigned i = 0; i < p->ram_chunks; i++)
-		if (gpa >= p->ram[i].gpa && gpa - p->ram[i].gpa < p->ram[i].size)
-			return p->ram[i].hpa + (gpa - p->ram[i].gpa);
-	return 0;
-}
-paddr_t part_gpa_to_hpa(const struct partition *p, uint64_t gpa)
-{
-	paddr_t hpa = part_chunk_hpa(p, gpa);
-
-	return hpa && !unmapped[hpa >> PAGE_SHIFT] ? hpa : 0;
-}
-/* Page by page: the fake stage-2 has 4 KiB leaves only. */
-paddr_t part_gpa_to_hpa_span(const struct partition *p, uint64_t gpa, uint64_t *first, uint64_t *span)
-{
-	paddr_t hpa = part_gpa_to_hpa(p, gpa);
-
-	*first = ALIGN_DOWN(gpa, PAGE_SIZE);
-	*span = hpa ? PAGE_SIZE : 0;
-	return hpa;
-}
-static void *hpa_va(paddr_t hpa) { return mem + hpa; }
-int copy_from_guest(struct partition *p, void *dst, uint64_t gpa, uint64_t len)
-{
-	for (uint64_t i = 0; i < len; i += PAGE_SIZE)
-		if (!part_gpa_to_hpa(p, gpa + i) || !part_gpa_to_hpa(p, gpa + len - 1))
-			return -EFAULT;
-	memcpy(dst, hpa_va(part_gpa_to_hpa(p, gpa)), len);
-	return 0;
-}
-int copy_to_guest(struct partition *p, uint64_t gpa, const void *src, uint64_t len)
-{
-	if (!part_gpa_to_hpa(p, gpa) || !part_gpa_to_hpa(p, gpa + len - 1))
-		return -EFAULT;
-	memcpy(hpa_va(part_gpa_to_hpa(p, gpa)), src, len);
-	return 0;
-}
-int part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size)
-{
-	for (uint64_t o = 0; o < size; o += PAGE_SIZE)
-		unmapped[part_chunk_hpa(p, gpa + o) >> PAGE_SHIFT] = 1;
-	return 0;
-}
-int part_s2_map_ram(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size)
-{
-	(void)p;
-	(void)gpa;
-	for (uint64_t o = 0; o < size; o += PAGE_SIZE)
-		unmapped[(hpa + o) >> PAGE_SHIFT] = 0;
-	return 0;
-}
-
-/* ---- the fake IOMMU vendor ---- */
-
-static int unit_a;
-static bool cm;
-static uint32_t nr_ids;
-static unsigned flushes;
-static uint64_t flush_iova, flush_size;
-
-static bool fake_probe(const struct acpi_info *ai, struct iommu_limits *lim)
-{
-	(void)ai;
-	*lim = (struct iommu_limits){ .pt_levels = 4, .addr_width = 48,
-				      .page_sizes = PT_SIZE_4K | PT_SIZE_2M | PT_SIZE_1G, .coherent = true,
-				      .domain_ids = nr_ids ? nr_ids : 1u << 16, .caches_not_present = cm };
-	return true;
-}
-static void *fake_unit_for(uint16_t seg, uint16_t rid, bool *failed) { (void)seg; (void)rid; *failed = false; return &unit_a; }
-static paddr_t fake_unit_base(const void *u) { (void)u; return 0xfed90000; }
-static int fake_set_rid(void *unit, uint16_t rid, const struct iommu_domain *d) { (void)unit; (void)rid; (void)d; return 0; }
-/* Flushes of device domains (deposits flush the default domain: not counted here). */
-static int fake_flush(const struct iommu_domain *d, uint64_t iova, uint64_t size)
-{
-	if (d->kind != IOMMU_DOMAIN_PAGING)
-		return 0;
-	flushes++;
-	flush_iova = iova;
-	flush_size = size;
-	return 0;
-}
-static int fake_enable(void) { return 0; }
-static unsigned fake_poll(void) { return 0; }
-static unsigned fake_unity(struct iommu_unity *out, unsigned max)
-{
-	(void)max;
-	out[0] = (struct iommu_unity){ 0, RID_EDU, RID_EDU, UNITY_BASE, UNITY_END };
-	return 1;
-}
-const struct iommu_ops vtd_iommu_ops = {
-	.name = "fake", .pt_format = &pt_fmt_vtd_sl, .probe = fake_probe, .unit_for = fake_unit_for,
-	.unit_base = fake_unit_base, .set_rid = fake_set_rid, .flush = fake_flush,
-	.enable = fake_enable, .fault_poll = fake_poll, .unity_ranges = fake_unity,
-};
-static bool no_probe(const struct acpi_info *ai, struct iommu_limits *l) { (void)ai; (void)l; return false; }
-const struct iommu_ops amdvi_iommu_ops = { .name = "none", .probe = no_probe };
-
-/* ---- devices: edu, a NIC, two conventional functions behind a PCIe-to-PCI bridge ---- */
-
-static struct pci_dev *edu, *nic, *bridge, *conv1, *conv2;
-
-static struct pci_dev *add(struct pci_dev_desc *desc)
-{
-	struct pci_dev *d = NULL;
-
-	assert_int_equal(pci_dev_add(desc, &d), 0);
-	return d;
-}
-
-static struct pci_dev *add_fn(uint8_t bus, uint8_t devfn, const uint16_t *rids, unsigned n,
-			      const struct pci_dev *parent)
-{
-	struct pci_dev_desc desc = { .bus = bus, .devfn = devfn, .vendor = 0x1234, .device = 0x11e8,
-				     .class = 0x00ff00, .nr_rids = (uint8_t)n };
-
-	memcpy(desc.rids, rids, n * sizeof(*rids));
-	fake_pci_endpoint(0, bus, devfn, 0x1234, 0x11e8, 0x00ff00);
-	if (parent) {
-		desc.has_parent = true;
-		desc.parent_bus = parent->bus;
-		desc.parent_devfn = parent->devfn;
-	}
-	return add(&desc);
-}
 
 static int setup(void **state)
 {
-	static struct phys_range ram[] = { { ROOT_BASE, ROOT_END } };
-	static const struct phys_range monitor[] = { { MON_BASE, MON_BASE + MON_SIZE } };
-	static const uint16_t r_edu[] = { RID_EDU }, r_nic[] = { RID_NIC }, r_c1[] = { 0x0218, RID_SEC },
-		r_c2[] = { 0x0220, RID_SEC };
-	struct phys_range pool = { MON_BASE, MON_BASE + MON_SIZE };
-	struct iommu_memory im = { ram, 1, monitor, 1 };
-	struct acpi_info ai = { 0 };
-	struct pci_dev_desc bd = { .bus = 0, .devfn = 0x18, .vendor = 0x1b36, .device = 0x000e,
-				   .class = 0x060400, .header_type = PCI_HEADER_TYPE_BRIDGE, .primary_bus = 0,
-				   .secondary_bus = 2, .subordinate_bus = 2, .rids = { 0x0018 }, .nr_rids = 1 };
+	int flags = state && *state ? *(const int *)*state : 0;
+	struct fake_devdom_opts o = { .cm = flags & 1, .nr_ids = flags & 2 ? 8 : 0, .phys_add = phys_arena_add };
 
-	cm = state && *state && (*(const int *)*state & 1);
-	nr_ids = state && *state && (*(const int *)*state & 2) ? 8 : 0;
-	mem = aligned_alloc(PAGE_SIZE, ROOT_END + CHILD_SIZE);
-	mon = aligned_alloc(PAGE_SIZE, MON_SIZE);
-	memset(mem, 0, ROOT_END + CHILD_SIZE);
-	memset(unmapped, 0, sizeof(unmapped));
 	phys_arena_reset();
-	phys_arena_add(MON_BASE, mon, MON_SIZE);
-	phys_arena_add(ROOT_BASE, mem + ROOT_BASE, ROOT_END + CHILD_SIZE - ROOT_BASE);
-	assert_int_equal(frames_init(&pool, 1), 0);
-	memset(partitions, 0, sizeof(partitions));
-	partitions[0] = (struct partition){ .id = 1, .name = "root", .is_root = true, .ram_chunks = 1,
-					    .ram = { { ROOT_BASE, ROOT_BASE, ROOT_END - ROOT_BASE } } };
-	partitions[1] = (struct partition){ .id = 2, .name = "c1", .ram_chunks = 1,
-					    .ram = { { 0, CHILD_HPA, CHILD_SIZE } } };
-	partition_count = 2;
-	hv_pool_reset();
-	hvcall_counters_reset();
-	fake_now = 0;
-	clock_step = 0;
-	no_map_memory = false;
-	next_deposit = DEP_GPA;
-	fake_pci_reset();
-	pci_dev_registry_reset();
 	log_capture_reset();
-	edu = add_fn(0, 0x08, r_edu, 1, NULL);
-	nic = add_fn(0, 0x10, r_nic, 1, NULL);
-	fake_pci_bridge(0, 0, 0x18, 2, 2);
-	bd.caps.pcie = 0x40;
-	bd.caps.pcie_type = PCI_EXP_TYPE_PCI_BRIDGE;
-	bridge = add(&bd);
-	conv1 = add_fn(2, 0x18, r_c1, 2, bridge);
-	conv2 = add_fn(2, 0x20, r_c2, 2, bridge);
-	assert_int_equal(iommu_init(&ai, &im), 0);
-	flushes = 0;
+	assert_int_equal(fake_devdom_setup(&o), 0);
+	next_deposit = DEP_GPA;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pci_dev_put(edu);
-	pci_dev_put(nic);
-	pci_dev_put(bridge);
-	pci_dev_put(conv1);
-	pci_dev_put(conv2);
-	free(mem);
-	free(mon);
+	fake_devdom_teardown();
 	return 0;
 }
 
@@ -278,7 +75,7 @@ static uint64_t hc(struct partition *p, uint16_t code, unsigned count, unsigned 
 /* The caller's input page. */
 static void *in_page(struct partition *p)
 {
-	return hpa_va(part_chunk_hpa(p, p->is_root ? IN_GPA : 0));
+	return fake_devdom_va(part_chunk_hpa(p, p->is_root ? IN_GPA : 0));
 }
 
 static struct hv_input_device_domain dd(uint32_t id)
@@ -538,7 +335,7 @@ static void test_attach_and_detach(void **state)
 	deposit(8);
 	assert_result(create(root(), 5), HV_STATUS_SUCCESS, 0);
 	assert_result(attach(5, pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
-	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_find(5));
+	assert_ptr_equal(iommu_domain_of(fdd.edu), iommu_domain_find(5));
 	/* Its unity range came along, tables from the root's pool. */
 	assert_iova(5, UNITY_BASE, UNITY_BASE);
 	assert_true(ctr(HVCALL_ATTACH_DEVICE_DOMAIN)->table_pages >= 2);
@@ -555,8 +352,8 @@ static void test_attach_and_detach(void **state)
 	assert_result(attach(5, pci_id(RID_NIC) | 2ull << 40), HV_STATUS_INVALID_PARAMETER, 0);
 	assert_result(attach(5, pci_id(RID_NIC) | 1ull << 16), HV_STATUS_INVALID_DEVICE_ID, 0);   /* segment 1 */
 	/* Behind the PCIe-to-PCI bridge Linux names the alias 02:00.0, not the function. */
-	assert_int_equal(hv_devid_of_pci_dev(conv1), pci_id(RID_SEC));
-	assert_int_equal(hv_devid_of_pci_dev(nic), pci_id(RID_NIC));
+	assert_int_equal(hv_devid_of_pci_dev(fdd.conv1), pci_id(RID_SEC));
+	assert_int_equal(hv_devid_of_pci_dev(fdd.nic), pci_id(RID_NIC));
 	assert_result(attach(5, pci_id(0x0218)), HV_STATUS_INVALID_DEVICE_ID, 0);
 	/* A bus range must be that bridge's (secondary 2, subordinate 2). */
 	id.as_uint64 = pci_id(RID_SEC);
@@ -564,26 +361,26 @@ static void test_attach_and_detach(void **state)
 	id.pci.secondary_bus = 2;
 	id.pci.subordinate_bus = 3;
 	assert_result(attach(5, id.as_uint64), HV_STATUS_INVALID_DEVICE_ID, 0);
-	assert_ptr_equal(iommu_domain_of(conv1), iommu_domain_default());
+	assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_default());
 	id.pci.subordinate_bus = 2;
 	/* The group moves as a unit: both functions behind the bridge. */
 	assert_result(attach(5, id.as_uint64), HV_STATUS_SUCCESS, 0);
-	assert_ptr_equal(iommu_domain_of(conv1), iommu_domain_find(5));
-	assert_ptr_equal(iommu_domain_of(conv2), iommu_domain_find(5));
+	assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_find(5));
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_find(5));
 	assert_result(attach(5, pci_id(RID_SEC)), HV_STATUS_DEVICE_ALREADY_IN_DOMAIN, 0);
 	/* To the null domain and back to the default one. */
 	assert_result(attach(0xffffffff, pci_id(RID_SEC)), HV_STATUS_SUCCESS, 0);
-	assert_ptr_equal(iommu_domain_of(conv2), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_null());
 	assert_result(detach(pci_id(RID_SEC)), HV_STATUS_SUCCESS, 0);
-	assert_ptr_equal(iommu_domain_of(conv2), iommu_domain_default());
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_default());
 	assert_result(detach(pci_id(RID_SEC)), HV_STATUS_SUCCESS, 0);   /* already there: fine */
 	assert_result(detach(pci_id(0x0500)), HV_STATUS_INVALID_DEVICE_ID, 0);
 	assert_result(attach(0, pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
-	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_default());
+	assert_ptr_equal(iommu_domain_of(fdd.edu), iommu_domain_default());
 	/* A child can do none of it. */
 	assert_result(hc(child(), HVCALL_ATTACH_DEVICE_DOMAIN, 0, 0), HV_STATUS_ACCESS_DENIED, 0);
 	assert_result(hc(child(), HVCALL_DETACH_DEVICE_DOMAIN, 0, 0), HV_STATUS_ACCESS_DENIED, 0);
-	assert_ptr_equal(iommu_domain_of(edu), iommu_domain_default());
+	assert_ptr_equal(iommu_domain_of(fdd.edu), iommu_domain_default());
 }
 
 /* A device in a domain the root did not create (a child's) is not the root's to move. */
@@ -598,11 +395,11 @@ static void test_foreign_domain_is_left_alone(void **state)
 	foreign = iommu_domain_create(77, NULL, &err);
 	assert_non_null(foreign);
 	foreign->owner = 2;
-	assert_int_equal(iommu_attach(foreign, nic), 0);
+	assert_int_equal(iommu_attach(foreign, fdd.nic), 0);
 	assert_result(attach(5, pci_id(RID_NIC)), HV_STATUS_INVALID_DEVICE_STATE, 0);
 	assert_result(detach(pci_id(RID_NIC)), HV_STATUS_INVALID_DEVICE_STATE, 0);
 	assert_result(attach(77, pci_id(RID_EDU)), HV_STATUS_INVALID_PARAMETER, 0);   /* not its domain */
-	assert_ptr_equal(iommu_domain_of(nic), foreign);
+	assert_ptr_equal(iommu_domain_of(fdd.nic), foreign);
 }
 
 /* ---- map and unmap ---- */
@@ -636,14 +433,14 @@ static void test_map_with_the_deposit_loop(void **state)
 	assert_int_equal(c->reps, 507);
 	assert_int_equal(c->status[hvcall_status_slot(HV_STATUS_INSUFFICIENT_MEMORY)], calls - 1);
 	/* Caching mode: every call that mapped something flushed once, and only once. */
-	assert_int_equal(c->iotlb_flushes, flushes);
-	assert_true(flushes >= 1 && flushes <= calls);
+	assert_int_equal(c->iotlb_flushes, fdd.flushes);
+	assert_true(fdd.flushes >= 1 && fdd.flushes <= calls);
 	assert_int_equal(c->table_pages, hv_pool_in_use(root()) - 1);
-	flushes = 0;
+	fdd.flushes = 0;
 	assert_result(map(5, IOVA + GiB, pfns, 3, 0, RD), HV_STATUS_SUCCESS, 3);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_iova, IOVA + GiB);
-	assert_int_equal(flush_size, 3 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_iova, IOVA + GiB);
+	assert_int_equal(fdd.flush_size, 3 * PAGE_SIZE);
 }
 
 static void test_map_without_caching_mode_does_not_flush(void **state)
@@ -653,13 +450,13 @@ static void test_map_without_caching_mode_does_not_flush(void **state)
 	create(root(), 5);
 	scatter(100);
 	assert_result(map(5, IOVA, pfns, 100, 0, RW), HV_STATUS_SUCCESS, 100);
-	assert_int_equal(flushes, 0);
+	assert_int_equal(fdd.flushes, 0);
 	assert_int_equal(ctr(HVCALL_MAP_DEVICE_GPA_PAGES)->iotlb_flushes, 0);
-	/* Unmap always flushes, once. */
+	/* Unmap always fdd.flushes, once. */
 	assert_result(unmap(5, IOVA, 100, 0), HV_STATUS_SUCCESS, 100);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_iova, IOVA);
-	assert_int_equal(flush_size, 100 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_iova, IOVA);
+	assert_int_equal(fdd.flush_size, 100 * PAGE_SIZE);
 	assert_int_equal(ctr(HVCALL_UNMAP_DEVICE_GPA_PAGES)->iotlb_flushes, 1);
 	assert_iova(5, IOVA, 0);
 }
@@ -747,12 +544,12 @@ static void test_unmap_rules(void **state)
 	assert_result(attach(5, pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
 	scatter(8);
 	assert_result(map(5, UNITY_BASE - 4 * PAGE_SIZE, pfns, 8, 0, RW), HV_STATUS_ACCESS_DENIED, 4);
-	flushes = 0;
+	fdd.flushes = 0;
 	/* The unity range is immune: the pages before it go, it stays. */
 	assert_result(unmap(5, UNITY_BASE - 4 * PAGE_SIZE, 8, 0), HV_STATUS_ACCESS_DENIED, 4);
 	assert_iova(5, UNITY_BASE - PAGE_SIZE, 0);
 	assert_iova(5, UNITY_BASE, UNITY_BASE);
-	assert_int_equal(flushes, 1);
+	assert_int_equal(fdd.flushes, 1);
 	assert_result(unmap(5, IOVA + 1, 8, 0), HV_STATUS_INVALID_PARAMETER, 0);
 	assert_result(unmap(0, IOVA, 8, 0), HV_STATUS_INVALID_PARAMETER, 0);
 	assert_result(unmap(5, 1ull << 48, 8, 2), HV_STATUS_INVALID_PARAMETER, 2);
@@ -785,6 +582,62 @@ static void test_deposit_refuses_a_mapped_page(void **state)
 	assert_result(map(5, IOVA, pfns, 1, 0, RW), HV_STATUS_ACCESS_DENIED, 0);
 }
 
+/*
+ * Found by fuzz_hvcall: a page of edu's unity range (RMRR), mapped in
+ * edu's device domain for good and not counted as a map, could be
+ * deposited and become a page table edu's DMA reaches.
+ */
+static void test_deposit_refuses_a_unity_page(void **state)
+{
+	struct hv_deposit_memory *in = in_page(root());
+	paddr_t pa = 0;
+
+	(void)state;
+	assert_result(deposit(8), HV_STATUS_SUCCESS, 8);
+	assert_result(create(root(), 5), HV_STATUS_SUCCESS, 0);
+	assert_result(attach(5, pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	in->gpa_page_list[0] = UNITY_BASE >> PAGE_SHIFT;
+	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_INVALID_PARAMETER, 0);
+	assert_false(hv_pool_holds_hpa(UNITY_BASE));
+	assert_int_equal(part_gpa_to_hpa(root(), UNITY_BASE), UNITY_BASE);
+	/* Not through the default domain either (no device there needs it). */
+	assert_result(detach(pci_id(RID_EDU)), HV_STATUS_SUCCESS, 0);
+	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_INVALID_PARAMETER, 0);
+	assert_false(hv_pool_holds_hpa(UNITY_BASE));
+	assert_int_equal(iommu_ram_remove(UNITY_BASE, PAGE_SIZE), -EBUSY);
+	assert_int_equal(pt_lookup(iommu_domain_table(iommu_domain_default(), 4), UNITY_BASE, &pa, NULL, NULL), 0);
+}
+
+/*
+ * Found by fuzz_hvcall: a withdraw whose default-domain invalidation is not
+ * confirmed put the page back into the pool while the identity map already
+ * reached it again. The grant fails closed (a stale entry says not
+ * present), so the page goes back to the root, DMA-able, out of the pool.
+ */
+static void test_withdraw_survives_an_unconfirmed_flush(void **state)
+{
+	struct hv_input_withdraw_memory *in = in_page(root());
+	uint64_t *out = fake_devdom_va(OUT_GPA);
+	paddr_t pa = 0;
+
+	(void)state;
+	assert_result(deposit(1), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(hv_pool_pages(root()), 1);
+	memset(in, 0, PAGE_SIZE);
+	in->partition_id = HV_PARTITION_ID_SELF;
+	fdd.fail_flush = fdd.all_flushes + 1;
+	assert_result(hc(root(), HVCALL_WITHDRAW_MEMORY, 1, 0), HV_STATUS_SUCCESS, 1);
+	assert_int_equal(out[0], DEP_GPA >> PAGE_SHIFT);
+	assert_int_equal(hv_pool_pages(root()), 0);
+	assert_true(part_gpa_to_hpa(root(), DEP_GPA) == DEP_GPA);
+	assert_true(iommu_ram_is_dma_able(DEP_GPA, PAGE_SIZE));
+	assert_int_equal(pt_lookup(iommu_domain_table(iommu_domain_default(), 4), DEP_GPA, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, DEP_GPA);
+	assert_true(log_captured("not confirmed"));
+}
+
 /* A call that cannot finish in its budget continues with RIP not advanced, from where it stopped. */
 static void test_map_continues_past_its_budget(void **state)
 {
@@ -792,12 +645,12 @@ static void test_map_continues_past_its_budget(void **state)
 	deposit(16);
 	create(root(), 5);
 	scatter(507);
-	clock_step = 30000;   /* each clock reading: 30 us; the budget is 50 us */
+	fdd.clock_step = 30000;   /* each clock reading: 30 us; the budget is 50 us */
 	/* Two chunks of 128 fit (readings at 30, 60 us; 90 us is past the deadline at 80 us). */
 	assert_result(map(5, IOVA, pfns, 507, 0, RW), HV_STATUS_SUCCESS, 256);
 	assert_false(last.advance_rip);
 	assert_int_equal((last.control & HV_HYPERCALL_REP_START_MASK) >> HV_HYPERCALL_REP_START_OFFSET, 256);
-	assert_int_equal(flushes, 0);
+	assert_int_equal(fdd.flushes, 0);
 	/* Re-executed as the guest would (RCX updated, RIP not advanced): the rest. */
 	assert_result(map(5, IOVA, pfns, 507, 256, RW), HV_STATUS_SUCCESS, 507);
 	assert_true(last.advance_rip);
@@ -833,12 +686,12 @@ static struct iommu_domain *unmap_left_pending(void)
 			pfns[i] = (DATA_GPA >> PAGE_SHIFT) + first + i;
 		assert_result(map(5, IOVA + (uint64_t)first * PAGE_SIZE, pfns, n, 0, RW), HV_STATUS_SUCCESS, n);
 	}
-	flushes = 0;
-	clock_step = 30000;   /* two chunks of 512 fit in the budget */
+	fdd.flushes = 0;
+	fdd.clock_step = 30000;   /* two chunks of 512 fit in the budget */
 	assert_result(unmap(5, IOVA, 1100, 0), HV_STATUS_SUCCESS, 1024);
 	assert_false(last.advance_rip);
-	clock_step = 0;
-	assert_int_equal(flushes, 0);   /* the continuation does not flush ... */
+	fdd.clock_step = 0;
+	assert_int_equal(fdd.flushes, 0);   /* the continuation does not flush ... */
 	assert_true(iommu_flush_pending(d));   /* ... it leaves the span pending in the domain */
 	assert_iova(5, IOVA, 0);
 	return d;
@@ -854,9 +707,9 @@ static void test_continued_unmap_flushes_once(void **state)
 	/* The guest re-executes from rep start 1024: the call ends with one flush over all of it. */
 	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
 	assert_true(last.advance_rip);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_iova, IOVA);
-	assert_int_equal(flush_size, 1100 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_iova, IOVA);
+	assert_int_equal(fdd.flush_size, 1100 * PAGE_SIZE);
 	assert_false(iommu_flush_pending(d));
 	assert_int_equal(c->calls, 2);
 	assert_int_equal(c->continuations, 1);
@@ -874,16 +727,16 @@ static void test_deposit_commits_a_pending_flush_first(void **state)
 	in->partition_id = HV_PARTITION_ID_SELF;
 	in->gpa_page_list[0] = DATA_GPA >> PAGE_SHIFT;   /* unmapped by the continued call */
 	assert_result(hc(root(), HVCALL_DEPOSIT_MEMORY, 1, 0), HV_STATUS_SUCCESS, 1);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_iova, IOVA);
-	assert_int_equal(flush_size, 1024 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_iova, IOVA);
+	assert_int_equal(fdd.flush_size, 1024 * PAGE_SIZE);
 	assert_false(iommu_flush_pending(iommu_domain_find(5)));
 	assert_int_equal(ctr(HVCALL_DEPOSIT_MEMORY)->iotlb_flushes, 1);
 	/* The unmap then ends with its own one flush, over what it did since. */
 	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
-	assert_int_equal(flushes, 2);
-	assert_int_equal(flush_iova, IOVA + 1024 * PAGE_SIZE);
-	assert_int_equal(flush_size, 76 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 2);
+	assert_int_equal(fdd.flush_iova, IOVA + 1024 * PAGE_SIZE);
+	assert_int_equal(fdd.flush_size, 76 * PAGE_SIZE);
 	assert_int_equal(ctr(HVCALL_UNMAP_DEVICE_GPA_PAGES)->iotlb_flushes, 1);
 }
 
@@ -898,7 +751,7 @@ static void test_withdraw_commits_and_never_returns_table_pages(void **state)
 	pages = hv_pool_pages(root());
 	assert_true(used > 1);
 	assert_result(withdraw(pages), HV_STATUS_NO_RESOURCES, pages - used);
-	assert_int_equal(flushes, 1);   /* committed before any page moved */
+	assert_int_equal(fdd.flushes, 1);   /* committed before any page moved */
 	assert_false(iommu_flush_pending(iommu_domain_find(5)));
 	assert_int_equal(ctr(HVCALL_WITHDRAW_MEMORY)->iotlb_flushes, 1);
 	assert_int_equal(hv_pool_in_use(root()), used);
@@ -917,13 +770,13 @@ static void test_delete_commits_a_pending_flush_first(void **state)
 	(void)state;
 	unmap_left_pending();
 	assert_result(domain_call(HVCALL_DELETE_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_size, 1024 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_size, 1024 * PAGE_SIZE);
 	assert_int_equal(ctr(HVCALL_DELETE_DEVICE_DOMAIN)->iotlb_flushes, 1);
 	assert_int_equal(hv_pool_in_use(root()), 0);
 	/* The abandoned continuation cannot find its domain any more. */
 	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_INVALID_PARAMETER, 1024);
-	assert_int_equal(flushes, 1);
+	assert_int_equal(fdd.flushes, 1);
 }
 
 /* A device moving in or out, or another call on the domain, commits the pending flush too. */
@@ -934,24 +787,24 @@ static void test_moves_and_other_calls_commit_a_pending_flush(void **state)
 	(void)state;
 	d = unmap_left_pending();
 	assert_result(attach(5, pci_id(RID_NIC)), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 1);
+	assert_int_equal(fdd.flushes, 1);
 	assert_false(iommu_flush_pending(d));
 	/* Again pending, then a second call (another vcpu's map) on the same domain ends first. */
 	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
-	assert_int_equal(flushes, 2);
+	assert_int_equal(fdd.flushes, 2);
 	pfns[0] = DATA_GPA >> PAGE_SHIFT;
 	for (unsigned i = 0; i < 3; i++)
 		assert_result(map(5, IOVA + GiB + i * 2 * MiB, pfns, 1, 0, RW), HV_STATUS_SUCCESS, 1);
-	clock_step = 30000;
+	fdd.clock_step = 30000;
 	assert_result(unmap(5, IOVA + GiB, 1100, 0), HV_STATUS_SUCCESS, 1024);
-	clock_step = 0;
-	assert_int_equal(flushes, 2);
+	fdd.clock_step = 0;
+	assert_int_equal(fdd.flushes, 2);
 	assert_result(unmap(5, IOVA + 2 * GiB, 1, 0), HV_STATUS_SUCCESS, 1);
-	assert_int_equal(flushes, 3);   /* one flush: its own page and the other call's span */
-	assert_int_equal(flush_iova, IOVA + GiB);
+	assert_int_equal(fdd.flushes, 3);   /* one flush: its own page and the other call's span */
+	assert_int_equal(fdd.flush_iova, IOVA + GiB);
 	assert_false(iommu_flush_pending(d));
 	assert_result(detach(pci_id(RID_NIC)), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 3);   /* nothing pending: the move needs no extra flush */
+	assert_int_equal(fdd.flushes, 3);   /* nothing pending: the move needs no extra flush */
 }
 
 /* FLUSH_DEVICE_DOMAIN(_LIST) fold what is pending into their one flush. */
@@ -963,22 +816,22 @@ static void test_flush_calls_fold_a_pending_flush(void **state)
 	(void)state;
 	d = unmap_left_pending();
 	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_size, 0);   /* the whole domain covers the pending span */
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_size, 0);   /* the whole domain covers the pending span */
 	assert_false(iommu_flush_pending(d));
 	assert_result(unmap(5, IOVA, 1100, 1024), HV_STATUS_SUCCESS, 1100);
-	assert_int_equal(flushes, 2);
+	assert_int_equal(fdd.flushes, 2);
 	/* Pending again; a list of one page far away: one flush over both. */
-	clock_step = 30000;
+	fdd.clock_step = 30000;
 	assert_result(unmap(5, IOVA, 1100, 0), HV_STATUS_SUCCESS, 1024);
-	clock_step = 0;
+	fdd.clock_step = 0;
 	memset(in, 0, PAGE_SIZE);
 	in->device_domain = dd(5);
 	in->iova_list[0] = IOVA + 4096 * PAGE_SIZE;
 	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 1, 0), HV_STATUS_SUCCESS, 1);
-	assert_int_equal(flushes, 3);
-	assert_int_equal(flush_iova, IOVA);
-	assert_int_equal(flush_size, 4097 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 3);
+	assert_int_equal(fdd.flush_iova, IOVA);
+	assert_int_equal(fdd.flush_size, 4097 * PAGE_SIZE);
 	assert_false(iommu_flush_pending(d));
 }
 
@@ -1041,7 +894,7 @@ static void test_pool_holds_more_than_4096_pages(void **state)
 static void test_pool_without_bookkeeping_memory(void **state)
 {
 	(void)state;
-	no_map_memory = true;
+	fdd.no_map_memory = true;
 	for (unsigned i = 0; i < 3; i++)
 		assert_result(deposit(1), HV_STATUS_INSUFFICIENT_BUFFERS, 0);
 	assert_int_equal(log_captured_count(LOG_ERR), 1);
@@ -1060,10 +913,10 @@ static void test_flush_calls(void **state)
 	deposit(4);
 	create(root(), 5);
 	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 5), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_size, 0);   /* the whole domain */
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_size, 0);   /* the whole domain */
 	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 0xffffffff), HV_STATUS_SUCCESS, 0);
-	assert_int_equal(flushes, 1);
+	assert_int_equal(fdd.flushes, 1);
 	assert_result(domain_call(HVCALL_FLUSH_DEVICE_DOMAIN, 6), HV_STATUS_INVALID_PARAMETER, 0);
 	((struct hv_input_flush_device_domain *)in)->flags = 1;
 	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN, 0, 0), HV_STATUS_INVALID_PARAMETER, 0);
@@ -1075,16 +928,16 @@ static void test_flush_calls(void **state)
 	in->iova_list[0] = (IOVA + 4 * PAGE_SIZE) | 2;           /* 4 pages */
 	in->iova_list[1] = IOVA | 0;                             /* 1 page */
 	in->iova_list[2] = (IOVA + 16 * PAGE_SIZE) | 3;          /* 8 pages */
-	flushes = 0;
+	fdd.flushes = 0;
 	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 3, 0), HV_STATUS_SUCCESS, 3);
-	assert_int_equal(flushes, 1);
-	assert_int_equal(flush_iova, IOVA);
-	assert_int_equal(flush_size, 24 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 1);
+	assert_int_equal(fdd.flush_iova, IOVA);
+	assert_int_equal(fdd.flush_size, 24 * PAGE_SIZE);
 	/* A misaligned element: reps exact, the ones before it still flushed, once. */
 	in->iova_list[1] = (IOVA + PAGE_SIZE) | 1;
 	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 3, 0), HV_STATUS_INVALID_PARAMETER, 1);
-	assert_int_equal(flushes, 2);
-	assert_int_equal(flush_size, 4 * PAGE_SIZE);
+	assert_int_equal(fdd.flushes, 2);
+	assert_int_equal(fdd.flush_size, 4 * PAGE_SIZE);
 	in->iova_list[1] = 63;                                   /* 2^63 pages: too many */
 	assert_result(hc(root(), HVCALL_FLUSH_DEVICE_DOMAIN_LIST, 3, 1), HV_STATUS_INVALID_PARAMETER, 1);
 	in->flags = 2;
@@ -1119,6 +972,8 @@ int main(void)
 		T(test_pool_holds_more_than_4096_pages),
 		T(test_pool_without_bookkeeping_memory),
 		T(test_flush_calls),
+		T(test_withdraw_survives_an_unconfirmed_flush),
+		T(test_deposit_refuses_a_unity_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

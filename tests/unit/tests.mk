@@ -55,12 +55,16 @@ ut_efi_image_src := boot/efi/image.c
 ut_partition_hv_src := kernel/partition/hv.c kernel/partition/vapic.c
 ut_hvcall_src := kernel/hvcall/dispatch.c kernel/hvcall/status.c kernel/hvcall/counters.c kernel/hvcall/table.c \
 	kernel/hvcall/partition_id.c kernel/hvcall/memory.c kernel/hvcall/pool.c kernel/hvcall/caps.c kernel/hvcall/attach.c tests/unit/fake_hv.c \
-	tests/unit/devdom_stubs.c
+	tests/unit/devdom_stubs.c tests/unit/assign_stubs.c
 ut_shell_src    := kernel/shell/shell.c tests/unit/fake_view.c
 ut_iommu_map_src := $(ut_iommu_src)
 ut_hv_domains_src := kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c kernel/hvcall/counters.c \
 	kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
-	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src)
+	kernel/hvcall/domain.c kernel/hvcall/map.c kernel/hvcall/devid.c tests/unit/attach_stubs.c $(ut_iommu_src) \
+	tests/unit/fake_devdom.c
+ut_assign_stop_src := kernel/partition/assign.c kernel/hvcall/dispatch.c kernel/hvcall/table.c kernel/hvcall/status.c \
+	kernel/hvcall/counters.c kernel/hvcall/pool.c kernel/hvcall/memory.c kernel/hvcall/caps.c kernel/hvcall/partition_id.c \
+	tests/unit/devdom_stubs.c tests/unit/attach_stubs.c tests/unit/fake_devdom.c $(ut_iommu_src)
 # The Linux client module's calling logic, with tests/unit/linux_shim/ for the kernel headers.
 ut_linux_module_src := tests/linux/iomon_abi/hvcall.c tests/linux/iomon_abi/abi.c
 $(BUILD)/host/test_linux_module: HCFLAGS += -Itests/unit/linux_shim

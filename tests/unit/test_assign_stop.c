@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Direct attach interrupted, over the real domain layer (iommu/iommu.c and
+ * share.c, whose fake unit of tests/unit/fake_devdom.h mirrors a child's
+ * stage-2) and the real partition layer (kernel/partition/assign.c): an
+ * attach whose context write or mirror fails at step K, a stop of the
+ * child arriving between the attach call's checks and the attach itself
+ * (another CPU's part_stop), a quarantine whose move fails. Afterwards every
+ * device is in exactly one domain, its group with it; a stopped child's
+ * devices are blocked with bus mastering off; no table page is left behind.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tests/unit/harness.h"
+#include "tests/unit/fake_pci.h"
+#include "tests/unit/fake_devdom.h"
+#include "kernel/partition/assign.h"
+#include "kernel/partition/exits.h"
+#include "kernel/partition/s2_layout.h"
+#include "kernel/partition/s2_sync.h"
+#include "iommu/iommu.h"
+#include "pci/dev.h"
+#include "pci/group.h"
+#include "pci/regs.h"
+
+#define ECAM_BASE 0xb0000000ULL
+#define LOGICAL   0x10
+
+/* ---- the partition layer's other seams ---- */
+
+uint64_t s2_layout_ecam_page(uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	(void)seg;
+	return ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)devfn << 12);
+}
+int part_s2_flush_cpus(struct partition *p) { (void)p; return 0; }
+bool part_owns_dev(const struct partition *p, const struct pci_dev *d)
+{
+	struct partition *owner;
+
+	if (part_dev_assigned(d, &owner))
+		return owner == p;
+	return p->is_root;
+}
+
+/* ---- fixture ---- */
+
+static paddr_t pool_alloc(void *ctx) { (void)ctx; return frame_alloc(); }
+static void pool_free(void *ctx, paddr_t pa) { (void)ctx; frames_free(pa, 1); }
+static const struct pt_pool frames_pool = { pool_alloc, pool_free, NULL };
+static uint64_t free_at_start;
+
+/* Frames free, plus those the two stage-2s hold (they grow when MMIO moves between them). */
+static uint64_t free_frames(void)
+{
+	struct frames_stats st;
+
+	frames_get_stats(&st);
+	return st.free_frames + fdd_root()->s2.stats.tables + fdd_child()->s2.stats.tables;
+}
+
+static void bus_master_on(const struct pci_dev *d)
+{
+	fake_pci_set_command(fake_pci_find(d->seg, d->bus, d->devfn), PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
+}
+
+static bool bus_master(const struct pci_dev *d)
+{
+	return fake_pci_peek(fake_pci_find(d->seg, d->bus, d->devfn), PCI_COMMAND, 2) & PCI_COMMAND_BUS_MASTER;
+}
+
+static int setup(void **state)
+{
+	struct fake_devdom_opts o = { .phys_add = phys_arena_add };
+	struct partition *c = fdd_child();
+	uint64_t done;
+
+	(void)state;
+	phys_arena_reset();
+	log_capture_reset();
+	assert_int_equal(fake_devdom_setup(&o), 0);
+	c->state = PART_RUNNING;
+	fdd_root()->state = PART_RUNNING;
+	assert_int_equal(pt_init(&fdd_root()->s2, &pt_fmt_x86, 4, 48, PT_SIZE_4K | PT_SIZE_2M, &frames_pool, NULL), 0);
+	assert_int_equal(pt_init(&c->s2, &pt_fmt_x86, 4, 48, PT_SIZE_4K | PT_SIZE_2M, &frames_pool, NULL), 0);
+	c->s2.pa_limit = 1ull << 48;
+	assert_int_equal(pt_map_range(&c->s2, 0, CHILD_HPA, CHILD_SIZE, PT_READ | PT_WRITE | PT_EXEC, &done), 0);
+	for (unsigned i = 0; i < FDD_DEVICES; i++)
+		bus_master_on(fdd.devs[i]);
+	free_at_start = free_frames();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	/* assign.c's table is static: leave nothing for the next test. */
+	if (part_unassign_device(fdd_child(), LOGICAL) < 0)
+		(void)0;   /* nothing was attached */
+	pt_destroy(&fdd_child()->s2);
+	pt_destroy(&fdd_root()->s2);
+	fake_devdom_teardown();
+	return 0;
+}
+
+static void assert_one_domain_each(void)
+{
+	assert_null(fake_devdom_domains_broken());
+}
+
+/* Nothing of the child's shared domain or its mirror is left. */
+static void assert_no_shared_domain(void)
+{
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++) {
+		const struct iommu_domain *d = iommu_domain_at(i);
+
+		assert_true(!d || d->kind != IOMMU_DOMAIN_SHARED);
+	}
+	assert_int_equal(free_frames(), free_at_start);
+}
+
+/* ---- an attach that fails half-way ---- */
+
+/* The group of two behind the bridge: its K-th context write fails, for every K of the move. */
+static void test_group_attach_failing_at_each_context_write(void **state)
+{
+	unsigned writes;
+
+	(void)state;
+	/* How many writes a whole move takes: attach and detach once. */
+	fdd.set_rids = 0;
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+	writes = fdd.set_rids;
+	assert_true(writes >= 2);
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_no_shared_domain();
+	for (unsigned k = 1; k <= writes; k++) {
+		fdd.set_rids = 0;
+		fdd.fail_set_rid = k;
+		bus_master_on(fdd.conv1);
+		assert_int_not_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+		fdd.fail_set_rid = 0;
+		assert_one_domain_each();
+		/* Still the root's, in its default domain, and the child holds nothing. */
+		assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_default());
+		assert_false(part_dev_assigned(fdd.conv1, NULL));
+		assert_false(bus_master(fdd.conv1));
+		assert_no_shared_domain();
+	}
+}
+
+/* The mirror of the child's stage-2 runs out of table pages at each step. */
+static void test_attach_with_a_mirror_out_of_pages(void **state)
+{
+	paddr_t hoard[1024];
+	unsigned n = 0, need = 0;
+
+	(void)state;
+	/* Leave the allocator k frames, for growing k, until the attach goes through. */
+	for (unsigned k = 0; k < 16; k++) {
+		while (n < ARRAY_SIZE(hoard) && (hoard[n] = frame_alloc()))
+			n++;
+		for (unsigned i = 0; i < k; i++)
+			frames_free(hoard[--n], 1);
+		free_at_start = free_frames();
+		if (part_assign_device(fdd_child(), fdd.nic, LOGICAL) == 0) {
+			need = k;
+			break;
+		}
+		assert_ptr_equal(iommu_domain_of(fdd.nic), iommu_domain_default());
+		assert_false(part_dev_assigned(fdd.nic, NULL));
+		assert_one_domain_each();
+		assert_no_shared_domain();
+	}
+	assert_true(need > 0);
+	assert_ptr_not_equal(iommu_domain_of(fdd.nic), iommu_domain_default());
+	while (n)
+		frames_free(hoard[--n], 1);
+}
+
+/* ---- stop ---- */
+
+/*
+ * The root's ATTACH_DEVICE saw the child running; the child stops on
+ * another CPU (part_stop: state, then quarantine of what it has, nothing
+ * yet) before the attach takes the lock. The attach must not then give the
+ * stopped child a live device that nothing will ever quarantine.
+ */
+static void test_stop_between_attach_check_and_attach(void **state)
+{
+	(void)state;
+	fdd_child()->state = PART_STOPPED;
+	part_quarantine_devices(fdd_child());
+	assert_int_equal(part_assign_device(fdd_child(), fdd.edu, LOGICAL), -ESTALE);
+	assert_ptr_equal(iommu_domain_of(fdd.edu), iommu_domain_default());
+	assert_false(part_dev_assigned(fdd.edu, NULL));
+	assert_one_domain_each();
+	assert_no_shared_domain();
+}
+
+/* Attached, then stopped: null domain, bus mastering off, the mirror freed. */
+static void test_stop_quarantines_the_group(void **state)
+{
+	struct partition *owner = fdd_root();
+
+	(void)state;
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL), 0);
+	bus_master_on(fdd.conv1);
+	bus_master_on(fdd.conv2);
+	fdd_child()->state = PART_STOPPED;
+	part_quarantine_devices(fdd_child());
+	assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_null());
+	assert_false(bus_master(fdd.conv1));
+	assert_false(bus_master(fdd.conv2));
+	assert_true(part_dev_assigned(fdd.conv1, &owner));
+	assert_null(owner);
+	assert_one_domain_each();
+	assert_no_shared_domain();
+	/* Given back to the root: its default domain again. */
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_default());
+	assert_one_domain_each();
+}
+
+/* The quarantine's own move fails at each context write: the group ends blocked all the same. */
+static void test_quarantine_failing_at_each_context_write(void **state)
+{
+	(void)state;
+	for (unsigned k = 1; k <= 4; k++) {
+		fdd_child()->state = PART_RUNNING;
+		assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+		fdd.set_rids = 0;
+		fdd.fail_set_rid = k;
+		fdd_child()->state = PART_STOPPED;
+		part_quarantine_devices(fdd_child());
+		fdd.fail_set_rid = 0;
+		assert_one_domain_each();
+		assert_false(bus_master(fdd.conv1));
+		assert_false(bus_master(fdd.conv2));
+		/* Not the child's shared domain: that one is gone, its mirror with it. */
+		assert_true(iommu_domain_of(fdd.conv1)->kind == IOMMU_DOMAIN_BLOCKED);
+		assert_no_shared_domain();
+		assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+		assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_default());
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_group_attach_failing_at_each_context_write),
+		T(test_attach_with_a_mirror_out_of_pages),
+		T(test_stop_between_attach_check_and_attach),
+		T(test_stop_quarantines_the_group),
+		T(test_quarantine_failing_at_each_context_write),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
