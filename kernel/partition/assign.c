@@ -181,17 +181,63 @@ int part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size)
 
 /* ---- The shared domain of a child --------------------------------------------------- */
 
+/* One run of the child's own pages into the mirror: DMA-able, then mapped as its stage-2 has them. */
+static int mirror_run(struct iommu_domain *d, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms)
+{
+	int rc;
+
+	if (!size)
+		return 0;
+	rc = iommu_ram_add(hpa, size, false);
+	return rc < 0 ? rc : iommu_shared_map(d, gpa, hpa, size, perms);
+}
+
+/*
+ * What the child's stage-2 maps of one RAM chunk, leaf by leaf, coalesced into runs. Not the
+ * chunk itself: it still names the pages the child deposited to its pool and those the root
+ * took away with UNMAP_GPA_PAGES, and a device must reach neither. (A page the root granted
+ * before the first attach is not the child's RAM and is left out; grants after it reach the
+ * mirror through grant_locked().)
+ */
+static int mirror_chunk(struct partition *child, struct iommu_domain *d, const struct part_chunk *c)
+{
+	uint64_t run_gpa = 0, run_len = 0, off = 0;
+	unsigned run_perms = 0;
+	paddr_t run_hpa = 0;
+	int rc;
+
+	while (off < c->size) {
+		uint64_t gpa = c->gpa + off, step = PAGE_SIZE, leaf = PAGE_SIZE;
+		unsigned perms = 0;
+		paddr_t pa = 0;
+		bool own = pt_lookup(&child->s2, gpa, &pa, &perms, &leaf) == 0 && pa == c->hpa + off &&
+			   (perms & PT_READ);
+
+		perms &= PT_READ | PT_WRITE;
+		if (own)
+			step = MIN(ALIGN_DOWN(gpa, leaf) + leaf - gpa, c->size - off);
+		if (own && run_len && run_gpa + run_len == gpa && run_perms == perms) {
+			run_len += step;
+		} else {
+			rc = mirror_run(d, run_gpa, run_hpa, run_len, run_perms);
+			if (rc < 0)
+				return rc;
+			run_gpa = gpa;
+			run_hpa = pa;
+			run_perms = perms;
+			run_len = own ? step : 0;
+		}
+		off += step;
+	}
+	return mirror_run(d, run_gpa, run_hpa, run_len, run_perms);
+}
+
 static int mirror_fill(struct partition *child, struct iommu_domain *d)
 {
 	int rc;
 
 	for (unsigned i = 0; i < child->ram_chunks; i++) {
-		const struct part_chunk *c = &child->ram[i];
-
-		rc = iommu_ram_add(c->hpa, c->size, false);
-
-		if (rc == 0)
-			rc = iommu_shared_map(d, c->gpa, c->hpa, c->size, PT_READ | PT_WRITE);
+		rc = mirror_chunk(child, d, &child->ram[i]);
 		if (rc < 0)
 			return rc;
 	}

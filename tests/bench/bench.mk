@@ -45,7 +45,7 @@ $(BUILD)/bench/bench_hvmap: $(BENCH_HV_OBJ)
 # Direct attach by child size (tests/bench/bench_attach.c): the partition
 # layer's attach over the domain layer and engine, on fake units that count.
 BENCH_ATTACH_SRC := kernel/partition/assign.c iommu/iommu.c iommu/share.c iommu/mapcount.c iommu/unity.c \
-	iommu/fault.c iommu/rangeset.c pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
+	iommu/fault.c iommu/rangeset.c iommu/flush.c pci/registry.c pci/group.c pci/ids.c $(BENCH_ENGINE_SRC)
 BENCH_ATTACH_OBJ := $(patsubst %.c,$(BUILD)/bench/k/%.o,$(BENCH_ATTACH_SRC)) \
 	$(BUILD)/bench/h/bench_attach.o $(BUILD)/bench/h/bench_stubs.o $(BUILD)/bench/h/bench_machine.o
 $(BUILD)/bench/bench_attach: $(BENCH_ATTACH_OBJ)

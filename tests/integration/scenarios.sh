@@ -780,7 +780,7 @@ expect '^\[c1\] ok [0-9]+ - edu-child: edu appears in config space'
 expect '^\[c1\] ok [0-9]+ - edu-child: BAR0 programmed at its GPA'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2 \(GPA 0x2001000 -> GPA 0x2000000\)'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
-expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: 0 table pages, 2 IOTLB flushes\)'
+expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: 0 table pages, 0 IOTLB flushes\)'
 
 # The same on AMD-Vi (its tables cannot be the NPT: a mirror kept in step with the stage-2).
 scenario hv-attach-edu-amd 33 "FW=bios IOMMU=amd SMP=2" "exit=qemu" 400
@@ -789,22 +789,16 @@ child "c1:mem=64M role=child partid=2 marker=c1 edu-child"
 boot_ok; part_ok root; part_ok c1
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA through the page blocked after the root.s UNMAP_GPA_PAGES \(blocked in round'
-expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: [1-3] table pages, 3 IOTLB flushes\)'
+expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: [1-3] table pages, 2 IOTLB flushes\)'
 
 # Direct attach to a 1 GiB child costs what it costs for 64 MiB: shared, no table page
-# and the same flushes; AMD-Vi's mirror of 1 GiB stays a few table pages (2 MiB or 1 GiB leaves).
+# and no flush (a widening, and QEMU's VT-d does not cache not-present entries without
+# caching mode). AMD-Vi's mirror by child size is measured by `make bench` (bench_attach).
 scenario hv-attach-edu-1g 33 "FW=bios IOMMU=intel SMP=2 MEM=2G" "exit=qemu" 400
 root "role=root partid=1 marker=r1 attach=2 attach-wait=50"
 child "c1:mem=1G role=child partid=2 marker=c1 edu-child"
 boot_ok; part_ok root; part_ok c1
-expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: 0 table pages, 2 IOTLB flushes\)'
-expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2'
-
-scenario hv-attach-edu-amd-1g 33 "FW=bios IOMMU=amd SMP=2 MEM=2G" "exit=qemu" 400
-root "role=root partid=1 marker=r1 attach=2 attach-wait=50"
-child "c1:mem=1G role=child partid=2 marker=c1 edu-child"
-boot_ok; part_ok root; part_ok c1
-expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: [1-3] table pages, 3 IOTLB flushes\)'
+expect '^I/part: c1: .* direct-attached as logical id 0x[0-9a-f]+: 0 \(DMA: 0 table pages, 0 IOTLB flushes\)'
 expect '^\[c1\] ok [0-9]+ - edu-child: DMA lands in the child.s RAM through its stage-2'
 
 # A child's root-only calls: ACCESS_DENIED, and the pages they name stay the child's.

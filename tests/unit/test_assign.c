@@ -158,6 +158,8 @@ static int setup(void **state)
 		s2_init(&partitions[i]);
 	c1->ram[0] = (struct part_chunk){ 0, 0x20000000, 64 * MiB };
 	c1->ram_chunks = 1;
+	/* Its RAM in its stage-2, as the boot builds it (a mirror copies what the stage-2 maps). */
+	assert_int_equal(pt_map_range(&c1->s2, 0, 0x20000000, 64 * MiB, PT_READ | PT_WRITE | PT_EXEC, NULL), 0);
 	/* The root maps the device's BAR and config page, identity. */
 	assert_int_equal(pt_map_range(&root->s2, BAR0, BAR0, 0x100000, PT_READ | PT_WRITE, NULL), 0);
 	assert_int_equal(pt_map_range(&root->s2, s2_layout_ecam_page(0, 1, 0), s2_layout_ecam_page(0, 1, 0),

@@ -247,6 +247,42 @@ static void test_quarantine_failing_at_each_context_write(void **state)
 	}
 }
 
+
+/* ---- the mirror holds what the stage-2 maps, not the RAM list ---- */
+
+static const struct iommu_domain *shared_of_child(void)
+{
+	for (unsigned i = 0; i < IOMMU_MAX_DOMAINS; i++) {
+		const struct iommu_domain *d = iommu_domain_at(i);
+
+		if (d && d->kind == IOMMU_DOMAIN_SHARED)
+			return d;
+	}
+	return NULL;
+}
+
+/* A page the root took away before the first attach stays out of the mirror built then. */
+static void test_mirror_leaves_out_a_page_revoked_before_attach(void **state)
+{
+	const struct iommu_domain *d;
+	unsigned perms = 0;
+	paddr_t pa = 0;
+
+	(void)state;
+	assert_int_equal(part_s2_revoke(fdd_child(), 0x3000, PAGE_SIZE), 0);
+	assert_int_equal(part_assign_device(fdd_child(), fdd.nic, LOGICAL), 0);   /* edu has a unity range */
+	d = shared_of_child();
+	assert_non_null(d);
+	assert_null(d->s2);   /* the fake unit mirrors */
+	assert_int_equal(pt_lookup(&d->pt, 0x3000, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(pt_lookup(&d->pt, 0x2000, &pa, &perms, NULL), 0);
+	assert_int_equal(pa, CHILD_HPA + 0x2000);
+	assert_int_equal(perms & (PT_READ | PT_WRITE), PT_READ | PT_WRITE);
+	assert_int_equal(pt_lookup(&d->pt, CHILD_SIZE - PAGE_SIZE, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, CHILD_HPA + CHILD_SIZE - PAGE_SIZE);
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +292,7 @@ int main(void)
 		T(test_stop_between_attach_check_and_attach),
 		T(test_stop_quarantines_the_group),
 		T(test_quarantine_failing_at_each_context_write),
+		T(test_mirror_leaves_out_a_page_revoked_before_attach),
 #undef T
 	};
 
