@@ -15,6 +15,7 @@
 #include "kernel/log.h"
 #include "kernel/partition/partition.h"
 #include "kernel/partition/exits.h"
+#include "kernel/partition/assign.h"
 #include "kernel/hvcall/hvcall.h"
 #include "iommu/iommu.h"
 #include "iommu/pt/fmt.h"
@@ -353,7 +354,7 @@ int view_stop_partition(unsigned partition_id)
 		memset(list, 0, sizeof(list));
 		pci_dev_for_each(collect_owned, &o);
 		for (unsigned i = 0; i < PCI_DEV_POOL_SIZE && list[i]; i++) {
-			int err = iommu_quarantine(list[i]);
+			int err = part_quarantine_device(list[i]);
 
 			if (err && !rc)
 				rc = err;
@@ -379,7 +380,7 @@ int view_quarantine(uint16_t seg, uint8_t bus, uint8_t devfn)
 		pci_dev_put(d);
 		return -ENODEV;
 	}
-	rc = iommu_quarantine(d);
+	rc = part_quarantine_device(d);
 	pr_warn(PCI_BDF_FMT ": quarantined by the operator: null domain, bus mastering off (%d)",
 		PCI_BDF_ARGS(seg, bus, devfn), rc);
 	pci_dev_put(d);
