@@ -24,8 +24,6 @@
 #include "pci/pci.h"
 #include "pci/regs.h"
 #include "arch/x86/uart.h"
-#include "arch/x86/kick.h"
-#include "kernel/smp.h"
 
 void view_write(const char *s, size_t n) { log_write_direct(s, n); }
 int view_read_byte(void) { return uart_read_byte(); }
@@ -361,11 +359,7 @@ int view_stop_partition(unsigned partition_id)
 			pci_dev_put(list[i]);
 		}
 	}
-	part_stop(p, "stopped by the operator (shell)");
-	/* Its CPUs leave their guest now, not at an exit a spinning guest may never make (SVM). */
-	for (unsigned i = 0; i < p->ncpus && i < SMP_MAX_CPUS; i++)
-		if (p->cpus[i] != smp_this_cpu())
-			cpu_kick(p->cpus[i]);
+	part_stop(p, "stopped by the operator (shell)");   /* kicks its CPUs out of their guest */
 	return rc;
 }
 
