@@ -184,11 +184,13 @@ static unsigned root_cpu_count(const struct partition *root, unsigned left)
 		take = MIN(root->cpus_request, left);
 	} else if (left > 1 && !periodic) {
 		take = left - 1;
-		pr_info("CPU %u kept by the monitor: this CPU has no preemption timer (SVM), so the serial shell "
-			"and the DMA-fault drain run there whatever the guests do", take);
+		pr_info("CPU %u kept by the monitor: guests get no periodic exit here (no VMX preemption timer: "
+			"SVM, or selftest=kick), so the serial shell and the DMA-fault drain run there whatever "
+			"the guests do", take);
 	}
 	if (take == left && !periodic)
-		log_printf(LOG_WARN, "shell", "every CPU runs a partition and none has a preemption timer (SVM): "
+		log_printf(LOG_WARN, "shell", "every CPU runs a partition and guests get no periodic exit (no VMX preemption timer: "
+			   "SVM, or selftest=kick): "
 			   "guests spinning with interrupts off on all of them would starve this shell; "
 			   "give the machine one CPU more than the partitions use");
 	return take;

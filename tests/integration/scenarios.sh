@@ -467,14 +467,14 @@ expect '^W/part: c1 stopped: triple fault \(shutdown\) at RIP 0x[0-9a-f]+'
 # Bochs (EMU=bochs, tools/bochs.sh): an Intel CPU with VMX+EPT, no ECAM, no
 # IOMMU tables. The monitor warns once (no MCFG), says there is no IOMMU, and
 # boots clean. EXIT 33/35 is read from the serial `exit:` line (Bochs' own
-# status is always 1).
+# status is always 1). An argument: that many warnings instead of one.
 bochs_boot_ok() {
 	expect '^I/iomon: iomon .*: IOMMU monitor starting'
 	expect '^I/cpu: GenuineIntel .*'
 	expect '^I/cpu: virtualization: VMX yes'
 	expect '^W/iomon: no MCFG: PCI Express config space \(ECAM\) unavailable; PCI enumeration skipped$'
 	expect '^I/iomon: no IOMMU described by the firmware'
-	expect '^I/iomon: boot complete: 0 error\(s\), 1 warning\(s\)'
+	expect "^I/iomon: boot complete: 0 error\\(s\\), ${1:-1} warning\\(s\\)"
 	expect '^I/iomon: exit: success'
 	reject '^E/'
 }
@@ -520,7 +520,10 @@ expect '^I/part: c1: stage-2 \(ept\) ready'
 scenario bochs-part-kick 33 "EMU=bochs MEM=256M SMP=2" "exit=qemu selftest=kick" 300
 root "role=root partid=1 marker=vmx"
 child "c1:mem=32M role=child partid=2 marker=c1 hold=5"
-bochs_boot_ok; part_ok root; part_ok c1
+# selftest=kick turns the VMX preemption timer off (a CPU that never exits is its premise),
+# so with both CPUs given to partitions the shell warns that nothing guarantees it a poll.
+bochs_boot_ok 2; part_ok root; part_ok c1
+expect '^W/shell: every CPU runs a partition and guests get no periodic exit'
 expect '^ok 2 - the stage-2 flush returned after an NMI kick made the child.s CPU exit and flush'
 
 scenario bochs-part-neg 35 "EMU=bochs MEM=256M SMP=2" "exit=qemu" 300
