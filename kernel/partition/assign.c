@@ -478,6 +478,8 @@ int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t lo
 		flushes = shared[child - partitions]->flushes;
 	}
 	spin_unlock(&assign_lock);
+	if (rc == -ENOMEM)
+		return rc;   /* the root deposits to the child and calls again: the attempt that ends it is logged */
 	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d (DMA: %llu table pages, "
 		"%llu IOTLB flushes)", child->name, PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
 		dev->group ? dev->group->id : 0, (unsigned long long)logical_id, rc, (unsigned long long)tables,

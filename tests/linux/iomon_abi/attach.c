@@ -66,6 +66,7 @@ static void t_unmap_child(void)
 		/* A mirror (AMD-Vi) splits a large page with a page of the child's pool: deposit, again. */
 		for (deposits = 0; hv_result(status) == HV_STATUS_INSUFFICIENT_MEMORY &&
 				   deposits < IOMON_DEPOSITS_PER_OP; deposits++) {
+			iomon_stats.insufficient++;
 			if (iomon_deposit(child, 1, &dstatus))
 				break;
 			status = iomon_rep_call(&r, 1);
