@@ -522,6 +522,18 @@ struct pci_dev *part_assigned_dev(struct partition *child, uint64_t logical_id)
 	return d;
 }
 
+/* a's group to the null domain with bus mastering off; assign_lock held. 0 or the move's error. */
+static int quarantine_locked(struct assignment *a)
+{
+	int rc = iommu_group_attach(iommu_domain_null(), a->group);
+
+	if (rc < 0 && rc != -EALREADY)   /* a unit did not confirm: the move was undone; once more */
+		rc = iommu_group_attach(iommu_domain_null(), a->group);
+	bus_master_off(a->group);
+	a->quarantined = true;
+	return rc == -EALREADY ? 0 : rc;
+}
+
 void part_quarantine_devices(struct partition *p)
 {
 	spin_lock(&assign_lock);
@@ -531,15 +543,30 @@ void part_quarantine_devices(struct partition *p)
 
 		if (!a->in_use || a->owner != p || a->quarantined)
 			continue;
-		rc = iommu_group_attach(iommu_domain_null(), a->group);
-		if (rc < 0 && rc != -EALREADY)   /* a unit did not confirm: the move was undone; once more */
-			rc = iommu_group_attach(iommu_domain_null(), a->group);
-		bus_master_off(a->group);
-		a->quarantined = true;
+		rc = quarantine_locked(a);
 		pr_info("%s: group %u (" PCI_BDF_FMT ") quarantined: null domain%s, bus mastering off",
 			p->name, a->group->id, PCI_BDF_ARGS(a->dev->seg, a->dev->bus, a->dev->devfn),
-			rc == 0 || rc == -EALREADY ? "" : " refused (the move's own error handling blocked it)");
+			rc == 0 ? "" : " refused (the move's own error handling blocked it)");
 	}
 	shared_release_if_unused(p);
 	spin_unlock(&assign_lock);
+}
+
+int part_quarantine_device(struct pci_dev *dev)
+{
+	struct assignment *a;
+	int rc;
+
+	if (!dev->group)
+		return -ENODEV;
+	spin_lock(&assign_lock);
+	a = find_group(dev->group);
+	if (a && !a->quarantined) {
+		rc = quarantine_locked(a);
+		shared_release_if_unused(a->owner);
+	} else {
+		rc = iommu_quarantine(dev);
+	}
+	spin_unlock(&assign_lock);
+	return rc;
 }

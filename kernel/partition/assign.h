@@ -41,6 +41,13 @@ int __must_check part_unassign_device(struct partition *child, uint64_t logical_
 struct pci_dev *part_assigned_dev(struct partition *child, uint64_t logical_id);
 /* From part_stop: every group of p goes to the null domain with bus mastering off (quarantine). */
 void part_quarantine_devices(struct partition *p);
+/*
+ * The operator's quarantine of dev's group (the shell): the null domain with bus mastering
+ * off, under the lock every attach and detach takes, so an attach in flight on another CPU
+ * cannot move it back out. A group attached to a child is then recorded as quarantined (as
+ * when its child stops) until the root attaches it again. 0, -ENODEV, or the move's error.
+ */
+int __must_check part_quarantine_device(struct pci_dev *dev);
 /* True when d's group is a child's (attached, *owner = the child) or quarantined (*owner = NULL). */
 bool part_dev_assigned(const struct pci_dev *d, struct partition **owner);
 /* True when gpa is the ECAM page of a function the root gave away (emulated: all-ones). */

@@ -15,6 +15,7 @@
 #include "kernel/partition/loader.h"
 #include "kernel/partition/words.h"
 #include "arch/x86/io.h"
+#include "arch/x86/kick.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/madt.h"
 #include "arch/x86/vcpu.h"
@@ -27,6 +28,7 @@
 #include "kernel/panic.h"
 #include "kernel/phys.h"
 #include "kernel/time.h"
+#include "kernel/smp.h"
 #include "kernel/idle.h"
 #include "kernel/platform.h"
 #include "kernel/partition/s2_layout.h"
@@ -267,6 +269,10 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	spin_unlock(&p->lock);
 	if (!was_running)
 		return;
+	/* Its other CPUs leave their guest now, not at an exit a spinning guest may never make (SVM). */
+	for (unsigned i = 0; i < p->ncpus && i < SMP_MAX_CPUS; i++)
+		if (p->cpus[i] != smp_this_cpu())
+			cpu_kick(p->cpus[i]);
 	part_quarantine_devices(p);
 	vuart_flush(&p->uart, time_now_us());
 	if (p->success)

@@ -15,6 +15,7 @@
 #include "kernel/log.h"
 #include "kernel/partition/partition.h"
 #include "kernel/partition/exits.h"
+#include "kernel/partition/assign.h"
 #include "kernel/hvcall/hvcall.h"
 #include "iommu/iommu.h"
 #include "iommu/pt/fmt.h"
@@ -23,8 +24,6 @@
 #include "pci/pci.h"
 #include "pci/regs.h"
 #include "arch/x86/uart.h"
-#include "arch/x86/kick.h"
-#include "kernel/smp.h"
 
 void view_write(const char *s, size_t n) { log_write_direct(s, n); }
 int view_read_byte(void) { return uart_read_byte(); }
@@ -353,18 +352,14 @@ int view_stop_partition(unsigned partition_id)
 		memset(list, 0, sizeof(list));
 		pci_dev_for_each(collect_owned, &o);
 		for (unsigned i = 0; i < PCI_DEV_POOL_SIZE && list[i]; i++) {
-			int err = iommu_quarantine(list[i]);
+			int err = part_quarantine_device(list[i]);
 
 			if (err && !rc)
 				rc = err;
 			pci_dev_put(list[i]);
 		}
 	}
-	part_stop(p, "stopped by the operator (shell)");
-	/* Its CPUs leave their guest now, not at an exit a spinning guest may never make (SVM). */
-	for (unsigned i = 0; i < p->ncpus && i < SMP_MAX_CPUS; i++)
-		if (p->cpus[i] != smp_this_cpu())
-			cpu_kick(p->cpus[i]);
+	part_stop(p, "stopped by the operator (shell)");   /* kicks its CPUs out of their guest */
 	return rc;
 }
 
@@ -379,7 +374,7 @@ int view_quarantine(uint16_t seg, uint8_t bus, uint8_t devfn)
 		pci_dev_put(d);
 		return -ENODEV;
 	}
-	rc = iommu_quarantine(d);
+	rc = part_quarantine_device(d);
 	pr_warn(PCI_BDF_FMT ": quarantined by the operator: null domain, bus mastering off (%d)",
 		PCI_BDF_ARGS(seg, bus, devfn), rc);
 	pci_dev_put(d);

@@ -225,6 +225,39 @@ static void test_stop_quarantines_the_group(void **state)
 	assert_one_domain_each();
 }
 
+/*
+ * The operator's quarantine (the shell) of a group a running child has: recorded as
+ * quarantined under the attach lock, so the child's mirror goes and the root may attach it
+ * again; of a root device: the null domain, and nothing recorded.
+ */
+static void test_operator_quarantine_of_an_attached_group(void **state)
+{
+	struct partition *owner = fdd_root();
+
+	(void)state;
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL, NULL), 0);
+	bus_master_on(fdd.conv1);
+	assert_int_equal(part_quarantine_device(fdd.conv1), 0);
+	assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_null());
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_null());
+	assert_false(bus_master(fdd.conv1));
+	assert_true(part_dev_assigned(fdd.conv2, &owner));
+	assert_null(owner);                       /* nobody's, the running child's neither */
+	assert_false(part_owns_dev(fdd_child(), fdd.conv2));
+	assert_no_shared_domain();
+	assert_one_domain_each();
+	/* The root attaches it again. */
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_ptr_equal(iommu_domain_of(fdd.conv2), iommu_domain_default());
+	/* A root device: the null domain, bus mastering off, not recorded as a child's. */
+	bus_master_on(fdd.nic);
+	assert_int_equal(part_quarantine_device(fdd.nic), 0);
+	assert_ptr_equal(iommu_domain_of(fdd.nic), iommu_domain_null());
+	assert_false(bus_master(fdd.nic));
+	assert_false(part_dev_assigned(fdd.nic, NULL));
+	assert_one_domain_each();
+}
+
 /* The quarantine's own move fails at each context write: the group ends blocked all the same. */
 static void test_quarantine_failing_at_each_context_write(void **state)
 {
@@ -431,6 +464,7 @@ int main(void)
 		T(test_stop_quarantines_the_group),
 		T(test_quarantine_failing_at_each_context_write),
 		T(test_mirror_leaves_out_a_page_revoked_before_attach),
+		T(test_operator_quarantine_of_an_attached_group),
 		T(test_attach_takes_mirror_tables_from_the_child_pool),
 		T(test_grant_with_an_empty_child_pool),
 		T(test_revoke_split_with_an_empty_child_pool),
