@@ -12,11 +12,15 @@
  *     not page aligned), FEATURE_UNAVAILABLE (ATS, virtual devices),
  *     INVALID_DEVICE_ID (not a PCI-form id, no such function),
  *     INVALID_DEVICE_STATE (the group is in a device domain or a child's),
- *     ACCESS_DENIED (the monitor's own function, firmware unity ranges).
+ *     ACCESS_DENIED (the monitor's own function, firmware unity ranges),
+ *     INSUFFICIENT_MEMORY (the child's pool has no page for a mirror's
+ *     tables: nothing attached; deposit to the child and call again).
  *   DETACH_DEVICE: INVALID_PARTITION_ID, INVALID_DEVICE_ID (no such logical id).
  *   MAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base not page
  *     aligned, flags other than R/W/X or without R, a target page already
- *     mapped, a source page that is not the root's RAM; reps completed exact).
+ *     mapped, a source page that is not the root's RAM; reps completed exact),
+ *     INSUFFICIENT_MEMORY (a mirror needs a table page and the child's pool
+ *     has none: that page not granted, reps completed exact).
  *     As with Hyper-V, the root keeps its pages (a VMM reaches its guest's
  *     memory); the child's devices see them at once.
  *   UNMAP_GPA_PAGES: INVALID_PARTITION_ID, INVALID_PARAMETER (base, flags);
@@ -81,6 +85,7 @@ uint16_t hvcall_attach_device(struct hvcall_ctx *c)
 	uint16_t st;
 	struct partition *child = child_of(in->partition_id, &st);
 	struct pci_dev *dev;
+	struct pt_pool pool;
 	int rc;
 
 	if (!child)
@@ -94,7 +99,12 @@ uint16_t hvcall_attach_device(struct hvcall_ctx *c)
 			   (uint8_t)in->device_id.pci.rid);
 	if (!dev)
 		return HV_STATUS_INVALID_DEVICE_ID;
-	rc = part_assign_device(child, dev, in->logical_devid);
+	/*
+	 * A mirror's tables come from the child's deposit pool: INSUFFICIENT_MEMORY when it is
+	 * empty, nothing changed; the root deposits to the child and calls again (as with Hyper-V).
+	 */
+	hv_pool_pt_pool(child, &pool);
+	rc = part_assign_device(child, dev, in->logical_devid, &pool);
 	pci_dev_put(dev);
 	return hvcall_status(rc);
 }

@@ -3,7 +3,11 @@
  * Deposit pools. Each partition has one: pages it (or the root, on its
  * behalf) gave the monitor with DEPOSIT_MEMORY. While a page is in a pool
  * it is in no stage-2 and not DMA-able (memory.c sees to that before it
- * gets here), so the monitor may use it for page tables. WITHDRAW_MEMORY
+ * gets here), so the monitor may use it for page tables: the tables of
+ * the partition's device domains, and of a child's direct-attach mirror
+ * (kernel/partition/assign.c; a child's own page leaves the mirror before
+ * it gets here). A table page is in use until its table is destroyed.
+ * WITHDRAW_MEMORY
  * gives free pages back to their depositor only, where they came from.
  *
  * Bookkeeping: a frame map per depositor, one byte for each 4 KiB frame of

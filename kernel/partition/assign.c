@@ -121,10 +121,17 @@ static int unmap_locked(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	struct iommu_domain *d = shared[p - partitions];
 	uint64_t done = 0;
-	int rc = pt_unmap_range(&p->s2, gpa, size, &done);
-	int dom_rc = d && done ? iommu_shared_unmap(d, gpa, done) : 0;
+	int rc = d ? iommu_shared_unmap(d, gpa, size) : 0;
 
-	return rc < 0 ? rc : dom_rc;
+	/*
+	 * The devices first: a mirror's split of a large page takes a table page from the child's
+	 * pool, and when there is none (-ENOMEM) the CPUs keep the range, so no page the child's
+	 * CPUs lost is ever left to its devices. (A prefix the mirror dropped stays dropped: a
+	 * narrowing, invalidated with the caller's commit.)
+	 */
+	if (rc < 0)
+		return rc;
+	return pt_unmap_range(&p->s2, gpa, size, &done);
 }
 
 /* The one IOTLB flush of an operation on p's stage-2 (iommu.h: pending flushes): 1, 0 (none needed), or an error. */
@@ -143,6 +150,21 @@ int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint6
 	rc = grant_locked(p, gpa, hpa, size, perms);
 	spin_unlock(&assign_lock);
 	return rc;
+}
+
+int part_s2_mirror_unmap(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	struct iommu_domain *d;
+	int rc = 0, flushed = 0;
+
+	spin_lock(&assign_lock);
+	d = shared[p - partitions];
+	if (d) {
+		rc = iommu_shared_unmap(d, gpa, size);
+		flushed = commit_locked(p);
+	}
+	spin_unlock(&assign_lock);
+	return rc < 0 ? rc : flushed < 0 ? flushed : 0;
 }
 
 int part_s2_commit(struct partition *p)
@@ -246,14 +268,19 @@ static int mirror_fill(struct partition *child, struct iommu_domain *d)
 	return rc < 0 ? rc : 0;
 }
 
-static struct iommu_domain *shared_domain(struct partition *child, int *err)
+/*
+ * The child's shared domain, made at its first attach. A mirror's table pages come from pool
+ * (the child's deposit pool for ATTACH_DEVICE; NULL, the monitor's frames, only for the
+ * monitor's own self-test) for as long as the mirror lives, its later growth included.
+ */
+static struct iommu_domain *shared_domain(struct partition *child, const struct pt_pool *pool, int *err)
 {
 	struct iommu_domain **slot = &shared[child - partitions], *d;
 	const char *how;
 
 	if (*slot)
 		return *slot;
-	d = iommu_domain_share(SHARED_DOMAIN_ID(child), &child->s2, NULL, &how, err);
+	d = iommu_domain_share(SHARED_DOMAIN_ID(child), &child->s2, pool, &how, err);
 	if (!d)
 		return NULL;
 	if (!d->s2 && (*err = mirror_fill(child, d)) < 0) {
@@ -397,7 +424,8 @@ static struct assignment *free_slot(void)
 	return NULL;
 }
 
-static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t logical_id,
+			 const struct pt_pool *pool)
 {
 	struct assignment *a = find_group(dev->group);
 	struct partition *from = a ? a->owner : root_partition();
@@ -411,7 +439,7 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 		return -EBUSY;
 	if (!a && !(a = free_slot()))
 		return -ENOSPC;
-	if (!(d = shared_domain(child, &rc)))
+	if (!(d = shared_domain(child, pool, &rc)))
 		return rc;
 	bus_master_off(dev->group);
 	rc = move_windows(dev->group, from, child);
@@ -437,18 +465,21 @@ static int assign_locked(struct partition *child, struct pci_dev *dev, uint64_t 
 	return 0;
 }
 
-int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id,
+		       const struct pt_pool *pool)
 {
 	uint64_t tables = 0, flushes = 0;
 	int rc;
 
 	spin_lock(&assign_lock);
-	rc = assign_locked(child, dev, logical_id);
+	rc = assign_locked(child, dev, logical_id, pool);
 	if (rc == 0) {   /* what the child's DMA translation has cost: shared, no tables; a mirror, its own */
 		tables = iommu_domain_table_pages(shared[child - partitions]);
 		flushes = shared[child - partitions]->flushes;
 	}
 	spin_unlock(&assign_lock);
+	if (rc == -ENOMEM)
+		return rc;   /* the root deposits to the child and calls again: the attempt that ends it is logged */
 	pr_info("%s: " PCI_BDF_FMT " (group %u) direct-attached as logical id 0x%llx: %d (DMA: %llu table pages, "
 		"%llu IOTLB flushes)", child->name, PCI_BDF_ARGS(dev->seg, dev->bus, dev->devfn),
 		dev->group ? dev->group->id : 0, (unsigned long long)logical_id, rc, (unsigned long long)tables,

@@ -23,9 +23,18 @@ struct pci_dev;
  * has stopped); -EEXIST (logical id in
  * use in child); -EBUSY (the group is in a device domain or another
  * child's); -EPERM (firmware unity ranges, or the monitor's own function);
- * -ENOSPC; errors of the IOMMU layer.
+ * -ENOSPC; errors of the IOMMU layer (-ENOMEM: pool has no page for the
+ * mirror's tables, nothing changed).
+ *
+ * pool: where a mirrored table (units that cannot walk the stage-2) takes
+ * its pages, at this attach and at every later grant until the mirror is
+ * destroyed (last device gone, or quarantine): the child's deposit pool
+ * (hv_pool_pt_pool) for ATTACH_DEVICE; NULL, the monitor's own frames, only
+ * for the monitor's own self-test. Used only when this attach makes the
+ * child's shared domain.
  */
-int __must_check part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id);
+int __must_check part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id,
+				    const struct pt_pool *pool);
 /* Give the group named logical_id in child (attached or quarantined) back to the root's default domain. -ENOENT. */
 int __must_check part_unassign_device(struct partition *child, uint64_t logical_id);
 /* The function attached to child as logical_id (referenced), or NULL. */
@@ -64,5 +73,12 @@ int __must_check part_s2_revoke(struct partition *p, uint64_t gpa, uint64_t size
 int __must_check part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint64_t size,
 					unsigned perms);
 int __must_check part_s2_commit(struct partition *p);
+/*
+ * [gpa, gpa+size) out of the mirror of p's stage-2, if p has one, and out
+ * of the devices' IOTLB, before the stage-2 itself loses it (a deposit:
+ * the page may become a table page). -ENOMEM: a split found no page in
+ * the mirror's pool; the range is still p's.
+ */
+int __must_check part_s2_mirror_unmap(struct partition *p, uint64_t gpa, uint64_t size);
 
 #endif

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "kernel/partition/partition.h"
+#include "kernel/partition/assign.h"
 #include "kernel/partition/exits.h"
 #include "kernel/partition/s2_sync.h"
 #include "kernel/smp.h"
@@ -18,7 +19,12 @@
 int part_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size)
 {
 	uint64_t done = 0;
-	int rc = pt_unmap_range(&p->s2, gpa, size, &done);
+	/* Out of the devices' mirror first: a deposited page may become one of its table pages. */
+	int rc = part_s2_mirror_unmap(p, gpa, size);
+
+	if (rc < 0)
+		return rc;
+	rc = pt_unmap_range(&p->s2, gpa, size, &done);
 
 	if (done && part_s2_flush_cpus(p) < 0 && rc == 0)
 		rc = -ETIMEDOUT;   /* a CPU may still reach it: it stays the partition's */

@@ -102,7 +102,7 @@ static bool attach_and_check(struct partition *root, struct partition *child, st
 {
 	uint64_t bar = edu->bars[0].base, ecam = s2_layout_ecam_page(edu->seg, edu->bus, edu->devfn);
 
-	tap(part_assign_device(child, edu, TEST_LOGICAL_ID) == 0, "edu's group direct-attached to the child");
+	tap(part_assign_device(child, edu, TEST_LOGICAL_ID, NULL) == 0, "edu's group direct-attached to the child");
 	tap(!part_owns_dev(root, edu) && part_owns_dev(child, edu),
 	    "config access follows: the child owns edu, the root no longer does");
 	tap(!s2_maps(root, bar) && s2_maps(child, bar) && (!ecam || (!s2_maps(root, ecam) && s2_maps(child, ecam))),

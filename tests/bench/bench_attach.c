@@ -171,7 +171,7 @@ static struct cost attach_once(uint64_t child_size, paddr_t child_hpa)
 	edu = add_edu();
 	must(iommu_init(&ai, &im) == 0, "iommu_init");
 	ctx_writes = flushes = 0;
-	must(part_assign_device(child, edu, 1) == 0, "part_assign_device");
+	must(part_assign_device(child, edu, 1, NULL) == 0, "part_assign_device");
 	d = shared_domain();
 	must(d != NULL, "the shared domain");
 	c.shared = d->s2 != NULL;

@@ -10,9 +10,10 @@
 
 #include "kernel/partition/assign.h"
 
-int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id,
+		       const struct pt_pool *pool)
 {
-	(void)child; (void)dev; (void)logical_id;
+	(void)child; (void)dev; (void)logical_id; (void)pool;
 	return -EBUSY;
 }
 int part_unassign_device(struct partition *child, uint64_t logical_id)

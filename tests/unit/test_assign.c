@@ -198,7 +198,7 @@ static void test_attach_moves_mmio_config_and_dma(void **state)
 	uint64_t ecam = s2_layout_ecam_page(0, 1, 0);
 
 	(void)state;
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), 0);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), 0);
 	assert_false(maps(root, BAR0) || maps(root, BAR0 + 0xff000) || maps(root, ecam));
 	assert_true(maps(c1, BAR0) && maps(c1, BAR0 + 0xff000) && maps(c1, ecam));
 	assert_int_equal(cpu_flushes[0], 1);            /* every root CPU dropped the old BAR translation */
@@ -212,14 +212,14 @@ static void test_attach_moves_mmio_config_and_dma(void **state)
 	assert_ptr_equal(part_assigned_dev(c1, 0x10), &dev);
 	pci_dev_put(&dev);
 	assert_null(part_assigned_dev(c1, 0x11));
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), -EEXIST);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), -EEXIST);
 }
 
 static void test_failed_dma_move_undoes_the_mmio_move(void **state)
 {
 	(void)state;
 	attach_rc = -EIO;
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), -EIO);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), -EIO);
 	assert_true(maps(root, BAR0) && maps(root, s2_layout_ecam_page(0, 1, 0)));
 	assert_false(maps(c1, BAR0));
 	assert_false(part_dev_assigned(&dev, NULL));
@@ -231,7 +231,7 @@ static void test_failed_root_flush_keeps_everything(void **state)
 {
 	(void)state;
 	flush_rc = -ETIMEDOUT;   /* a root CPU might still reach the BAR: the device cannot go */
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), -ETIMEDOUT);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), -ETIMEDOUT);
 	assert_true(maps(root, BAR0));
 	assert_false(maps(c1, BAR0));
 	assert_int_equal(attach_calls, 0);
@@ -242,11 +242,11 @@ static void test_sub_page_bar_and_busy_group_are_refused(void **state)
 {
 	(void)state;
 	dev.bars[1] = (struct pci_bar){ BAR0 + 0x100000, 0x100, PCI_BAR_MEM32 };
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), -EINVAL);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), -EINVAL);
 	dev.bars[1] = (struct pci_bar){ 0 };
 	dev_dom = &dom_shared;   /* in some device domain */
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), -EBUSY);
-	assert_int_equal(part_assign_device(root, &dev, 0x10), -EINVAL);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), -EBUSY);
+	assert_int_equal(part_assign_device(root, &dev, 0x10, NULL), -EINVAL);
 	assert_true(maps(root, BAR0));
 	assert_int_equal(attach_calls, 0);
 }
@@ -256,7 +256,7 @@ static void test_quarantine_then_attach_elsewhere(void **state)
 	struct partition *owner = c1;
 
 	(void)state;
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), 0);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), 0);
 	command |= PCI_COMMAND_BUS_MASTER;   /* the child turned it on */
 	part_quarantine_devices(c1);
 	assert_ptr_equal(dev_dom, &dom_null);
@@ -266,7 +266,7 @@ static void test_quarantine_then_attach_elsewhere(void **state)
 	assert_false(part_owns_dev(root, &dev) || part_owns_dev(c1, &dev));
 	assert_null(part_assigned_dev(c1, 0x10));
 	/* The root attaches it again, to another child: MMIO moves from c1 to c2. */
-	assert_int_equal(part_assign_device(c2, &dev, 0x20), 0);
+	assert_int_equal(part_assign_device(c2, &dev, 0x20, NULL), 0);
 	assert_false(maps(c1, BAR0) || maps(root, BAR0));
 	assert_true(maps(c2, BAR0));
 	assert_int_equal(cpu_flushes[1], 1);
@@ -277,7 +277,7 @@ static void test_quarantine_then_attach_elsewhere(void **state)
 static void test_detach_gives_everything_back(void **state)
 {
 	(void)state;
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), 0);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), 0);
 	assert_int_equal(part_unassign_device(c1, 0x11), -ENOENT);
 	assert_int_equal(part_unassign_device(c1, 0x10), 0);
 	assert_ptr_equal(dev_dom, &dom_default);
@@ -293,7 +293,7 @@ static void test_child_stage2_changes_reach_devices_and_cpus(void **state)
 {
 	(void)state;
 	share_mirrors = true;
-	assert_int_equal(part_assign_device(c1, &dev, 0x10), 0);
+	assert_int_equal(part_assign_device(c1, &dev, 0x10, NULL), 0);
 	assert_int_equal(ram_adds, 1);          /* a mirror: the child's RAM becomes DMA-able */
 	assert_true(shared_maps >= 1);
 	shared_maps = 0;

@@ -19,6 +19,7 @@
 #include "kernel/partition/exits.h"
 #include "kernel/partition/s2_layout.h"
 #include "kernel/partition/s2_sync.h"
+#include "kernel/hvcall/pool.h"
 #include "iommu/iommu.h"
 #include "pci/dev.h"
 #include "pci/group.h"
@@ -130,7 +131,7 @@ static void test_group_attach_failing_at_each_context_write(void **state)
 	(void)state;
 	/* How many writes a whole move takes: attach and detach once. */
 	fdd.set_rids = 0;
-	assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL, NULL), 0);
 	writes = fdd.set_rids;
 	assert_true(writes >= 2);
 	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
@@ -139,7 +140,7 @@ static void test_group_attach_failing_at_each_context_write(void **state)
 		fdd.set_rids = 0;
 		fdd.fail_set_rid = k;
 		bus_master_on(fdd.conv1);
-		assert_int_not_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+		assert_int_not_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL, NULL), 0);
 		fdd.fail_set_rid = 0;
 		assert_one_domain_each();
 		/* Still the root's, in its default domain, and the child holds nothing. */
@@ -164,7 +165,7 @@ static void test_attach_with_a_mirror_out_of_pages(void **state)
 		for (unsigned i = 0; i < k; i++)
 			frames_free(hoard[--n], 1);
 		free_at_start = free_frames();
-		if (part_assign_device(fdd_child(), fdd.nic, LOGICAL) == 0) {
+		if (part_assign_device(fdd_child(), fdd.nic, LOGICAL, NULL) == 0) {
 			need = k;
 			break;
 		}
@@ -192,7 +193,7 @@ static void test_stop_between_attach_check_and_attach(void **state)
 	(void)state;
 	fdd_child()->state = PART_STOPPED;
 	part_quarantine_devices(fdd_child());
-	assert_int_equal(part_assign_device(fdd_child(), fdd.edu, LOGICAL), -ESTALE);
+	assert_int_equal(part_assign_device(fdd_child(), fdd.edu, LOGICAL, NULL), -ESTALE);
 	assert_ptr_equal(iommu_domain_of(fdd.edu), iommu_domain_default());
 	assert_false(part_dev_assigned(fdd.edu, NULL));
 	assert_one_domain_each();
@@ -205,7 +206,7 @@ static void test_stop_quarantines_the_group(void **state)
 	struct partition *owner = fdd_root();
 
 	(void)state;
-	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL), 0);
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL, NULL), 0);
 	bus_master_on(fdd.conv1);
 	bus_master_on(fdd.conv2);
 	fdd_child()->state = PART_STOPPED;
@@ -234,7 +235,7 @@ static void test_operator_quarantine_of_an_attached_group(void **state)
 	struct partition *owner = fdd_root();
 
 	(void)state;
-	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL), 0);
+	assert_int_equal(part_assign_device(fdd_child(), fdd.conv2, LOGICAL, NULL), 0);
 	bus_master_on(fdd.conv1);
 	assert_int_equal(part_quarantine_device(fdd.conv1), 0);
 	assert_ptr_equal(iommu_domain_of(fdd.conv1), iommu_domain_null());
@@ -263,7 +264,7 @@ static void test_quarantine_failing_at_each_context_write(void **state)
 	(void)state;
 	for (unsigned k = 1; k <= 4; k++) {
 		fdd_child()->state = PART_RUNNING;
-		assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL), 0);
+		assert_int_equal(part_assign_device(fdd_child(), fdd.conv1, LOGICAL, NULL), 0);
 		fdd.set_rids = 0;
 		fdd.fail_set_rid = k;
 		fdd_child()->state = PART_STOPPED;
@@ -303,7 +304,7 @@ static void test_mirror_leaves_out_a_page_revoked_before_attach(void **state)
 
 	(void)state;
 	assert_int_equal(part_s2_revoke(fdd_child(), 0x3000, PAGE_SIZE), 0);
-	assert_int_equal(part_assign_device(fdd_child(), fdd.nic, LOGICAL), 0);   /* edu has a unity range */
+	assert_int_equal(part_assign_device(fdd_child(), fdd.nic, LOGICAL, NULL), 0);   /* edu has a unity range */
 	d = shared_of_child();
 	assert_non_null(d);
 	assert_null(d->s2);   /* the fake unit mirrors */
@@ -314,6 +315,143 @@ static void test_mirror_leaves_out_a_page_revoked_before_attach(void **state)
 	assert_int_equal(pt_lookup(&d->pt, CHILD_SIZE - PAGE_SIZE, &pa, NULL, NULL), 0);
 	assert_int_equal(pa, CHILD_HPA + CHILD_SIZE - PAGE_SIZE);
 	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+}
+
+/* ---- a mirror's tables come from the child's deposit pool (ATTACH_DEVICE) ---- */
+
+#define DEPOSIT_BASE 0x1800000ULL   /* root pages the root deposits to the child */
+#define GRANT_HPA    0x1000000ULL   /* a root page the root grants to the child */
+#define FAR_GPA      (1ULL << 30)   /* a child GPA whose mirror entry needs new tables */
+
+static unsigned deposited;
+
+/* The root deposits n more of its pages into the child's pool (what DEPOSIT_MEMORY records). */
+static void deposit_to_child(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, deposited++) {
+		uint64_t gpa = DEPOSIT_BASE + (uint64_t)deposited * PAGE_SIZE;
+
+		assert_int_equal(hv_pool_add(fdd_child(), fdd_root()->id, gpa, gpa, true), 0);
+	}
+}
+
+/* What the root gets back with WITHDRAW_MEMORY: the free pages, no more. */
+static unsigned withdraw_all(void)
+{
+	unsigned n = 0;
+	uint64_t gpa;
+	paddr_t hpa;
+	bool dma;
+
+	while (hv_pool_take_free(fdd_child(), fdd_root()->id, &gpa, &hpa, &dma) == 0)
+		n++;
+	return n;
+}
+
+/* The root's loop: attach, INSUFFICIENT_MEMORY (-ENOMEM), one more page to the child, again. */
+static void attach_from_child_pool(struct pci_dev *dev)
+{
+	struct pt_pool pool;
+	int rc;
+
+	hv_pool_pt_pool(fdd_child(), &pool);
+	while ((rc = part_assign_device(fdd_child(), dev, LOGICAL, &pool)) == -ENOMEM) {
+		/* Nothing attached, nothing of the mirror left, no monitor frame used. */
+		assert_ptr_equal(iommu_domain_of(dev), iommu_domain_default());
+		assert_false(part_dev_assigned(dev, NULL));
+		assert_one_domain_each();
+		assert_no_shared_domain();
+		assert_int_equal(hv_pool_in_use(fdd_child()), 0);
+		assert_true(deposited < 64);
+		deposit_to_child(1);
+	}
+	assert_int_equal(rc, 0);
+}
+
+static void test_attach_takes_mirror_tables_from_the_child_pool(void **state)
+{
+	deposited = 0;
+	(void)state;
+	attach_from_child_pool(fdd.nic);
+	assert_true(deposited > 0);
+	assert_non_null(shared_of_child());
+	/* Every page of the mirror is one of the child's pool, in use; the monitor gave none. */
+	assert_int_equal(hv_pool_in_use(fdd_child()), iommu_domain_table_pages(shared_of_child()));
+	assert_int_equal(hv_pool_in_use(fdd_child()), deposited);
+	assert_int_equal(free_frames(), free_at_start);
+	assert_int_equal(withdraw_all(), 0);   /* tables in use are not withdrawable */
+	/* Detached: the mirror is gone, its pages free in the child's pool, and withdrawable. */
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_no_shared_domain();
+	assert_int_equal(hv_pool_in_use(fdd_child()), 0);
+	assert_int_equal(hv_pool_pages(fdd_child()), deposited);
+	assert_int_equal(withdraw_all(), deposited);
+	assert_int_equal(hv_pool_pages(fdd_child()), 0);
+}
+
+/* A grant whose mirror entry needs new tables, the child's pool empty: refused whole. */
+static void test_grant_with_an_empty_child_pool(void **state)
+{
+	unsigned used;
+	paddr_t pa = 0;
+
+	deposited = 0;
+	(void)state;
+	attach_from_child_pool(fdd.nic);
+	used = hv_pool_in_use(fdd_child());
+	assert_int_equal(part_s2_grant(fdd_child(), FAR_GPA, GRANT_HPA, PAGE_SIZE, PT_READ | PT_WRITE), -ENOMEM);
+	assert_int_equal(pt_lookup(&fdd_child()->s2, FAR_GPA, NULL, NULL, NULL), -ENOENT);   /* stage-2 unchanged */
+	assert_int_equal(pt_lookup(&shared_of_child()->pt, FAR_GPA, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(hv_pool_in_use(fdd_child()), used);
+	/* One page is not enough for the two tables it needs: still nothing half-done. */
+	deposit_to_child(1);
+	assert_int_equal(part_s2_grant(fdd_child(), FAR_GPA, GRANT_HPA, PAGE_SIZE, PT_READ | PT_WRITE), -ENOMEM);
+	assert_int_equal(pt_lookup(&fdd_child()->s2, FAR_GPA, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(hv_pool_in_use(fdd_child()), used);
+	deposit_to_child(1);
+	assert_int_equal(part_s2_grant(fdd_child(), FAR_GPA, GRANT_HPA, PAGE_SIZE, PT_READ | PT_WRITE), 0);
+	assert_int_equal(pt_lookup(&shared_of_child()->pt, FAR_GPA, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, GRANT_HPA);
+	assert_int_equal(hv_pool_in_use(fdd_child()), used + 2);
+	assert_int_equal(hv_pool_in_use(fdd_child()), iommu_domain_table_pages(shared_of_child()));
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_int_equal(hv_pool_in_use(fdd_child()), 0);
+	assert_int_equal(withdraw_all(), deposited);
+}
+
+/* A revoke that splits a 2M leaf of the mirror, the pool empty: the page stays the child's, for CPUs and devices alike. */
+static void test_revoke_split_with_an_empty_child_pool(void **state)
+{
+	paddr_t pa = 0;
+
+	deposited = 0;
+	(void)state;
+	attach_from_child_pool(fdd.nic);
+	assert_int_equal(part_s2_revoke(fdd_child(), 0x3000, PAGE_SIZE), -ENOMEM);
+	assert_int_equal(pt_lookup(&fdd_child()->s2, 0x3000, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, CHILD_HPA + 0x3000);
+	assert_int_equal(pt_lookup(&shared_of_child()->pt, 0x3000, &pa, NULL, NULL), 0);
+	assert_int_equal(pa, CHILD_HPA + 0x3000);
+	deposit_to_child(1);
+	assert_int_equal(part_s2_revoke(fdd_child(), 0x3000, PAGE_SIZE), 0);
+	assert_int_equal(pt_lookup(&fdd_child()->s2, 0x3000, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(pt_lookup(&shared_of_child()->pt, 0x3000, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(part_unassign_device(fdd_child(), LOGICAL), 0);
+	assert_int_equal(withdraw_all(), deposited);
+}
+
+/* The child stops: quarantine destroys the mirror, its pages are free in the child's pool. */
+static void test_quarantine_frees_the_child_pool(void **state)
+{
+	deposited = 0;
+	(void)state;
+	attach_from_child_pool(fdd.nic);
+	assert_true(hv_pool_in_use(fdd_child()) > 0);
+	fdd_child()->state = PART_STOPPED;
+	part_quarantine_devices(fdd_child());
+	assert_no_shared_domain();
+	assert_int_equal(hv_pool_in_use(fdd_child()), 0);
+	assert_int_equal(withdraw_all(), deposited);
 }
 
 int main(void)
@@ -327,6 +465,10 @@ int main(void)
 		T(test_quarantine_failing_at_each_context_write),
 		T(test_mirror_leaves_out_a_page_revoked_before_attach),
 		T(test_operator_quarantine_of_an_attached_group),
+		T(test_attach_takes_mirror_tables_from_the_child_pool),
+		T(test_grant_with_an_empty_child_pool),
+		T(test_revoke_split_with_an_empty_child_pool),
+		T(test_quarantine_frees_the_child_pool),
 #undef T
 	};
 

@@ -21,16 +21,27 @@ unsigned partition_count;
 /* ---- Fakes ---------------------------------------------------------------------- */
 static struct pci_dev fake_dev = { .seg = 0, .bus = 1, .devfn = 0x08 };
 static unsigned assign_calls, unassign_calls, grant_calls, revoke_calls, dev_puts, commits, pending_commits;
-static int assign_rc, unassign_rc, grant_fail_at = -1, revoke_rc;
+static int assign_rc, unassign_rc, grant_fail_at = -1, grant_fail_rc = -EEXIST, revoke_rc;
 static uint64_t last_logical, grant_gpa[16], revoke_gpa, revoke_size;
 static paddr_t grant_hpa[16];
 static unsigned grant_perms;
 static bool budget_expired;
 
-int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id)
+/* The pool a mirror's tables come from: the child's own deposit pool, never the monitor's. */
+static paddr_t pool_page(void *ctx) { (void)ctx; return 0; }
+static void pool_page_free(void *ctx, paddr_t pa) { (void)ctx; (void)pa; }
+void hv_pool_pt_pool(struct partition *p, struct pt_pool *out)
+{
+	*out = (struct pt_pool){ .alloc = pool_page, .free = pool_page_free, .ctx = p };
+}
+int part_assign_device(struct partition *child, struct pci_dev *dev, uint64_t logical_id,
+		       const struct pt_pool *pool)
 {
 	assert_ptr_equal(child, &partitions[1]);
 	assert_ptr_equal(dev, &fake_dev);
+	assert_non_null(pool);
+	assert_ptr_equal(pool->ctx, child);
+	assert_ptr_equal(pool->alloc, pool_page);
 	assign_calls++;
 	last_logical = logical_id;
 	return assign_rc;
@@ -55,7 +66,7 @@ int part_s2_grant_deferred(struct partition *p, uint64_t gpa, paddr_t hpa, uint6
 	assert_int_equal(size, PAGE_SIZE);
 	assert_true(pending_commits > 0);   /* pending device-domain flushes before pages change hands */
 	if ((int)grant_calls == grant_fail_at)
-		return -EEXIST;
+		return grant_fail_rc;
 	grant_gpa[grant_calls] = gpa;
 	grant_hpa[grant_calls] = hpa;
 	grant_perms = perms;
@@ -103,6 +114,7 @@ uint16_t hvcall_status(int err)
 	case -ENODEV: return HV_STATUS_INVALID_DEVICE_ID;
 	case -EBUSY: return HV_STATUS_INVALID_DEVICE_STATE;
 	case -ETIMEDOUT: return HV_STATUS_OPERATION_FAILED;
+	case -ENOMEM: return HV_STATUS_INSUFFICIENT_MEMORY;
 	default: return HV_STATUS_OPERATION_FAILED;
 	}
 }
@@ -124,6 +136,7 @@ static int setup(void **state)
 	assign_calls = unassign_calls = grant_calls = revoke_calls = dev_puts = commits = pending_commits = 0;
 	assign_rc = unassign_rc = revoke_rc = 0;
 	grant_fail_at = -1;
+	grant_fail_rc = -EEXIST;
 	budget_expired = false;
 	memset(&in, 0, sizeof(in));
 	memset(&ctr, 0, sizeof(ctr));
@@ -193,6 +206,19 @@ static void test_attach_reports_the_mechanisms_refusal(void **state)
 	assert_int_equal(hvcall_attach_device(&ctx), HV_STATUS_INVALID_DEVICE_STATE);
 	assign_rc = -EPERM;
 	assert_int_equal(hvcall_attach_device(&ctx), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(dev_puts, 2);
+}
+
+/* The child's pool has no page for a mirror's tables: the root deposits to the child and retries. */
+static void test_attach_with_an_empty_child_pool(void **state)
+{
+	(void)state;
+	good_attach();
+	assign_rc = -ENOMEM;
+	assert_int_equal(hvcall_attach_device(&ctx), HV_STATUS_INSUFFICIENT_MEMORY);
+	assign_rc = 0;
+	assert_int_equal(hvcall_attach_device(&ctx), HV_STATUS_SUCCESS);
+	assert_int_equal(assign_calls, 2);
 	assert_int_equal(dev_puts, 2);
 }
 
@@ -273,6 +299,12 @@ static void test_map_gpa_pages_stops_at_a_bad_element(void **state)
 	grant_fail_at = 3;   /* target already mapped */
 	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_INVALID_PARAMETER);
 	assert_int_equal(ctx.reps_done, 3);
+	map_input(4);
+	grant_calls = 0;
+	grant_fail_at = 2;   /* the mirror needs a table page, the child's pool has none */
+	grant_fail_rc = -ENOMEM;
+	assert_int_equal(hvcall_map_gpa_pages(&ctx), HV_STATUS_INSUFFICIENT_MEMORY);
+	assert_int_equal(ctx.reps_done, 2);
 }
 
 static void test_map_gpa_pages_header_rules_change_nothing(void **state)
@@ -338,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup(test_attach_moves_the_device, setup),
 		cmocka_unit_test_setup(test_attach_input_rules, setup),
 		cmocka_unit_test_setup(test_attach_reports_the_mechanisms_refusal, setup),
+		cmocka_unit_test_setup(test_attach_with_an_empty_child_pool, setup),
 		cmocka_unit_test_setup(test_detach_by_logical_id, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_maps_each_root_page, setup),
 		cmocka_unit_test_setup(test_map_gpa_pages_flushes_once, setup),
