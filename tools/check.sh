@@ -14,7 +14,12 @@ failures=()
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1${2:+ ($2)}"; }
 
+# Builds run on every CPU first; the loops below then only run what was built
+# (and report a test that does not build by building it alone).
+jobs=$(nproc 2>/dev/null || echo 2)
+
 echo "== unit tests (host, cmocka, ASan+UBSan)"
+make -s -j"$jobs" unit > "$BUILD/unit.build.log" 2>&1 || true
 for src in tests/unit/test_*.c; do
 	name=$(basename "$src" .c)
 	bin=$BUILD/host/$name
@@ -48,7 +53,7 @@ while read -r p f; do
 done < <(tests/guest/bare.sh --summary-fd 3 3>&1 1>&2)
 
 echo "== integration scenarios (QEMU)"
-if make -s monitor guest efi > "$BUILD/monitor.build.log" 2>&1; then
+if make -s -j"$jobs" monitor guest efi > "$BUILD/monitor.build.log" 2>&1; then
 	while read -r p f; do
 		passed=$((passed + p)); failed=$((failed + f))
 	done < <(tests/integration/run.sh --summary-fd 3 3>&1 1>&2)
@@ -59,6 +64,7 @@ fi
 
 echo "== fuzz smoke runs (libFuzzer, ASan+UBSan, fixed seed)"
 runs=${FUZZ_RUNS:-150000}
+make -s -j"$jobs" fuzz > "$BUILD/fuzz.build.log" 2>&1 || true
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	[ "$name" = fuzz_stubs ] && continue
