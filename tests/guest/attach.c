@@ -43,6 +43,53 @@ static uint64_t logical_id(const struct edu *e)
 	return (uint64_t)(e->bus << 8 | e->dev << 3 | e->fn);
 }
 
+/* One call to child opts.attach; its input is filled anew each time. */
+typedef uint64_t (*child_call_fn)(const struct guest_ctx *c, struct hv_port *p);
+
+/*
+ * fn, and while the monitor says INSUFFICIENT_MEMORY, one page deposited to the
+ * child and fn again, as Linux's root does. False (why filled) when the deposits
+ * run out or fail; else *r is fn's last result.
+ */
+static bool call_depositing(const struct guest_ctx *c, child_call_fn fn, uint64_t *r, unsigned *deposits,
+			    char *why, size_t n)
+{
+	struct hv_port *p = guest_hv_port(c);
+	int err;
+
+	*deposits = 0;
+	while (hv_result(*r = fn(c, p)) == HV_STATUS_INSUFFICIENT_MEMORY) {
+		if (++*deposits > ATTACH_DEPOSITS_MAX)
+			FAIL("still INSUFFICIENT_MEMORY after %u deposits", ATTACH_DEPOSITS_MAX);
+		err = hv_call_deposit_pages(p, c->opts.attach, 1);
+		if (err)
+			FAIL("deposit to partition %llu: %d", (unsigned long long)c->opts.attach, err);
+	}
+	return true;
+}
+
+static uint64_t attach_call(const struct guest_ctx *c, struct hv_port *p)
+{
+	struct hv_input_attach_device *in = p->in_page;
+
+	memset(in, 0, sizeof(*in));
+	in->partition_id = c->opts.attach;
+	in->device_id.as_uint64 = hv_pci_device_id(0, att_edu.bus, att_edu.dev, att_edu.fn);
+	in->attdev_flags = HV_ATTDEV_LOGICAL_ID;
+	in->logical_devid = logical_id(&att_edu);
+	return hv_do_hypercall(p, HVCALL_ATTACH_DEVICE, in, NULL);
+}
+
+static uint64_t unmap_call(const struct guest_ctx *c, struct hv_port *p)
+{
+	struct hv_input_unmap_gpa_pages *in = p->in_page;
+
+	memset(in, 0, sizeof(*in));
+	in->target_partition_id = c->opts.attach;
+	in->target_gpa_base = c->opts.dma_gpa;
+	return hv_do_rep_hypercall(p, HVCALL_UNMAP_GPA_PAGES, 1, 0, in, NULL);
+}
+
 bool att_test_find(const struct guest_ctx *c, char *why, size_t n)
 {
 	if (edu_find(&c->view, true, &att_edu))
@@ -54,30 +101,13 @@ bool att_test_find(const struct guest_ctx *c, char *why, size_t n)
 
 bool att_test_attach(const struct guest_ctx *c, char *why, size_t n)
 {
-	struct hv_port *p = guest_hv_port(c);
-	struct hv_input_attach_device *in = p->in_page;
 	unsigned deposits = 0;
 	uint64_t r;
-	int err;
 
 	if (!att_found)
 		FAIL("no edu");
-	for (;;) {
-		memset(in, 0, sizeof(*in));
-		in->partition_id = c->opts.attach;
-		in->device_id.as_uint64 = hv_pci_device_id(0, att_edu.bus, att_edu.dev, att_edu.fn);
-		in->attdev_flags = HV_ATTDEV_LOGICAL_ID;
-		in->logical_devid = logical_id(&att_edu);
-		r = hv_do_hypercall(p, HVCALL_ATTACH_DEVICE, in, NULL);
-		if (hv_result(r) != HV_STATUS_INSUFFICIENT_MEMORY)
-			break;
-		/* Linux deposits one page to the guest partition and tries again. */
-		if (++deposits > ATTACH_DEPOSITS_MAX)
-			FAIL("still INSUFFICIENT_MEMORY after %u deposits", ATTACH_DEPOSITS_MAX);
-		err = hv_call_deposit_pages(p, c->opts.attach, 1);
-		if (err)
-			FAIL("deposit to partition %llu: %d", (unsigned long long)c->opts.attach, err);
-	}
+	if (!call_depositing(c, attach_call, &r, &deposits, why, n))
+		return false;
 	if (hv_result(r) != HV_STATUS_SUCCESS)
 		FAIL("result 0x%llx", (unsigned long long)r);
 	att_attached = true;
@@ -88,31 +118,17 @@ bool att_test_attach(const struct guest_ctx *c, char *why, size_t n)
 
 bool att_test_unmap_child(const struct guest_ctx *c, char *why, size_t n)
 {
-	struct hv_port *p = guest_hv_port(c);
-	struct hv_input_unmap_gpa_pages *in = p->in_page;
 	unsigned deposits = 0;
 	uint64_t r;
-	int err;
 
 	if (!att_attached)
 		FAIL("edu not attached");
 	diag("attach: waiting %llu million iterations for the child's first DMA",
 	     (unsigned long long)c->opts.attach_wait);
 	spin_millions(c->opts.attach_wait);
-	for (;;) {
-		memset(in, 0, sizeof(*in));
-		in->target_partition_id = c->opts.attach;
-		in->target_gpa_base = c->opts.dma_gpa;
-		r = hv_do_rep_hypercall(p, HVCALL_UNMAP_GPA_PAGES, 1, 0, in, NULL);
-		if (hv_result(r) != HV_STATUS_INSUFFICIENT_MEMORY)
-			break;
-		/* A mirror (AMD-Vi) splits a large page: its table page comes from the child's pool. */
-		if (++deposits > ATTACH_DEPOSITS_MAX)
-			FAIL("still INSUFFICIENT_MEMORY after %u deposits", ATTACH_DEPOSITS_MAX);
-		err = hv_call_deposit_pages(p, c->opts.attach, 1);
-		if (err)
-			FAIL("deposit to partition %llu: %d", (unsigned long long)c->opts.attach, err);
-	}
+	/* A mirror (AMD-Vi) splits a large page: its table page comes from the child's pool. */
+	if (!call_depositing(c, unmap_call, &r, &deposits, why, n))
+		return false;
 	if (hv_result(r) != HV_STATUS_SUCCESS || hv_repcomp(r) != 1)
 		FAIL("result 0x%llx", (unsigned long long)r);
 	gsnprintf(why, n, "GPA 0x%llx of partition %llu, %u deposits", (unsigned long long)c->opts.dma_gpa,
