@@ -6,57 +6,11 @@
  */
 #include "boot/efi/image.h"
 
+#include "boot/elf.h"
 #include "boot/mb2.h"
 
 #include <errno.h>
 #include <string.h>
-
-/* ELF64 (System V gABI, "ELF-64 Object File Format"). */
-#define EI_NIDENT     16
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC       2
-#define EM_X86_64     62
-#define PT_LOAD       1
-
-struct elf64_ehdr {
-	uint8_t  e_ident[EI_NIDENT];
-	uint16_t e_type, e_machine;
-	uint32_t e_version;
-	uint64_t e_entry, e_phoff, e_shoff;
-	uint32_t e_flags;
-	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
-};
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header is 64 bytes");
-
-struct elf64_phdr {
-	uint32_t p_type, p_flags;
-	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
-};
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header is 56 bytes");
-
-/* Multiboot2 header (§3.1.1) and its tags (§3.1.3-§3.1.13). */
-struct mb2_header {
-	uint32_t magic, architecture, header_length, checksum;
-};
-
-struct mb2_header_tag {
-	uint16_t type, flags;
-	uint32_t size;
-};
-
-#define MB2_ARCH_I386          0
-#define MB2_HTAG_END           0
-#define MB2_HTAG_INFO_REQUEST  1
-#define MB2_HTAG_ADDRESS       2
-#define MB2_HTAG_ENTRY         3
-#define MB2_HTAG_CONSOLE       4
-#define MB2_HTAG_FRAMEBUFFER   5
-#define MB2_HTAG_MODULE_ALIGN  6
-#define MB2_HTAG_EFI_BS        7
-#define MB2_HTAG_RELOCATABLE   10
-#define MB2_HTAG_OPTIONAL      1
 
 #define FOUR_GIB (1ULL << 32)
 
@@ -92,12 +46,12 @@ static int check_info_request(const uint8_t *tag, uint32_t size, bool optional, 
 static int check_header_tag(const uint8_t *tag, const struct mb2_header_tag *t,
 			    struct mb2_image *img, const char **why)
 {
-	bool optional = t->flags & MB2_HTAG_OPTIONAL;
+	bool optional = t->flags & MB2_HDR_TAG_OPTIONAL;
 
 	switch (t->type) {
-	case MB2_HTAG_INFO_REQUEST:
+	case MB2_HDR_TAG_INFO_REQUEST:
 		return check_info_request(tag, t->size, optional, why);
-	case MB2_HTAG_ENTRY: {
+	case MB2_HDR_TAG_ENTRY_ADDRESS: {
 		uint32_t entry;
 
 		if (t->size < 12)
@@ -106,17 +60,17 @@ static int check_header_tag(const uint8_t *tag, const struct mb2_header_tag *t,
 		img->entry = entry;
 		return 0;
 	}
-	case MB2_HTAG_MODULE_ALIGN:
+	case MB2_HDR_TAG_MODULE_ALIGN:
 		img->page_align_modules = true;   /* modules are page-aligned anyway */
 		return 0;
-	case MB2_HTAG_CONSOLE:
-	case MB2_HTAG_RELOCATABLE:   /* loading at the linked address is always allowed */
+	case MB2_HDR_TAG_CONSOLE_FLAGS:
+	case MB2_HDR_TAG_RELOCATABLE:   /* loading at the linked address is always allowed */
 		return 0;
-	case MB2_HTAG_ADDRESS:
+	case MB2_HDR_TAG_ADDRESS:
 		return optional ? 0 : fail(why, "its multiboot2 header uses the address tag; only ELF images are supported");
-	case MB2_HTAG_EFI_BS:
+	case MB2_HDR_TAG_EFI_BS:
 		return optional ? 0 : fail(why, "its multiboot2 header asks to keep boot services, which this loader does not do");
-	case MB2_HTAG_FRAMEBUFFER:
+	case MB2_HDR_TAG_FRAMEBUFFER:
 	default:
 		return optional ? 0 : fail(why, "its multiboot2 header requires a feature this loader does not support");
 	}
@@ -125,7 +79,7 @@ static int check_header_tag(const uint8_t *tag, const struct mb2_header_tag *t,
 static int check_mb2_header(const uint8_t *file, uint64_t size, struct mb2_image *img,
 			    const char **why)
 {
-	uint64_t window = MIN(size, (uint64_t)MB2_SEARCH_BYTES);
+	uint64_t window = MIN(size, (uint64_t)MB2_HEADER_SEARCH);
 	struct mb2_header h;
 	uint64_t off;
 
@@ -150,7 +104,7 @@ static int check_mb2_header(const uint8_t *file, uint64_t size, struct mb2_image
 		int err;
 
 		memcpy(&t, file + t_off, sizeof(t));
-		if (t.type == MB2_HTAG_END)
+		if (t.type == MB2_HDR_TAG_END)
 			return 0;
 		if (t.size < sizeof(t) || t.size > off + h.header_length - t_off)
 			return fail(why, "a multiboot2 header tag has a bad size");
@@ -164,11 +118,11 @@ static int check_mb2_header(const uint8_t *file, uint64_t size, struct mb2_image
 
 static int check_segment(const struct elf64_phdr *ph, uint64_t size, const char **why)
 {
-	if (ph->p_filesz > ph->p_memsz)
+	if (ph->filesz > ph->memsz)
 		return fail(why, "a segment has more file bytes than memory bytes");
-	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+	if (ph->offset > size || ph->filesz > size - ph->offset)
 		return fail(why, "a segment runs past the end of the file");
-	if (ph->p_paddr >= FOUR_GIB || ph->p_memsz > FOUR_GIB - ph->p_paddr)
+	if (ph->paddr >= FOUR_GIB || ph->memsz > FOUR_GIB - ph->paddr)
 		return fail(why, "a segment lies above 4 GiB, out of reach of the 32-bit entry");
 	return 0;
 }
@@ -176,43 +130,42 @@ static int check_segment(const struct elf64_phdr *ph, uint64_t size, const char 
 static int check_elf(const uint8_t *file, uint64_t head_len, uint64_t size, struct mb2_image *img,
 		     const char **why)
 {
-	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
 	struct elf64_ehdr eh;
 
-	if (head_len < sizeof(eh) || memcmp(file, magic, sizeof(magic)) != 0)
+	if (head_len < sizeof(eh) || memcmp(file, ELF_MAGIC, 4) != 0)
 		return fail(why, "not an ELF file");
 	memcpy(&eh, file, sizeof(eh));
-	if (eh.e_ident[4] != ELFCLASS64 || eh.e_ident[5] != ELFDATA2LSB ||
-	    eh.e_machine != EM_X86_64 || eh.e_version != EV_CURRENT)
+	if (eh.ident[EI_CLASS] != ELFCLASS64 || eh.ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.machine != EM_X86_64 || eh.version != EV_CURRENT)
 		return fail(why, "not an ELF64 x86-64 file");
-	if (eh.e_type != ET_EXEC)
+	if (eh.type != ET_EXEC)
 		return fail(why, "not an ELF executable");
-	if (eh.e_phentsize != sizeof(struct elf64_phdr) || eh.e_phoff > head_len ||
-	    (uint64_t)eh.e_phnum * sizeof(struct elf64_phdr) > head_len - eh.e_phoff)
+	if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phoff > head_len ||
+	    (uint64_t)eh.phnum * sizeof(struct elf64_phdr) > head_len - eh.phoff)
 		return fail(why, "its program headers are malformed or not in its first 32 KiB");
 
 	img->load_lo = UINT64_MAX;
 	img->load_hi = 0;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	for (unsigned i = 0; i < eh.phnum; i++) {
 		struct elf64_phdr ph;
 		int err;
 
-		memcpy(&ph, file + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+		memcpy(&ph, file + eh.phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		err = check_segment(&ph, size, why);
 		if (err)
 			return err;
 		if (img->nsegs == IMAGE_SEGMENTS_MAX)
 			return fail(why, "it has too many loadable segments");
-		img->segs[img->nsegs++] = (struct image_segment){ ph.p_paddr, ph.p_offset,
-								  ph.p_filesz, ph.p_memsz };
-		img->load_lo = MIN(img->load_lo, ph.p_paddr);
-		img->load_hi = MAX(img->load_hi, ph.p_paddr + ph.p_memsz);
+		img->segs[img->nsegs++] = (struct image_segment){ ph.paddr, ph.offset,
+								  ph.filesz, ph.memsz };
+		img->load_lo = MIN(img->load_lo, ph.paddr);
+		img->load_hi = MAX(img->load_hi, ph.paddr + ph.memsz);
 	}
 	if (!img->nsegs)
 		return fail(why, "it has no loadable segment");
-	img->entry = eh.e_entry;
+	img->entry = eh.entry;
 	return 0;
 }
 

@@ -10,11 +10,10 @@
 #define IOMON_EFI_IMAGE_H
 
 #include "kernel/types.h"
+#include "boot/mb2_header.h"
 
-#define MB2_HEADER_MAGIC     0xE85250D6u
-#define MB2_SEARCH_BYTES     32768u
 #define IMAGE_SEGMENTS_MAX   16
-#define IMAGE_HEAD_BYTES     MB2_SEARCH_BYTES   /* what the loader reads first */
+#define IMAGE_HEAD_BYTES     MB2_HEADER_SEARCH   /* what the loader reads first */
 
 struct image_segment {
 	uint64_t paddr;

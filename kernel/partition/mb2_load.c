@@ -11,49 +11,11 @@
 #define LOG_TAG "mb2load"
 #include "kernel/log.h"
 #include "kernel/partition/mb2_load.h"
+#include "boot/elf.h"
 
 #define MB2_LOAD_MAX_SEGS       32
 #define ELF_MAX_PHNUM           256
 #define FOUR_GIB                (4 * GiB)
-
-/* ELF identification and headers (System V ABI, ELF-64 object file format). */
-#define ELF_MAGIC               "\x7f" "ELF"
-#define ELFCLASS32              1
-#define ELFCLASS64              2
-#define ELFDATA2LSB             1
-#define ET_EXEC                 2
-#define EM_386                  3
-#define EM_X86_64               62
-#define PT_LOAD                 1
-
-struct elf32_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version, entry, phoff, shoff, flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-_Static_assert(sizeof(struct elf32_ehdr) == 52, "ELF32 header is 52 bytes");
-
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header is 64 bytes");
-
-struct elf32_phdr {
-	uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
-};
-_Static_assert(sizeof(struct elf32_phdr) == 32, "ELF32 phdr is 32 bytes");
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 phdr is 56 bytes");
 
 /* One piece of the image: file bytes [off, off+filesz) at gpa, then zeroes to memsz. */
 struct seg {
@@ -266,12 +228,12 @@ static int segs_from_elf(struct loader *l, struct mb2_image *out, uint64_t *entr
 	const uint8_t *id = l->img;
 	int err;
 
-	if (!in_file(l, 0, 16) || memcmp(id, ELF_MAGIC, 4) != 0 || id[5] != ELFDATA2LSB ||
-	    (id[4] != ELFCLASS32 && id[4] != ELFCLASS64)) {
+	if (!in_file(l, 0, 16) || memcmp(id, ELF_MAGIC, 4) != 0 || id[EI_DATA] != ELFDATA2LSB ||
+	    (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64)) {
 		pr_err("not a little-endian ELF32/ELF64 image and no address tag");
 		return -ENOEXEC;
 	}
-	out->elf64 = id[4] == ELFCLASS64;
+	out->elf64 = id[EI_CLASS] == ELFCLASS64;
 	if (out->elf64) {
 		struct elf64_ehdr e;
 

@@ -11,31 +11,19 @@
 
 #include "tests/unit/harness.h"
 #include "boot/efi/image.h"
+#include "boot/elf.h"
 #include "boot/mb2.h"
 
 #define FILE_MAX   0x10000
 #define HDR_OFF    0x1000      /* the multiboot2 header: start of the first segment */
-
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static uint8_t file[FILE_MAX];
 static uint32_t file_len;
 static struct mb2_image img;
 static const char *why;
 
-static struct ehdr *eh(void) { return (struct ehdr *)file; }
-static struct phdr *ph(unsigned i) { return (struct phdr *)(file + 64 + i * 56); }
+static struct elf64_ehdr *eh(void) { return (struct elf64_ehdr *)file; }
+static struct elf64_phdr *ph(unsigned i) { return (struct elf64_phdr *)(file + 64 + i * 56); }
 
 /* Multiboot2 header at `off` with the given tags (already encoded), checksum fixed up. */
 static void put_mb2_header(uint32_t off, const void *tags, uint32_t tags_len)
@@ -77,9 +65,9 @@ static int reset(void **state)
 	eh()->phoff = 64;
 	eh()->phentsize = 56;
 	eh()->phnum = 3;
-	*ph(0) = (struct phdr){ 1, 5, HDR_OFF, 0x100000, 0x100000, 0x1000, 0x1000, 0x1000 };
-	*ph(1) = (struct phdr){ 1, 6, 0x2000, 0xffffffff80101000ull, 0x101000, 0x800, 0x3000, 0x1000 };
-	*ph(2) = (struct phdr){ 4, 4, 0, 0, 0, 0, 0, 0 };   /* PT_NOTE: ignored */
+	*ph(0) = (struct elf64_phdr){ 1, 5, HDR_OFF, 0x100000, 0x100000, 0x1000, 0x1000, 0x1000 };
+	*ph(1) = (struct elf64_phdr){ 1, 6, 0x2000, 0xffffffff80101000ull, 0x101000, 0x800, 0x3000, 0x1000 };
+	*ph(2) = (struct elf64_phdr){ 4, 4, 0, 0, 0, 0, 0, 0 };   /* PT_NOTE: ignored */
 	put_mb2_header(HDR_OFF, iomon_tags, sizeof(iomon_tags));
 	file_len = 0x2800;
 	return 0;
