@@ -92,11 +92,18 @@ uint16_t hvcall_commit_pending_flushes(const struct hvcall_ctx *c)
 	return rc < 0 ? hvcall_status(rc) : HV_STATUS_SUCCESS;
 }
 
-uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
+/* One element of a DEPOSIT or WITHDRAW: rep i of c, on behalf of target. */
+typedef uint16_t (*mem_rep_fn)(struct hvcall_ctx *c, struct partition *target, unsigned i);
+
+/*
+ * The elements of one invocation, in order, each under deposit_lock, after committing any
+ * pending IOTLB flush; stops at an element error or (after the first element) at the
+ * budget, and the dispatcher continues the call.
+ */
+static uint16_t mem_reps(struct hvcall_ctx *c, uint64_t partition_id, mem_rep_fn one)
 {
-	const struct hv_deposit_memory *in = c->in;
 	uint16_t st = HV_STATUS_SUCCESS;
-	struct partition *target = hvcall_target(c, in->partition_id, &st);
+	struct partition *target = hvcall_target(c, partition_id, &st);
 
 	if (!target || (st = hvcall_commit_pending_flushes(c)) != HV_STATUS_SUCCESS)
 		return st;
@@ -104,12 +111,26 @@ uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
 		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))
 			return HV_STATUS_SUCCESS;   /* continued by the dispatcher */
 		spin_lock(&deposit_lock);
-		st = deposit_one(c->caller, target, in->gpa_page_list[c->reps_done]);
+		st = one(c, target, c->reps_done);
 		spin_unlock(&deposit_lock);
 		if (st != HV_STATUS_SUCCESS)
 			return st;
 	}
 	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t deposit_rep(struct hvcall_ctx *c, struct partition *target, unsigned i)
+{
+	const struct hv_deposit_memory *in = c->in;
+
+	return deposit_one(c->caller, target, in->gpa_page_list[i]);
+}
+
+uint16_t hvcall_deposit_memory(struct hvcall_ctx *c)
+{
+	const struct hv_deposit_memory *in = c->in;
+
+	return mem_reps(c, in->partition_id, deposit_rep);
 }
 
 static uint16_t withdraw_one(struct partition *caller, struct partition *target, uint64_t *gfn)
@@ -139,23 +160,16 @@ static uint16_t withdraw_one(struct partition *caller, struct partition *target,
 	return HV_STATUS_SUCCESS;
 }
 
+static uint16_t withdraw_rep(struct hvcall_ctx *c, struct partition *target, unsigned i)
+{
+	uint64_t *list = c->out;
+
+	return withdraw_one(c->caller, target, &list[i]);
+}
+
 uint16_t hvcall_withdraw_memory(struct hvcall_ctx *c)
 {
 	const struct hv_input_withdraw_memory *in = c->in;
-	uint64_t *list = c->out;
-	uint16_t st = HV_STATUS_SUCCESS;
-	struct partition *target = hvcall_target(c, in->partition_id, &st);
 
-	if (!target || (st = hvcall_commit_pending_flushes(c)) != HV_STATUS_SUCCESS)
-		return st;
-	for (; c->reps_done < c->rep_count; c->reps_done++) {
-		if (c->reps_done > c->rep_start && hvcall_budget_expired(c))
-			return HV_STATUS_SUCCESS;
-		spin_lock(&deposit_lock);
-		st = withdraw_one(c->caller, target, &list[c->reps_done]);
-		spin_unlock(&deposit_lock);
-		if (st != HV_STATUS_SUCCESS)
-			return st;
-	}
-	return HV_STATUS_SUCCESS;
+	return mem_reps(c, in->partition_id, withdraw_rep);
 }
